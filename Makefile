@@ -1,0 +1,44 @@
+# doorsync — `make run` starts the whole system on one machine, `make test`
+# runs every test. Both work from a fresh clone.
+
+GO                    ?= go
+TEMPORAL_CLI_VERSION  := v1.5.1
+TEMPORAL_BIN          := bin/temporal-$(TEMPORAL_CLI_VERSION)
+export TEMPORAL_CLI   := $(CURDIR)/$(TEMPORAL_BIN)
+
+.PHONY: run test bench build vet fmt clean
+
+## run: the whole system on one machine (Temporal dev server, Postgres, doorsync dev)
+run: build $(TEMPORAL_BIN)
+	DOORSYNC_BIN=$(CURDIR)/bin/doorsync scripts/dev-stack.sh
+
+## test: go vet and every test with the race detector, against real Postgres and Temporal
+test: $(TEMPORAL_BIN)
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: the benchmarks (performance targets live here, never in timed tests)
+bench: $(TEMPORAL_BIN)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+## build: the doorsync binary in bin/
+build:
+	$(GO) build -o bin/doorsync ./cmd/doorsync
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# The Temporal CLI, built from the Go module proxy at a pinned version and
+# kept in bin/ (go install refuses newer versions: their go.mod has replace
+# directives). bin/temporal points at it for tools and tests.
+$(TEMPORAL_BIN):
+	@mkdir -p bin/.gobin
+	GOBIN=$(CURDIR)/bin/.gobin $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+	mv bin/.gobin/temporal $@
+	ln -sf $(notdir $@) bin/temporal
+
+clean:
+	rm -rf bin .data

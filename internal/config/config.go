@@ -1,0 +1,192 @@
+// Package config loads doorsync's one typed configuration from the
+// environment. It is the only place that reads environment variables; every
+// other package receives the values it needs.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting doorsync reads at start-up.
+type Config struct {
+	// HTTPAddr is where the API listens, e.g. ":8080".
+	HTTPAddr string
+	// DatabaseURL is the PostgreSQL connection string.
+	DatabaseURL string
+	// Temporal says how to reach Temporal.
+	Temporal Temporal
+	// LogLevel is the minimum level logged.
+	LogLevel slog.Level
+	// LogFormat is "json" or "text".
+	LogFormat string
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// AdminToken may do everything through the API. The api command
+	// refuses to start without it; dev generates one when it is unset.
+	AdminToken string
+	// SecretKey seals secrets at rest (base64, 32 bytes); PreviousSecretKeys
+	// still open values sealed before a rotation.
+	SecretKey          string
+	PreviousSecretKeys []string
+	// DataDir holds what the one-machine dev mode generates (e.g. its
+	// secret key).
+	DataDir string
+	// PublicURL is where browsers reach the API (for the Salto KS
+	// authorization-code callback).
+	PublicURL string
+	// SaltoOAuth is the partner client used for the authorization-code flow;
+	// empty when the deployment has none.
+	SaltoOAuth SaltoOAuth
+}
+
+// SaltoOAuth is a Salto KS partner client for the authorization-code flow.
+type SaltoOAuth struct {
+	ClientID     string
+	ClientSecret string
+	IdentityURL  string
+	APIURL       string
+}
+
+// Temporal holds the Temporal client settings.
+type Temporal struct {
+	Address   string
+	Namespace string
+	TaskQueue string
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests), applies defaults and validates it. The error names every
+// variable that is wrong, so a misconfigured process fails at once.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	cfg := Config{
+		HTTPAddr:    r.str("DOORSYNC_HTTP_ADDR", ":8080"),
+		DatabaseURL: r.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doorsync?sslmode=disable"),
+		Temporal: Temporal{
+			Address:   r.str("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+			Namespace: r.str("TEMPORAL_NAMESPACE", "default"),
+			TaskQueue: r.str("DOORSYNC_TASK_QUEUE", "doorsync"),
+		},
+		LogLevel:           r.level("DOORSYNC_LOG_LEVEL", slog.LevelInfo),
+		LogFormat:          r.oneOf("DOORSYNC_LOG_FORMAT", "text", "text", "json"),
+		ShutdownTimeout:    r.duration("DOORSYNC_SHUTDOWN_TIMEOUT", 20*time.Second),
+		AdminToken:         r.str("DOORSYNC_ADMIN_TOKEN", ""),
+		SecretKey:          r.str("DOORSYNC_SECRET_KEY", ""),
+		PreviousSecretKeys: r.list("DOORSYNC_SECRET_KEYS_PREVIOUS"),
+		DataDir:            r.str("DOORSYNC_DATA_DIR", ".data"),
+		PublicURL:          strings.TrimRight(r.str("DOORSYNC_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
+		SaltoOAuth: SaltoOAuth{
+			ClientID:     r.str("DOORSYNC_SALTO_CLIENT_ID", ""),
+			ClientSecret: r.str("DOORSYNC_SALTO_CLIENT_SECRET", ""),
+			IdentityURL:  r.str("DOORSYNC_SALTO_IDENTITY_URL", "https://identity.eu.my-clay.com"),
+			APIURL:       r.str("DOORSYNC_SALTO_API_URL", "https://connect.my-clay.com"),
+		},
+	}
+	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
+		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
+	}
+	r.check("DOORSYNC_PUBLIC_URL", validHTTPURL(cfg.PublicURL))
+	r.check("DOORSYNC_HTTP_ADDR", validHostPort(cfg.HTTPAddr))
+	r.check("TEMPORAL_ADDRESS", validHostPort(cfg.Temporal.Address))
+	r.check("DATABASE_URL", validPostgresURL(cfg.DatabaseURL))
+	if r.err != nil {
+		return Config{}, fmt.Errorf("config: %w", r.err)
+	}
+	return cfg, nil
+}
+
+// reader reads variables, remembering the first problem with each.
+type reader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(r.str(name, ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = errors.New("must be positive")
+	}
+	r.check(name, err)
+	return d
+}
+
+func (r *reader) level(name string, def slog.Level) slog.Level {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	r.check(name, l.UnmarshalText([]byte(v)))
+	return l
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.check(name, fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *reader) check(name string, err error) {
+	if err != nil {
+		r.err = errors.Join(r.err, fmt.Errorf("%s: %w", name, err))
+	}
+}
+
+func validHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	if port == "" {
+		return fmt.Errorf("%q has no port", s)
+	}
+	return nil
+}
+
+func validHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http(s) URL")
+	}
+	return nil
+}
+
+func validPostgresURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return errors.New("must be a postgres:// URL with a host")
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"bufio"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != ":8080" || cfg.Temporal.Address != "127.0.0.1:7233" || cfg.Temporal.TaskQueue != "doorsync" ||
+		cfg.LogLevel != slog.LevelInfo || cfg.ShutdownTimeout != 20*time.Second {
+		t.Fatalf("defaults = %+v", cfg)
+	}
+}
+
+func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
+	env := map[string]string{
+		"DOORSYNC_HTTP_ADDR":        "8080",
+		"DATABASE_URL":              "mysql://x",
+		"DOORSYNC_LOG_LEVEL":        "loud",
+		"DOORSYNC_LOG_FORMAT":       "xml",
+		"DOORSYNC_SHUTDOWN_TIMEOUT": "-1s",
+	}
+	_, err := Load(func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("Load accepted bad values")
+	}
+	for name := range env {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+// TestEveryVariableIsDocumented keeps .env.example and Load in step: each
+// variable Load reads is listed there, and nothing else is.
+func TestEveryVariableIsDocumented(t *testing.T) {
+	read := map[string]bool{}
+	Load(func(k string) string { read[k] = true; return "" })
+	documented := envExampleNames(t)
+	for name := range read {
+		if !documented[name] {
+			t.Errorf("%s is read but not listed in .env.example", name)
+		}
+	}
+	for name := range documented {
+		if !read[name] {
+			t.Errorf("%s is listed in .env.example but never read", name)
+		}
+	}
+}
+
+func envExampleNames(t *testing.T) map[string]bool {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, _, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf(".env.example: bad line %q", line)
+		}
+		names[name] = true
+	}
+	return names
+}
