@@ -1,0 +1,70 @@
+package access
+
+import (
+	"slices"
+	"time"
+)
+
+// evalDayPass grants the day-pass groups of the bundle's location and of
+// AllLocations to its member (or its team's current members) and their
+// co-members, while passes remain and the bundle is valid.
+func (e *evaluator) evalDayPass(id string, d DayPass) {
+	e.begin()
+	e.resolveHolder(EntityDayPass, id, d.MemberID, d.TeamID)
+	if d.LocationID == "" {
+		e.problem(EntityDayPass, id, ProblemMissingLocation, "location_id is required")
+	}
+	if !e.resolve(EntityDayPass, id, "location_id", d.LocationID, has(e.s.Locations, d.LocationID)) {
+		return
+	}
+	w, ok := e.dayPassWindow(id, d, e.zones.location(d.LocationID))
+	if !ok {
+		return
+	}
+	e.addHolder(d.MemberID, d.TeamID)
+	e.addPath(ViaDayPass, d.LocationID, e.s.Mappings.DayPasses[d.LocationID])
+	e.addPath(ViaDayPass, AllLocations, e.s.Mappings.DayPasses[AllLocations])
+	e.emit(KindDayPass, id, w)
+}
+
+// dayPassWindow is [valid_from, valid_until), ended early at the end of the
+// local day of the exhausting use. A bundle without passes has none.
+func (e *evaluator) dayPassWindow(id string, d DayPass, zone *time.Location) (window, bool) {
+	if d.ValidFrom.IsZero() {
+		e.problem(EntityDayPass, id, ProblemMissingTime, "valid_from is missing")
+		return window{}, false
+	}
+	w, ok := e.checkedWindow(EntityDayPass, id, d.ValidFrom.Start(zone), d.ValidUntil.End(zone))
+	day, exhausted := e.exhaustingDay(id, d, zone)
+	if !ok || d.Passes <= 0 {
+		return w, false
+	}
+	if exhausted {
+		w = w.clampUntil(day.next().start(zone))
+	}
+	return w, true
+}
+
+// exhaustingDay returns the local day of the use that spent the last pass:
+// the passes-th distinct use in date order. Uses are distinct by use id
+// (uses without one each count); their order in the slice does not matter.
+func (e *evaluator) exhaustingDay(id string, d DayPass, zone *time.Location) (civilDate, bool) {
+	days := make([]civilDate, 0, len(d.Uses))
+	seen := make(map[string]bool, len(d.Uses))
+	for _, u := range d.Uses {
+		if u.Date.IsZero() {
+			e.problem(EntityDayPass, id, ProblemUseWithoutDate, "use "+u.UseID+" has no date")
+			continue
+		}
+		if u.UseID != "" && seen[u.UseID] {
+			continue
+		}
+		seen[u.UseID] = true
+		days = append(days, u.Date.localDay(zone))
+	}
+	if d.Passes <= 0 || len(days) < d.Passes {
+		return civilDate{}, false
+	}
+	slices.SortFunc(days, civilDate.compare)
+	return days[d.Passes-1], true
+}

@@ -1,0 +1,193 @@
+package access
+
+import (
+	"slices"
+	"time"
+)
+
+// GrantsForPerson returns the grants of one person: exactly the grants of
+// Grants(s) whose Person is p, in the same order, computed from only the
+// entities that can reach p. A guest's e-mail is normalised first.
+func GrantsForPerson(s Snapshot, p PersonRef) []Grant {
+	if p.Kind == PersonGuest {
+		p = GuestRef(p.ID)
+	}
+	e := newEvaluator(&s, nil)
+	switch p.Kind {
+	case PersonMember:
+		if !has(s.Members, p.ID) {
+			return nil
+		}
+		r := e.reachOf(p.ID)
+		e.evalSources(
+			selectIDs(s.Memberships, func(ms Membership) bool { return r.holder(ms.MemberID, ms.TeamID) }),
+			selectIDs(s.Bookings, func(b Booking) bool { return r.members[b.MemberID] }),
+			selectIDs(s.DayPasses, func(d DayPass) bool { return r.holder(d.MemberID, d.TeamID) }),
+		)
+	case PersonGuest:
+		e.evalSources(nil, selectIDs(s.Bookings, func(b Booking) bool { return namesGuest(b, p.ID) }), nil)
+	}
+	return e.grants(func(q PersonRef) bool { return q == p })
+}
+
+// reach is what a source must name to reach a member: the member or its
+// primary, or (without a member) one of their teams.
+type reach struct {
+	members, teams map[string]bool
+}
+
+// reachOf returns the reach of member id.
+func (e *evaluator) reachOf(id string) reach {
+	r := reach{members: map[string]bool{id: true}, teams: map[string]bool{}}
+	if primary, status := coMemberStatus(e.s.Members, id); status == coValid {
+		r.members[primary] = true
+	}
+	for m := range r.members {
+		if team := e.s.Members[m].TeamID; team != "" {
+			r.teams[team] = true
+		}
+	}
+	return r
+}
+
+// holder reports whether a membership or day pass held by memberID (else
+// teamID) can reach the member.
+func (r reach) holder(memberID, teamID string) bool {
+	if memberID != "" {
+		return r.members[memberID]
+	}
+	return r.teams[teamID]
+}
+
+// namesGuest reports whether a booking names the (normalised) e-mail as its
+// non-member booker or as a guest.
+func namesGuest(b Booking, email string) bool {
+	if b.MemberID == "" && b.Booker != nil && NormalizeEmail(b.Booker.Email) == email {
+		return true
+	}
+	return slices.ContainsFunc(b.Guests, func(c Contact) bool { return NormalizeEmail(c.Email) == email })
+}
+
+// GrantsForEntity returns the grants of one source entity (EntityMembership,
+// EntityBooking or EntityDayPass): exactly the grants of Grants(s) whose
+// reason names it, in the same order. Other kinds and unknown ids give nil.
+func GrantsForEntity(s Snapshot, kind, id string) []Grant {
+	e := newEvaluator(&s, nil)
+	only := []string{id}
+	switch {
+	case kind == EntityMembership && has(s.Memberships, id):
+		e.evalSources(only, nil, nil)
+	case kind == EntityBooking && has(s.Bookings, id):
+		e.evalSources(nil, only, nil)
+	case kind == EntityDayPass && has(s.DayPasses, id):
+		e.evalSources(nil, nil, only)
+	}
+	return e.grants(nil)
+}
+
+// EntityNextChange is NextChange of GrantsForEntity: when a source entity's
+// lifecycle workflow must next wake (zero: never, unless the entity
+// changes).
+func EntityNextChange(s Snapshot, kind, id string, after time.Time) time.Time {
+	return NextChange(GrantsForEntity(s, kind, id), after)
+}
+
+// AffectedPersons returns the persons an entity names or reaches in the
+// current snapshot, whatever their windows, mappings or cancellation:
+// whom to poke when the entity changes. Callers poke the union over the
+// entity's old and new versions. Sorted by ComparePersons.
+//
+//   - membership, day_pass: its member, or its team's current members, and
+//     their co-members;
+//   - booking: its member booker and co-members, or non-member booker, and
+//     its guests;
+//   - member: the member and its co-members; team: its members and theirs;
+//   - plan, resource, floor, location: the persons of every source that
+//     uses it (location "*" stands for the AllLocations day-pass mapping);
+//   - org: the persons of every source.
+func AffectedPersons(s Snapshot, kind, id string) []PersonRef {
+	e := newEvaluator(&s, nil)
+	switch kind {
+	case EntityMember:
+		if has(s.Members, id) {
+			e.addMember(id, "")
+		}
+	case EntityTeam:
+		e.addHolder("", id)
+	default:
+		e.addSourcePeople(e.sourcesUsing(kind, id))
+	}
+	persons := make([]PersonRef, 0, len(e.who))
+	for _, r := range e.who {
+		persons = append(persons, r.person)
+	}
+	slices.SortFunc(persons, ComparePersons)
+	return slices.Compact(persons)
+}
+
+// sources lists source entity ids by kind.
+type sources struct {
+	memberships, bookings, dayPasses []string
+}
+
+// sourcesUsing returns the source entities an entity change can affect.
+func (e *evaluator) sourcesUsing(kind, id string) sources {
+	s := e.s
+	resourceIn := func(resourceID string, inPlace func(Resource) bool) bool {
+		r, ok := s.Resources[resourceID]
+		return ok && inPlace(r)
+	}
+	switch kind {
+	case EntityMembership:
+		return sources{memberships: existing(s.Memberships, id)}
+	case EntityBooking:
+		return sources{bookings: existing(s.Bookings, id)}
+	case EntityDayPass:
+		return sources{dayPasses: existing(s.DayPasses, id)}
+	case EntityPlan:
+		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.PlanID == id })}
+	case EntityResource:
+		return sources{
+			memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.ResourceID == id }),
+			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return b.ResourceID == id }),
+		}
+	case EntityFloor:
+		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool {
+			return resourceIn(ms.ResourceID, func(r Resource) bool { return r.FloorID == id })
+		})}
+	case EntityLocation:
+		return sources{
+			memberships: selectIDs(s.Memberships, func(ms Membership) bool {
+				return resourceIn(ms.ResourceID, func(r Resource) bool { return r.LocationID == id })
+			}),
+			dayPasses: selectIDs(s.DayPasses, func(d DayPass) bool { return id == AllLocations || d.LocationID == id }),
+		}
+	case EntityOrg:
+		return sources{allIDs(s.Memberships), allIDs(s.Bookings), allIDs(s.DayPasses)}
+	}
+	return sources{}
+}
+
+// existing returns []string{id} when m holds id, else nil.
+func existing[T any](m map[string]T, id string) []string {
+	if has(m, id) {
+		return []string{id}
+	}
+	return nil
+}
+
+// addSourcePeople adds the recipients of the sources, ignoring windows,
+// mappings and cancellation.
+func (e *evaluator) addSourcePeople(src sources) {
+	for _, id := range src.memberships {
+		ms := e.s.Memberships[id]
+		e.addHolder(ms.MemberID, ms.TeamID)
+	}
+	for _, id := range src.bookings {
+		e.addBookingPeople(id, e.s.Bookings[id])
+	}
+	for _, id := range src.dayPasses {
+		d := e.s.DayPasses[id]
+		e.addHolder(d.MemberID, d.TeamID)
+	}
+}
