@@ -1,0 +1,168 @@
+package saltoks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+)
+
+// Hosts of the production and accept (sandbox) environments, from the
+// reference's §2. Both URLs of a Config are configurable; these are defaults
+// for callers that want them.
+const (
+	DefaultIdentityURL = "https://identity.eu.my-clay.com"
+	DefaultAPIURL      = "https://connect.my-clay.com"
+	AcceptIdentityURL  = "https://identity-acc.eu.my-clay.com"
+	AcceptAPIURL       = "https://clp-accept-user.my-clay.com"
+)
+
+// OAuth scopes requested by this package.
+const (
+	// ScopeFullAccess is the Connect API scope.
+	ScopeFullAccess = "user_api.full_access"
+	// ScopeOfflineAccess asks the identity server for a refresh token.
+	ScopeOfflineAccess = "offline_access"
+)
+
+const (
+	defaultHTTPTimeout  = 30 * time.Second
+	defaultRetryWait    = 30 * time.Second
+	defaultRefreshEarly = 60 * time.Second
+)
+
+// Config describes one Salto KS account: where its identity server and
+// Connect API live, the OAuth client, and how requests are made.
+//
+// Config prints with its secrets redacted (fmt and log/slog both), but callers
+// should still avoid logging it.
+type Config struct {
+	// IdentityURL is the identity server's origin, e.g. DefaultIdentityURL.
+	IdentityURL string
+	// APIURL is the Connect API's origin without a version, e.g. DefaultAPIURL.
+	APIURL string
+	// ClientID and ClientSecret authenticate the OAuth client (HTTP Basic).
+	ClientID     string
+	ClientSecret string
+
+	// Username and Password, when set, let the token source fall back to the
+	// password grant when a token cannot be refreshed (no refresh token, or
+	// the identity server rejected it). Leave empty for the
+	// authorization-code flow.
+	Username string
+	Password string
+
+	// HTTPClient makes every request, to both hosts. It should carry a
+	// timeout. Nil means a client with a 30 s timeout.
+	HTTPClient *http.Client
+
+	// Limiter, when set, is waited on before every request to the Connect
+	// API. Share one limiter between all Clients of the same Salto KS account
+	// to cap that account's request rate.
+	Limiter *rate.Limiter
+	// RequestsPerSecond, when Limiter is nil and this is positive, gives the
+	// Client its own limiter of that rate (burst: the rate rounded up).
+	RequestsPerSecond float64
+
+	// OnToken is called with every new token the token source obtains
+	// (refresh or password fallback), before the token is used, so the caller
+	// can persist it. If it fails, the request fails with its error and the
+	// hook is called again with the same token on the next request. Tokens
+	// returned by PasswordToken and ExchangeCode are not passed to it: the
+	// caller already holds them.
+	OnToken func(context.Context, *oauth2.Token) error
+
+	// MaxRetries is how many times a failed request is retried: a 429 on
+	// any method, and a 5xx or transport error on any method but POST.
+	// Zero means no retry beyond the single 401 → refresh → retry.
+	MaxRetries int
+	// MaxRetryWait caps one wait between retries; a Retry-After beyond it
+	// ends the retries and returns the 429 to the caller. Zero means 30 s.
+	MaxRetryWait time.Duration
+	// RefreshEarly is how long before its expiry a token is refreshed
+	// (capped at half the token's expires_in when known). Zero means 60 s.
+	RefreshEarly time.Duration
+}
+
+func (c Config) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	return &http.Client{Timeout: defaultHTTPTimeout}
+}
+
+func (c Config) identityBase() string { return strings.TrimRight(c.IdentityURL, "/") }
+
+func (c Config) maxRetryWait() time.Duration {
+	if c.MaxRetryWait > 0 {
+		return c.MaxRetryWait
+	}
+	return defaultRetryWait
+}
+
+func (c Config) refreshEarly() time.Duration {
+	if c.RefreshEarly > 0 {
+		return c.RefreshEarly
+	}
+	return defaultRefreshEarly
+}
+
+func (c Config) limiter() *rate.Limiter {
+	if c.Limiter != nil {
+		return c.Limiter
+	}
+	if c.RequestsPerSecond <= 0 {
+		return nil
+	}
+	burst := int(c.RequestsPerSecond)
+	if float64(burst) < c.RequestsPerSecond {
+		burst++
+	}
+	return rate.NewLimiter(rate.Limit(c.RequestsPerSecond), burst)
+}
+
+// secrets lists the values that must never reach an error string.
+func (c Config) secrets() []string { return []string{c.ClientSecret, c.Password} }
+
+// String describes the config with its secrets redacted.
+func (c Config) String() string {
+	return fmt.Sprintf("saltoks.Config{IdentityURL:%q APIURL:%q ClientID:%q ClientSecret:%s Username:%q Password:%s}",
+		c.IdentityURL, c.APIURL, c.ClientID, redacted(c.ClientSecret), c.Username, redacted(c.Password))
+}
+
+// GoString is String, so that %#v redacts too.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue makes log/slog print the config with its secrets redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("identity_url", c.IdentityURL),
+		slog.String("api_url", c.APIURL),
+		slog.String("client_id", c.ClientID),
+		slog.String("client_secret", redacted(c.ClientSecret)),
+		slog.String("username", c.Username),
+		slog.String("password", redacted(c.Password)),
+	)
+}
+
+func redacted(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
+// scrub replaces every non-empty secret in s.
+func scrub(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return s
+}
