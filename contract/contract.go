@@ -1,0 +1,162 @@
+// Package contract is what doorsync's Temporal workflows, activities, API
+// and outbox relay agree on: workflow and activity names (stable: renaming
+// one breaks running workflows), workflow IDs, the poke signal, and every
+// input and output. It holds data only, so workflows and activities can
+// share it without importing each other.
+package contract
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Workflow type names.
+const (
+	MembershipWorkflow = "MembershipWorkflow"
+	BookingWorkflow    = "BookingWorkflow"
+	DayPassWorkflow    = "DayPassWorkflow"
+	AccessWorkflow     = "AccessWorkflow"
+	ReconcileWorkflow  = "ReconcileWorkflow"
+)
+
+// Activity names.
+const (
+	LoadLifecycleActivity = "LoadLifecycle"
+	PokePersonsActivity   = "PokePersons"
+	ApplyAccessActivity   = "ApplyAccess"
+)
+
+// PokeSignal wakes a lifecycle or access workflow: something it depends on
+// changed, or a moment it waits for has come.
+const PokeSignal = "poke"
+
+// Lifecycle entity kinds (as the access engine names them).
+const (
+	KindMembership = "membership"
+	KindBooking    = "booking"
+	KindDayPass    = "day_pass"
+)
+
+// LifecycleKinds are the entity kinds that have a lifecycle workflow.
+var LifecycleKinds = []string{KindMembership, KindBooking, KindDayPass}
+
+// LifecycleWorkflowType is the workflow type of an entity kind ("" for a
+// kind without one).
+func LifecycleWorkflowType(kind string) string {
+	switch kind {
+	case KindMembership:
+		return MembershipWorkflow
+	case KindBooking:
+		return BookingWorkflow
+	case KindDayPass:
+		return DayPassWorkflow
+	}
+	return ""
+}
+
+// LifecycleWorkflowID reads like "membership:{org}:{id}",
+// "booking:{org}:{id}" or "day-pass:{org}:{id}".
+func LifecycleWorkflowID(orgID, kind, id string) string {
+	prefix := kind
+	if kind == KindDayPass {
+		prefix = "day-pass"
+	}
+	return prefix + ":" + orgID + ":" + id
+}
+
+// AccessWorkflowID reads like "access:{org}:member:m1" or
+// "access:{org}:guest:joe@example.com".
+func AccessWorkflowID(orgID, personKey string) string { return "access:" + orgID + ":" + personKey }
+
+// ReconcileWorkflowID names an org's on-demand reconcile run; scheduled
+// runs get Temporal's schedule-derived IDs.
+func ReconcileWorkflowID(orgID string) string { return "reconcile:" + orgID }
+
+// ReconcileScheduleID names an org's reconcile schedule.
+func ReconcileScheduleID(orgID string) string { return "reconcile:" + orgID }
+
+// Search attributes doorsync sets on its workflows (Keyword; registered by
+// `doorsync temporal-setup` or the dev server's flags).
+var (
+	OrgIDKey      = temporal.NewSearchAttributeKeyKeyword("OrgId")
+	PersonIDKey   = temporal.NewSearchAttributeKeyKeyword("PersonId")
+	EntityKindKey = temporal.NewSearchAttributeKeyKeyword("EntityKind")
+)
+
+// Poke is the PokeSignal's payload. At is the instant the poke stands for
+// (for example the start of a booking window); the receiver evaluates
+// access at the later of At and its own clock, so a clock running a little
+// behind can never make a transition look "not yet". Zero means now.
+type Poke struct {
+	At     time.Time `json:"at,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// LifecycleInput starts a lifecycle workflow. Persons carries, across
+// continue-as-new, the persons the entity reached when last evaluated, so
+// a change that drops someone still pokes them.
+type LifecycleInput struct {
+	OrgID    string   `json:"org_id"`
+	Kind     string   `json:"kind"`
+	EntityID string   `json:"entity_id"`
+	Persons  []string `json:"persons,omitempty"`
+}
+
+// AccessInput starts a person's access workflow. Person is a person key
+// ("member:m1", "guest:joe@example.com").
+type AccessInput struct {
+	OrgID  string `json:"org_id"`
+	Person string `json:"person"`
+}
+
+// LoadLifecycleInput asks what an entity means at At.
+type LoadLifecycleInput struct {
+	OrgID    string    `json:"org_id"`
+	Kind     string    `json:"kind"`
+	EntityID string    `json:"entity_id"`
+	At       time.Time `json:"at"`
+}
+
+// LoadLifecycleResult is what a lifecycle workflow needs to know of its
+// entity: whom it reaches now, when its access next changes, and whether it
+// can grant anything any more.
+type LoadLifecycleResult struct {
+	// Exists is false once the entity was deleted.
+	Exists bool `json:"exists"`
+	// Persons are the person keys the entity grants to (sorted).
+	Persons []string `json:"persons,omitempty"`
+	// NextChange is the next instant after At at which any of its windows
+	// opens or closes; zero when none.
+	NextChange time.Time `json:"next_change,omitempty"`
+	// Done is true when the entity can grant nothing after At.
+	Done bool `json:"done"`
+}
+
+// PokePersonsInput asks for the access workflows of Persons to be poked.
+type PokePersonsInput struct {
+	OrgID   string    `json:"org_id"`
+	Persons []string  `json:"persons"`
+	At      time.Time `json:"at,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+}
+
+// ApplyAccessInput makes one person's Salto KS state match their access at
+// the later of At and the activity's clock.
+type ApplyAccessInput struct {
+	OrgID  string    `json:"org_id"`
+	Person string    `json:"person"`
+	At     time.Time `json:"at,omitempty"`
+}
+
+// ApplyAccessResult says what ApplyAccess did.
+type ApplyAccessResult struct {
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+	// NextChange is the person's next access change after the evaluation
+	// instant; zero when none.
+	NextChange time.Time `json:"next_change,omitempty"`
+	// Problem is a failure retrying cannot fix (e.g. the site has no seats
+	// left); it is recorded on the person and shown by the explain API.
+	Problem string `json:"problem,omitempty"`
+}

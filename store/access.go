@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SaltoIdentity is who a person is on one Salto KS site.
+type SaltoIdentity struct {
+	Person            string `json:"-"`
+	SiteID            string `json:"site_id"`
+	SiteUserID        string `json:"site_user_id"`
+	UserID            string `json:"user_id"`
+	SubscriptionState string `json:"subscription_state"`
+	CreatedByDoorsync bool   `json:"-"`
+	TagID             string `json:"-"`
+	TagNumber         string `json:"-"`
+	// SuspendedByDoorsync is set when doorsync suspended the user because
+	// they had no access left (no_access_policy "suspend").
+	SuspendedByDoorsync bool `json:"-"`
+}
+
+// SaltoIdentities returns a person's identities, by site.
+func (s *Store) SaltoIdentities(ctx context.Context, orgID, person string) ([]SaltoIdentity, error) {
+	rows, err := s.pool.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
+		from salto_identities where org_id = $1 and person = $2 order by site_id`, orgID, person)
+	if err != nil {
+		return nil, fmt.Errorf("store: salto identities: %w", err)
+	}
+	return pgx.CollectRows(rows, scanIdentity)
+}
+
+// IdentitiesOnSite maps platform user ids to persons on one site.
+func (s *Store) IdentitiesOnSite(ctx context.Context, orgID, siteID string) ([]SaltoIdentity, error) {
+	rows, err := s.pool.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
+		from salto_identities where org_id = $1 and site_id = $2`, orgID, siteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: identities on site: %w", err)
+	}
+	return pgx.CollectRows(rows, scanIdentity)
+}
+
+func scanIdentity(r pgx.CollectableRow) (SaltoIdentity, error) {
+	var id SaltoIdentity
+	err := r.Scan(&id.Person, &id.SiteID, &id.SiteUserID, &id.UserID, &id.SubscriptionState, &id.CreatedByDoorsync, &id.TagID, &id.TagNumber, &id.SuspendedByDoorsync)
+	return id, err
+}
+
+// SaveSaltoIdentity records (or updates) a person's identity on a site.
+func (s *Store) SaveSaltoIdentity(ctx context.Context, orgID string, id SaltoIdentity) error {
+	_, err := s.pool.Exec(ctx, `
+		insert into salto_identities (org_id, person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		on conflict (org_id, person, site_id) do update set site_user_id = excluded.site_user_id, user_id = excluded.user_id,
+			subscription_state = excluded.subscription_state, tag_id = excluded.tag_id, tag_number = excluded.tag_number,
+			updated_at = now()`,
+		orgID, id.Person, id.SiteID, id.SiteUserID, id.UserID, id.SubscriptionState, id.CreatedByDoorsync, id.TagID, id.TagNumber)
+	if err != nil {
+		return fmt.Errorf("store: save salto identity: %w", err)
+	}
+	return nil
+}
+
+// AppliedGroup is a group membership doorsync has made.
+type AppliedGroup struct {
+	Person    string
+	SiteID    string
+	GroupID   string
+	UserID    string
+	AppliedAt time.Time
+}
+
+// AppliedGroups returns what doorsync has applied for a person.
+func (s *Store) AppliedGroups(ctx context.Context, orgID, person string) ([]AppliedGroup, error) {
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+		where org_id = $1 and person = $2 order by site_id, group_id`, orgID, person)
+}
+
+// AppliedInGroup returns what doorsync has applied in one group.
+func (s *Store) AppliedInGroup(ctx context.Context, orgID, siteID, groupID string) ([]AppliedGroup, error) {
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+		where org_id = $1 and site_id = $2 and group_id = $3 order by person`, orgID, siteID, groupID)
+}
+
+func (s *Store) queryApplied(ctx context.Context, sql string, args ...any) ([]AppliedGroup, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: applied access: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AppliedGroup, error) {
+		var a AppliedGroup
+		err := r.Scan(&a.Person, &a.SiteID, &a.GroupID, &a.UserID, &a.AppliedAt)
+		return a, err
+	})
+}
+
+// RecordApplied notes that a person is now in a group, with its audit row,
+// in one transaction.
+func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id) values ($1, $2, $3, $4, $5)
+			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id`,
+			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
+			return fmt.Errorf("store: record applied: %w", err)
+		}
+		return insertAudit(ctx, tx, orgID, audit)
+	})
+}
+
+// RecordRemoved notes that a person left a group, with its audit row.
+func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
+			orgID, a.Person, a.SiteID, a.GroupID); err != nil {
+			return fmt.Errorf("store: record removed: %w", err)
+		}
+		return insertAudit(ctx, tx, orgID, audit)
+	})
+}
+
+// SetPersonProblem records (or with "" clears) a person's failure that
+// retrying cannot fix.
+func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem string) error {
+	_, err := s.pool.Exec(ctx, `
+		insert into person_status (org_id, person, last_error, last_error_at) values ($1, $2, $3, case when $3 = '' then null else now() end)
+		on conflict (org_id, person) do update set last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = now()`,
+		orgID, person, problem)
+	if err != nil {
+		return fmt.Errorf("store: person problem: %w", err)
+	}
+	return nil
+}
+
+// PersonProblem returns a person's recorded problem ("" when none).
+func (s *Store) PersonProblem(ctx context.Context, orgID, person string) (string, error) {
+	var p string
+	err := s.pool.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2`, orgID, person).Scan(&p)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return p, err
+}
+
+// AuditEntry is one audited change.
+type AuditEntry struct {
+	ID          int64           `json:"-"`
+	At          time.Time       `json:"at"`
+	Action      string          `json:"action"`
+	Person      string          `json:"person"`
+	SiteID      string          `json:"site_id"`
+	GroupID     string          `json:"group_id"`
+	SaltoUserID string          `json:"salto_user_id"`
+	Reason      json.RawMessage `json:"reason"`
+	Trigger     string          `json:"trigger"`
+	WorkflowID  string          `json:"workflow_id"`
+	RunID       string          `json:"run_id"`
+	Result      string          `json:"result"`
+	Error       string          `json:"error"`
+}
+
+// AddAudit appends one audit row.
+func (s *Store) AddAudit(ctx context.Context, orgID string, e AuditEntry) error {
+	return insertAudit(ctx, s.pool, orgID, e)
+}
+
+// execer is a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func insertAudit(ctx context.Context, db execer, orgID string, e AuditEntry) error {
+	reason := e.Reason
+	if len(reason) == 0 {
+		reason = nil
+	}
+	_, err := db.Exec(ctx, `insert into audit_log (org_id, action, person, site_id, group_id, salto_user_id, reason, trigger,
+		workflow_id, run_id, result, error) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error)
+	if err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
+// AuditFilter selects audit entries, newest first.
+type AuditFilter struct {
+	Person  string
+	SiteID  string
+	GroupID string
+	Since   time.Time
+	// Before is the cursor: entries with a smaller id.
+	Before int64
+	Limit  int
+}
+
+// Audit returns entries matching f, newest first.
+func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error) {
+	rows, err := s.pool.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
+			workflow_id, run_id, result, error from audit_log
+		where org_id = $1 and ($2 = '' or person = $2) and ($3 = '' or site_id = $3) and ($4 = '' or group_id = $4)
+			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6)
+		order by id desc limit $7`,
+		orgID, f.Person, f.SiteID, f.GroupID, nullTime(f.Since), f.Before, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
+		var e AuditEntry
+		err := r.Scan(&e.ID, &e.At, &e.Action, &e.Person, &e.SiteID, &e.GroupID, &e.SaltoUserID, &e.Reason, &e.Trigger,
+			&e.WorkflowID, &e.RunID, &e.Result, &e.Error)
+		return e, err
+	})
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// ForgetIdentity drops a person's identity on a site (their Salto KS user
+// is gone) and what doorsync believed applied there, so the next apply
+// adopts or creates the user afresh.
+func (s *Store) ForgetIdentity(ctx context.Context, orgID, person, siteID string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `delete from salto_identities where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID); err != nil {
+			return fmt.Errorf("store: forget identity: %w", err)
+		}
+		_, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID)
+		return err
+	})
+}

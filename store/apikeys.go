@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// APIKey is an org key as stored: its hash, never the key itself.
+type APIKey struct {
+	ID      string
+	OrgID   string
+	Name    string
+	KeyHash []byte
+}
+
+// CreateAPIKey stores a key's hash.
+func (s *Store) CreateAPIKey(ctx context.Context, k APIKey) error {
+	_, err := s.pool.Exec(ctx, `insert into api_keys (id, org_id, name, key_hash) values ($1, $2, $3, $4)`,
+		k.ID, k.OrgID, k.Name, k.KeyHash)
+	if err != nil {
+		return fmt.Errorf("store: create api key: %w", err)
+	}
+	return nil
+}
+
+// DeleteAPIKey removes one of an org's keys, or returns ErrNotFound.
+func (s *Store) DeleteAPIKey(ctx context.Context, orgID, id string) error {
+	tag, err := s.pool.Exec(ctx, `delete from api_keys where org_id = $1 and id = $2`, orgID, id)
+	if err != nil {
+		return fmt.Errorf("store: delete api key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: api key %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// APIKeyByID returns a key's record for verification, or ErrNotFound.
+func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
+	k := APIKey{ID: id}
+	err := s.pool.QueryRow(ctx, `select org_id, name, key_hash from api_keys where id = $1`, id).
+		Scan(&k.OrgID, &k.Name, &k.KeyHash)
+	if err != nil {
+		return APIKey{}, fmt.Errorf("store: api key: %w", notFound(err))
+	}
+	return k, nil
+}

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// dependentPokes lists the pokes a change of entity (kind, id) calls for:
+// the lifecycle workflows of the memberships, bookings and day passes it
+// affects, and the access workflows of the members it affects directly.
+// Desired access is always recomputed from scratch, so over-poking is safe;
+// missing one is not.
+func dependentPokes(ctx context.Context, tx pgx.Tx, orgID, kind, id string) ([]Poke, error) {
+	reason := kind + " " + id + " changed"
+	switch kind {
+	case "membership", "booking", "day_pass":
+		return []Poke{{Kind: PokeLifecycle, Target: kind + ":" + id, Reason: reason}}, nil
+	case "member":
+		return memberPokes(ctx, tx, orgID, id, reason)
+	}
+	sql, ok := dependentQueries[kind]
+	if !ok {
+		return nil, nil
+	}
+	return lifecyclePokes(ctx, tx, sql, reason, orgID, id)
+}
+
+// dependentQueries find, for a referenced entity, the lifecycle entities
+// whose access depends on it, as "kind:id" targets.
+var dependentQueries = map[string]string{
+	"plan": `select kind || ':' || id from entities where org_id = $1 and plan_id = $2 and kind = 'membership'`,
+	"team": `select kind || ':' || id from entities where org_id = $1 and team_id = $2 and kind in ('membership', 'day_pass')`,
+	"resource": `select kind || ':' || id from entities where org_id = $1 and resource_id = $2
+		and kind in ('membership', 'booking')`,
+	"floor": `select e.kind || ':' || e.id from entities e
+		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
+		where e.org_id = $1 and r.floor_id = $2 and e.kind in ('membership', 'booking')`,
+	"location": `select e.kind || ':' || e.id from entities e
+		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
+		where e.org_id = $1 and r.location_id = $2 and e.kind in ('membership', 'booking')
+		union select kind || ':' || id from entities where org_id = $1 and location_id = $2 and kind = 'day_pass'`,
+	// day-pass mappings: "*" reaches every day pass
+	"day-passes": `select kind || ':' || id from entities where org_id = $1 and kind = 'day_pass'
+		and ($2 = '*' or location_id = $2)`,
+}
+
+// mappingKinds maps a mapping kind to the entity kind its id names.
+var mappingKinds = map[string]string{"plans": "plan", "locations": "location", "floors": "floor",
+	"resources": "resource", "day-passes": "day-passes"}
+
+func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...any) ([]Poke, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: dependents: %w", err)
+	}
+	targets, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	pokes := make([]Poke, len(targets))
+	for i, t := range targets {
+		pokes[i] = Poke{Kind: PokeLifecycle, Target: t, Reason: reason}
+	}
+	return pokes, nil
+}
+
+// memberPokes pokes the member and their co-members (whose access is the
+// member's), wherever the member's team, card or primary member changed.
+func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
+	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = 'member' and primary_member_id = $2`, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: co-members: %w", err)
+	}
+	coMembers, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	pokes := []Poke{{Kind: PokeAccess, Target: "member:" + id, Reason: reason}}
+	for _, m := range coMembers {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: "member:" + m, Reason: reason})
+	}
+	return pokes, nil
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The loads below give the engine what it needs and no more: the small
+// tables whole (locations, floors, resources, plans, teams) and of the
+// large ones (members, memberships, bookings, day passes) only the rows a
+// person or an entity can be reached through.
+
+// staticKinds are loaded whole for any evaluation.
+var staticKinds = []string{"location", "floor", "resource", "plan", "team"}
+
+// OrgEntities returns every entity of org.
+func (s *Store) OrgEntities(ctx context.Context, orgID string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities where org_id = $1`, orgID)
+}
+
+// StaticEntities returns org's locations, floors, resources, plans and
+// teams.
+func (s *Store) StaticEntities(ctx context.Context, orgID string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and kind = any($2)`, orgID, staticKinds)
+}
+
+// MemberEntities returns the members with the given ids, and the
+// memberships, bookings and day passes that name any of them, or (with no
+// member) any of teams.
+func (s *Store) MemberEntities(ctx context.Context, orgID string, memberIDs, teams []string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and (
+			(kind = 'member' and id = any($2))
+			or (kind in ('membership', 'booking', 'day_pass') and member_id = any($2))
+			or (kind in ('membership', 'day_pass') and member_id is null and team_id = any($3)))`,
+		orgID, memberIDs, teams)
+}
+
+// BookingsNaming returns the bookings whose booker or guests include email.
+func (s *Store) BookingsNaming(ctx context.Context, orgID, email string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and kind = 'booking' and emails @> array[$2]`, orgID, email)
+}
+
+// TeamMembers returns the members of the teams and their co-members.
+func (s *Store) TeamMembers(ctx context.Context, orgID string, teams []string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and kind = 'member' and (team_id = any($2) or primary_member_id in (
+			select id from entities where org_id = $1 and kind = 'member' and team_id = any($2)))`, orgID, teams)
+}
+
+// MembersAndCoMembers returns the members with the given ids and their
+// co-members.
+func (s *Store) MembersAndCoMembers(ctx context.Context, orgID string, ids []string) ([]Entity, error) {
+	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and kind = 'member' and (id = any($2) or primary_member_id = any($2))`, orgID, ids)
+}
+
+// LifecycleEntityIDs returns the ids of org's memberships, bookings and
+// day passes, as "kind:id".
+func (s *Store) LifecycleEntityIDs(ctx context.Context, orgID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `select kind || ':' || id from entities where org_id = $1
+		and kind in ('membership', 'booking', 'day_pass') order by kind, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: lifecycle entities: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+func (s *Store) queryEntities(ctx context.Context, sql string, args ...any) ([]Entity, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: load entities: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entity, error) {
+		var e Entity
+		err := r.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt)
+		return e, err
+	})
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// GroupRef names a Salto KS access group on a site.
+type GroupRef struct {
+	SiteID  string `json:"site_id"`
+	GroupID string `json:"group_id"`
+}
+
+// Mapping says that everything of Kind with RefID grants Groups.
+type Mapping struct {
+	Kind   string     `json:"kind"`
+	RefID  string     `json:"id"`
+	Groups []GroupRef `json:"access_groups"`
+}
+
+// MappedGroups returns the set of groups any mapping of org names on site
+// ("" for every site): the groups doorsync manages.
+func (s *Store) MappedGroups(ctx context.Context, orgID, siteID string) (map[GroupRef]bool, error) {
+	rows, err := s.pool.Query(ctx, `
+		select distinct site_id, group_id from mappings
+		where org_id = $1 and ($2 = '' or site_id = $2)`, orgID, siteID)
+	if err != nil {
+		return nil, fmt.Errorf("store: mapped groups: %w", err)
+	}
+	defer rows.Close()
+	out := map[GroupRef]bool{}
+	for rows.Next() {
+		var g GroupRef
+		if err := rows.Scan(&g.SiteID, &g.GroupID); err != nil {
+			return nil, err
+		}
+		out[g] = true
+	}
+	return out, rows.Err()
+}
+
+// PutMapping replaces the groups of one mapping and queues pokes for
+// everything it reaches (so removed groups are revoked and added ones
+// granted). No groups deletes it.
+func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (created bool, outbox []int64, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `select count(*) from mappings where org_id = $1 and kind = $2 and ref_id = $3`,
+			orgID, m.Kind, m.RefID).Scan(&n); err != nil {
+			return err
+		}
+		created = n == 0
+		if _, err := tx.Exec(ctx, `delete from mappings where org_id = $1 and kind = $2 and ref_id = $3`, orgID, m.Kind, m.RefID); err != nil {
+			return fmt.Errorf("store: replace mapping: %w", err)
+		}
+		for _, g := range m.Groups {
+			if _, err := tx.Exec(ctx, `insert into mappings (org_id, kind, ref_id, site_id, group_id) values ($1, $2, $3, $4, $5)
+				on conflict do nothing`, orgID, m.Kind, m.RefID, g.SiteID, g.GroupID); err != nil {
+				return fmt.Errorf("store: insert mapping: %w", err)
+			}
+		}
+		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
+			return dependentPokes(ctx, tx, orgID, mappingKinds[m.Kind], m.RefID)
+		})
+		return err
+	})
+	return created, outbox, err
+}
+
+// DeleteMapping removes one mapping (ErrNotFound if none) and queues pokes
+// so the access it granted is revoked.
+func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([]int64, error) {
+	var outbox []int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `delete from mappings where org_id = $1 and kind = $2 and ref_id = $3`, orgID, kind, refID)
+		if err != nil {
+			return fmt.Errorf("store: delete mapping: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("store: mapping %s/%s: %w", kind, refID, ErrNotFound)
+		}
+		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
+			return dependentPokes(ctx, tx, orgID, mappingKinds[kind], refID)
+		})
+		return err
+	})
+	return outbox, err
+}
+
+// Mappings returns every mapping of org, ordered by kind and id.
+func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
+	rows, err := s.pool.Query(ctx, `select kind, ref_id, site_id, group_id from mappings where org_id = $1
+		order by kind, ref_id, site_id, group_id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: mappings: %w", err)
+	}
+	defer rows.Close()
+	var out []Mapping
+	for rows.Next() {
+		var kind, ref string
+		var g GroupRef
+		if err := rows.Scan(&kind, &ref, &g.SiteID, &g.GroupID); err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].Kind != kind || out[n-1].RefID != ref {
+			out = append(out, Mapping{Kind: kind, RefID: ref})
+		}
+		out[len(out)-1].Groups = append(out[len(out)-1].Groups, g)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Org is a tenant and its settings.
+type Org struct {
+	ID        string
+	Name      string
+	Settings  OrgSettings
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// OrgSettings are an org's behaviour switches, stored as one JSON document.
+type OrgSettings struct {
+	TimeZone            string        `json:"time_zone"`
+	BookingBufferBefore time.Duration `json:"booking_buffer_before"`
+	BookingBufferAfter  time.Duration `json:"booking_buffer_after"`
+	ReconcileInterval   time.Duration `json:"reconcile_interval"`
+	RemovalGuard        RemovalGuard  `json:"removal_guard"`
+	ProtectedSaltoUsers []string      `json:"protected_salto_users"`
+	NoAccessPolicy      string        `json:"no_access_policy"`
+}
+
+// RemovalGuard holds a group's removals when they exceed both bounds.
+type RemovalGuard struct {
+	MaxFraction float64 `json:"max_fraction"`
+	MinCount    int     `json:"min_count"`
+}
+
+// PutOrg creates or replaces an org, reporting whether it was created.
+func (s *Store) PutOrg(ctx context.Context, o Org) (Org, bool, error) {
+	settings, err := json.Marshal(o.Settings)
+	if err != nil {
+		return Org{}, false, err
+	}
+	var created bool
+	err = s.pool.QueryRow(ctx, `
+		insert into orgs (id, name, settings) values ($1, $2, $3)
+		on conflict (id) do update set name = excluded.name, settings = excluded.settings, updated_at = now()
+		returning created_at, updated_at, (xmax = 0)`,
+		o.ID, o.Name, settings).Scan(&o.CreatedAt, &o.UpdatedAt, &created)
+	if err != nil {
+		return Org{}, false, fmt.Errorf("store: put org %s: %w", o.ID, err)
+	}
+	return o, created, nil
+}
+
+// GetOrg returns one org, or ErrNotFound.
+func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
+	o := Org{ID: id}
+	var settings []byte
+	err := s.pool.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, id).
+		Scan(&o.Name, &settings, &o.CreatedAt, &o.UpdatedAt)
+	if err != nil {
+		return Org{}, fmt.Errorf("store: get org %s: %w", id, notFound(err))
+	}
+	if err := json.Unmarshal(settings, &o.Settings); err != nil {
+		return Org{}, fmt.Errorf("store: org %s settings: %w", id, err)
+	}
+	return o, nil
+}
+
+// OrgIDs lists every org id, sorted.
+func (s *Store) OrgIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `select id from orgs order by id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list orgs: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

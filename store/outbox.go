@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Poke kinds in the outbox.
+const (
+	// PokeLifecycle targets a lifecycle workflow: Target is "kind:id".
+	PokeLifecycle = "lifecycle"
+	// PokeAccess targets a person's access workflow: Target is a person key.
+	PokeAccess = "access"
+)
+
+// OutboxChannel is the Postgres NOTIFY channel that wakes the relay.
+const OutboxChannel = "doorsync_outbox"
+
+// Poke is one queued signal.
+type Poke struct {
+	ID       int64
+	OrgID    string
+	Kind     string
+	Target   string
+	At       time.Time
+	Reason   string
+	Attempts int
+}
+
+type pokePayload struct {
+	At     time.Time `json:"at,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// queuePokes inserts pokes (and those more computes) in tx and notifies
+// the relay at commit.
+func queuePokes(ctx context.Context, tx pgx.Tx, orgID string, pokes []Poke, more func() ([]Poke, error)) ([]int64, error) {
+	if more != nil {
+		extra, err := more()
+		if err != nil {
+			return nil, err
+		}
+		pokes = append(pokes, extra...)
+	}
+	if len(pokes) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(pokes))
+	for _, p := range pokes {
+		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason})
+		var id int64
+		err := tx.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload) values ($1, $2, $3, $4) returning id`,
+			orgID, p.Kind, p.Target, payload).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("store: queue poke: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if _, err := tx.Exec(ctx, `select pg_notify($1, '')`, OutboxChannel); err != nil {
+		return nil, fmt.Errorf("store: notify outbox: %w", err)
+	}
+	return ids, nil
+}
+
+// QueuePokes queues pokes outside any other write (e.g. from an activity).
+func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]int64, error) {
+	var ids []int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
+		return err
+	})
+	return ids, err
+}
+
+// ClaimPokes leases up to limit due pokes (ids, when given, restricts them
+// to those): other relays skip them until lease has passed.
+func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
+	rows, err := s.pool.Query(ctx, `
+		update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
+		where id in (
+			select id from outbox
+			where next_attempt_at <= now() and ($1::bigint[] is null or id = any($1))
+			order by id limit $2 for update skip locked)
+		returning id, org_id, kind, target, payload, attempts`, nullIfEmpty(ids), limit, lease.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: claim pokes: %w", err)
+	}
+	defer rows.Close()
+	var out []Poke
+	for rows.Next() {
+		var p Poke
+		var payload []byte
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Kind, &p.Target, &payload, &p.Attempts); err != nil {
+			return nil, err
+		}
+		var pl pokePayload
+		json.Unmarshal(payload, &pl)
+		p.At, p.Reason = pl.At, pl.Reason
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DeletePokes removes pokes that were sent.
+func (s *Store) DeletePokes(ctx context.Context, ids []int64) error {
+	if _, err := s.pool.Exec(ctx, `delete from outbox where id = any($1)`, ids); err != nil {
+		return fmt.Errorf("store: delete pokes: %w", err)
+	}
+	return nil
+}
+
+// RetryPokeLater records a failed send and when to try again.
+func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duration, lastErr string) error {
+	_, err := s.pool.Exec(ctx, `update outbox set next_attempt_at = now() + $2::interval, last_error = $3 where id = $1`,
+		id, after.String(), lastErr)
+	return err
+}
+
+// PendingPokes counts unsent pokes (for metrics and tests).
+func (s *Store) PendingPokes(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `select count(*) from outbox`).Scan(&n)
+	return n, err
+}
+
+// ListenOutbox holds a connection listening for new pokes; wait returns
+// when one is queued (or ctx ends). release gives the connection back.
+func (s *Store) ListenOutbox(ctx context.Context) (wait func(context.Context) error, release func(), err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.Exec(ctx, "listen "+OutboxChannel); err != nil {
+		conn.Release()
+		return nil, nil, err
+	}
+	wait = func(ctx context.Context) error {
+		_, err := conn.Conn().WaitForNotification(ctx)
+		return err
+	}
+	release = func() {
+		conn.Exec(context.Background(), "unlisten "+OutboxChannel)
+		conn.Release()
+	}
+	return wait, release, nil
+}
+
+func nullIfEmpty(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
+}

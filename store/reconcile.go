@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ReconcileRun is one reconciliation run.
+type ReconcileRun struct {
+	ID         string          `json:"run_id"`
+	OrgID      string          `json:"-"`
+	DryRun     bool            `json:"dry_run"`
+	Trigger    string          `json:"trigger"`
+	Status     string          `json:"status"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt *time.Time      `json:"finished_at"`
+	Plan       json.RawMessage `json:"plan"`
+	Summary    json.RawMessage `json:"summary"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// StartRun records a run (a retried start keeps the first record).
+func (s *Store) StartRun(ctx context.Context, r ReconcileRun) error {
+	_, err := s.pool.Exec(ctx, `insert into reconcile_runs (id, org_id, dry_run, trigger) values ($1, $2, $3, $4)
+		on conflict (id) do nothing`, r.ID, r.OrgID, r.DryRun, r.Trigger)
+	if err != nil {
+		return fmt.Errorf("store: start run: %w", err)
+	}
+	return nil
+}
+
+// SaveRunPlan stores a run's plan.
+func (s *Store) SaveRunPlan(ctx context.Context, orgID, runID string, plan any) error {
+	b, err := json.Marshal(plan)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `update reconcile_runs set plan = $3 where org_id = $1 and id = $2`, orgID, runID, b)
+	return err
+}
+
+// FinishRun records a run's outcome.
+func (s *Store) FinishRun(ctx context.Context, orgID, runID string, summary any, runErr string) error {
+	b, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	status := "completed"
+	if runErr != "" {
+		status = "failed"
+	}
+	_, err = s.pool.Exec(ctx, `update reconcile_runs set status = $3, summary = $4, error = $5, finished_at = now()
+		where org_id = $1 and id = $2`, orgID, runID, status, b, runErr)
+	return err
+}
+
+// GetRun returns one run, or ErrNotFound.
+func (s *Store) GetRun(ctx context.Context, orgID, runID string) (ReconcileRun, error) {
+	r := ReconcileRun{ID: runID, OrgID: orgID}
+	err := s.pool.QueryRow(ctx, `select dry_run, trigger, status, started_at, finished_at, plan, summary, error
+		from reconcile_runs where org_id = $1 and id = $2`, orgID, runID).
+		Scan(&r.DryRun, &r.Trigger, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Plan, &r.Summary, &r.Error)
+	if err != nil {
+		return r, fmt.Errorf("store: run %s: %w", runID, notFound(err))
+	}
+	return r, nil
+}
+
+// HeldRemoval is one removal a hold keeps back.
+type HeldRemoval struct {
+	SaltoUserID string `json:"salto_user_id"`
+	Person      string `json:"person,omitempty"`
+}
+
+// Hold is a group's held removals.
+type Hold struct {
+	ID        string        `json:"id"`
+	OrgID     string        `json:"-"`
+	SiteID    string        `json:"site_id"`
+	GroupID   string        `json:"group_id"`
+	Status    string        `json:"status"`
+	RunID     string        `json:"run_id,omitempty"`
+	Remove    []HeldRemoval `json:"remove"`
+	Members   int           `json:"members"`
+	CreatedAt time.Time     `json:"held_at"`
+	DecidedAt *time.Time    `json:"decided_at,omitempty"`
+}
+
+// Hold statuses.
+const (
+	HoldPending  = "pending"
+	HoldApproved = "approved"
+	HoldRejected = "rejected"
+	HoldApplied  = "applied"
+)
+
+// approvalLifetime is how long an approved hold lets removals through.
+const approvalLifetime = 24 * time.Hour
+
+// PendingHold returns a group's pending hold, or ErrNotFound.
+func (s *Store) PendingHold(ctx context.Context, orgID, siteID, groupID string) (Hold, error) {
+	return s.scanHold(s.pool.QueryRow(ctx, holdSelect+` where org_id = $1 and site_id = $2 and group_id = $3
+		and status = 'pending'`, orgID, siteID, groupID))
+}
+
+// RemovalApproved says whether an approved hold still in force covers
+// removing user from the group.
+func (s *Store) RemovalApproved(ctx context.Context, orgID, siteID, groupID, userID string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `select exists(select 1 from removal_holds where org_id = $1 and site_id = $2
+		and group_id = $3 and status = 'approved' and decided_at > now() - $5::interval
+		and plan @> jsonb_build_array(jsonb_build_object('salto_user_id', $4::text)))`,
+		orgID, siteID, groupID, userID, approvalLifetime.String()).Scan(&ok)
+	return ok, err
+}
+
+// GetHold returns one hold, or ErrNotFound.
+func (s *Store) GetHold(ctx context.Context, orgID, id string) (Hold, error) {
+	return s.scanHold(s.pool.QueryRow(ctx, holdSelect+` where org_id = $1 and id = $2`, orgID, id))
+}
+
+// PendingHolds lists an org's pending holds, oldest first.
+func (s *Store) PendingHolds(ctx context.Context, orgID string) ([]Hold, error) {
+	rows, err := s.pool.Query(ctx, holdSelect+` where org_id = $1 and status = 'pending' order by created_at, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: holds: %w", err)
+	}
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		h, err := s.scanHold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+const holdSelect = `select id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at from removal_holds`
+
+func (s *Store) scanHold(row pgx.Row) (Hold, error) {
+	var h Hold
+	var plan []byte
+	err := row.Scan(&h.ID, &h.OrgID, &h.SiteID, &h.GroupID, &h.Status, &h.RunID, &plan, &h.Members, &h.CreatedAt, &h.DecidedAt)
+	if err != nil {
+		return h, fmt.Errorf("store: hold: %w", notFound(err))
+	}
+	return h, json.Unmarshal(plan, &h.Remove)
+}
+
+// HoldRemovals opens (or, if the group has a pending hold, extends) a hold
+// on a group's removals. It returns the hold and whether each removal was
+// newly held.
+func (s *Store) HoldRemovals(ctx context.Context, h Hold) (Hold, bool, error) {
+	var added bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		existing, err := s.scanHold(tx.QueryRow(ctx, holdSelect+` where org_id = $1 and site_id = $2 and group_id = $3
+			and status = 'pending' for update`, h.OrgID, h.SiteID, h.GroupID))
+		if errors.Is(err, ErrNotFound) {
+			added = true
+			return insertHold(ctx, tx, h)
+		}
+		if err != nil {
+			return err
+		}
+		merged, grew := mergeRemovals(existing.Remove, h.Remove)
+		added = grew
+		existing.Remove, existing.Members = merged, max(existing.Members, h.Members)
+		if h.RunID != "" {
+			existing.RunID = h.RunID
+		}
+		b, _ := json.Marshal(existing.Remove)
+		_, err = tx.Exec(ctx, `update removal_holds set plan = $2, members = $3, run_id = $4 where id = $1`,
+			existing.ID, b, existing.Members, existing.RunID)
+		h = existing
+		return err
+	})
+	return h, added, err
+}
+
+func insertHold(ctx context.Context, tx pgx.Tx, h Hold) error {
+	b, _ := json.Marshal(h.Remove)
+	_, err := tx.Exec(ctx, `insert into removal_holds (id, org_id, site_id, group_id, status, run_id, plan, members)
+		values ($1, $2, $3, $4, 'pending', $5, $6, $7)`, h.ID, h.OrgID, h.SiteID, h.GroupID, h.RunID, b, h.Members)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("store: the group got a pending hold meanwhile: %w", ErrConflict)
+	}
+	return err
+}
+
+func mergeRemovals(old, more []HeldRemoval) ([]HeldRemoval, bool) {
+	seen := map[string]bool{}
+	for _, r := range old {
+		seen[r.SaltoUserID] = true
+	}
+	grew := false
+	for _, r := range more {
+		if !seen[r.SaltoUserID] {
+			old, seen[r.SaltoUserID], grew = append(old, r), true, true
+		}
+	}
+	return old, grew
+}
+
+// DecideHold moves a pending hold to approved or rejected; a hold that is
+// not pending is ErrConflict, an unknown one ErrNotFound.
+func (s *Store) DecideHold(ctx context.Context, orgID, id, status string) (Hold, error) {
+	h, err := s.scanHold(s.pool.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
+		where org_id = $1 and id = $2 and status = 'pending'
+		returning id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at`, orgID, id, status))
+	if errors.Is(err, ErrNotFound) {
+		if _, getErr := s.GetHold(ctx, orgID, id); getErr == nil {
+			return h, fmt.Errorf("store: hold %s is not pending: %w", id, ErrConflict)
+		}
+	}
+	return h, err
+}
+
+// RecentRemovals counts a group's removals made since since.
+func (s *Store) RecentRemovals(ctx context.Context, orgID, siteID, groupID string, since time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `select count(*) from audit_log where org_id = $1 and site_id = $2 and group_id = $3
+		and action = 'remove' and result = 'ok' and at >= $4`, orgID, siteID, groupID, since).Scan(&n)
+	return n, err
+}
+
+// CountApplied counts the people doorsync has applied in a group.
+func (s *Store) CountApplied(ctx context.Context, orgID, siteID, groupID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `select count(*) from applied_access where org_id = $1 and site_id = $2 and group_id = $3`,
+		orgID, siteID, groupID).Scan(&n)
+	return n, err
+}
+
+// AppliedGroupsOfOrg returns every group doorsync has applied anyone in.
+func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRef, error) {
+	rows, err := s.pool.Query(ctx, `select distinct site_id, group_id from applied_access where org_id = $1 order by 1, 2`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (GroupRef, error) {
+		var g GroupRef
+		err := r.Scan(&g.SiteID, &g.GroupID)
+		return g, err
+	})
+}
+
+// ForgetApplied drops what doorsync believed applied for a person in a
+// group (reconciliation found Salto KS without it), so their access
+// workflow adds it again.
+func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupID string) error {
+	_, err := s.pool.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
+		orgID, person, siteID, groupID)
+	return err
+}
+
+// SetSuspendedByDoorsync records that doorsync suspended (or resubscribed)
+// a person's Salto KS user on a site.
+func (s *Store) SetSuspendedByDoorsync(ctx context.Context, orgID, person, siteID string, suspended bool, state string) error {
+	_, err := s.pool.Exec(ctx, `update salto_identities set suspended_by_doorsync = $4, subscription_state = $5, updated_at = now()
+		where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID, suspended, state)
+	return err
+}
+
+// WithGroupLock runs fn holding a lock on one group of an org (a Postgres
+// advisory lock), so the guard's decision and the removal it allows are not
+// interleaved with another person's for the same group.
+func (s *Store) WithGroupLock(ctx context.Context, orgID, siteID, groupID string, fn func() error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	key := "group-lock/" + orgID + "/" + siteID + "/" + groupID
+	if _, err := conn.Exec(ctx, `select pg_advisory_lock(hashtextextended($1, 0))`, key); err != nil {
+		return fmt.Errorf("store: lock group: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `select pg_advisory_unlock(hashtextextended($1, 0))`, key)
+	return fn()
+}
+
+// CountPendingHolds counts the pending holds of every org.
+func (s *Store) CountPendingHolds(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `select count(*) from removal_holds where status = 'pending'`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// SaltoConnection is an org's Salto KS account link. The *Enc fields are
+// sealed values (internal/secrets); the store never sees them in clear.
+type SaltoConnection struct {
+	OrgID           string
+	Mode            string // "password" or "authorization_code"
+	IdentityURL     string
+	APIURL          string
+	ClientID        string
+	ClientSecretEnc string
+	Username        string
+	PasswordEnc     string
+	TokenEnc        string
+	// Generation grows on every change of credentials, so cached clients
+	// know to rebuild.
+	Generation    int64
+	LastError     string
+	LastErrorAt   *time.Time
+	LastSuccessAt *time.Time
+}
+
+// PutSaltoConnection creates or replaces an org's connection, clearing any
+// previous error and bumping its generation.
+func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
+	_, err := s.pool.Exec(ctx, `
+		insert into salto_connections (org_id, mode, identity_url, api_url, client_id, client_secret_enc,
+			username, password_enc, token_enc, last_success_at)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+		on conflict (org_id) do update set mode = excluded.mode, identity_url = excluded.identity_url,
+			api_url = excluded.api_url, client_id = excluded.client_id,
+			client_secret_enc = excluded.client_secret_enc, username = excluded.username,
+			password_enc = excluded.password_enc, token_enc = excluded.token_enc,
+			generation = salto_connections.generation + 1, last_error = '', last_error_at = null,
+			last_success_at = now(), updated_at = now()`,
+		c.OrgID, c.Mode, c.IdentityURL, c.APIURL, c.ClientID, c.ClientSecretEnc, c.Username, c.PasswordEnc, c.TokenEnc)
+	if err != nil {
+		return fmt.Errorf("store: put salto connection: %w", err)
+	}
+	return nil
+}
+
+// GetSaltoConnection returns an org's connection, or ErrNotFound.
+func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConnection, error) {
+	c := SaltoConnection{OrgID: orgID}
+	err := s.pool.QueryRow(ctx, `
+		select mode, identity_url, api_url, client_id, client_secret_enc, username, password_enc, token_enc,
+			generation, last_error, last_error_at, last_success_at
+		from salto_connections where org_id = $1`, orgID).
+		Scan(&c.Mode, &c.IdentityURL, &c.APIURL, &c.ClientID, &c.ClientSecretEnc, &c.Username, &c.PasswordEnc,
+			&c.TokenEnc, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt)
+	if err != nil {
+		return SaltoConnection{}, fmt.Errorf("store: salto connection %s: %w", orgID, notFound(err))
+	}
+	return c, nil
+}
+
+// SaveSaltoToken stores a refreshed token (sealed). The generation is kept:
+// a refresh does not invalidate clients.
+func (s *Store) SaveSaltoToken(ctx context.Context, orgID, tokenEnc string) error {
+	_, err := s.pool.Exec(ctx, `update salto_connections set token_enc = $2, updated_at = now() where org_id = $1`,
+		orgID, tokenEnc)
+	if err != nil {
+		return fmt.Errorf("store: save salto token: %w", err)
+	}
+	return nil
+}
+
+// MarkSaltoResult records the outcome of talking to Salto KS: an empty
+// message marks success, anything else the connection's last error.
+func (s *Store) MarkSaltoResult(ctx context.Context, orgID, errMsg string) error {
+	var err error
+	if errMsg == "" {
+		_, err = s.pool.Exec(ctx, `update salto_connections set last_error = '', last_error_at = null, last_success_at = now() where org_id = $1`, orgID)
+	} else {
+		_, err = s.pool.Exec(ctx, `update salto_connections set last_error = $2, last_error_at = now() where org_id = $1`, orgID, errMsg)
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark salto result: %w", err)
+	}
+	return nil
+}
+
+// OAuthState is a pending authorization-code flow.
+type OAuthState struct {
+	State       string
+	OrgID       string
+	VerifierEnc string
+	RedirectURI string
+	ExpiresAt   time.Time
+}
+
+// CreateOAuthState records a flow's state.
+func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
+	_, err := s.pool.Exec(ctx, `insert into salto_oauth_states (state, org_id, verifier_enc, redirect_uri, expires_at) values ($1, $2, $3, $4, $5)`,
+		st.State, st.OrgID, st.VerifierEnc, st.RedirectURI, st.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("store: create oauth state: %w", err)
+	}
+	return nil
+}
+
+// ConsumeOAuthState marks a state used and returns it; a state that is
+// unknown, used or expired is ErrNotFound.
+func (s *Store) ConsumeOAuthState(ctx context.Context, state string) (OAuthState, error) {
+	st := OAuthState{State: state}
+	err := s.pool.QueryRow(ctx, `
+		update salto_oauth_states set used_at = now()
+		where state = $1 and used_at is null and expires_at > now()
+		returning org_id, verifier_enc, redirect_uri, expires_at`, state).
+		Scan(&st.OrgID, &st.VerifierEnc, &st.RedirectURI, &st.ExpiresAt)
+	if err != nil {
+		return OAuthState{}, fmt.Errorf("store: oauth state: %w", notFound(err))
+	}
+	return st, nil
+}
