@@ -1,0 +1,205 @@
+// Package outbox sends the pokes the store queued with each change: a
+// signal-with-start to the lifecycle or access workflow they name. The API
+// sends its pokes right after commit; the relay loop sends whatever that
+// did not (Temporal down, process killed), so a change accepted with 2xx
+// always reaches its workflows.
+package outbox
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"doorsync/contract"
+	"doorsync/store"
+)
+
+// Relay sends queued pokes.
+type Relay struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	Log       *slog.Logger
+	// PollInterval is how often the loop looks for due pokes when no
+	// notification wakes it (default 2 s).
+	PollInterval time.Duration
+	// Parallelism bounds concurrent sends (default 16).
+	Parallelism int
+}
+
+const (
+	batchSize = 500
+	lease     = 30 * time.Second
+)
+
+// Flush sends the given pokes now. Those it cannot send stay queued for the
+// relay loop; Flush reports the first failure.
+func (r *Relay) Flush(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	pokes, err := r.Store.ClaimPokes(ctx, ids, len(ids), lease)
+	if err != nil {
+		return err
+	}
+	return r.sendAll(ctx, pokes)
+}
+
+// Run sends due pokes until ctx ends, waking on every new poke.
+func (r *Relay) Run(ctx context.Context) error {
+	notified := make(chan struct{}, 1)
+	go r.listen(ctx, notified)
+	interval := cmp.Or(r.PollInterval, 2*time.Second)
+	for {
+		if err := r.drain(ctx); err != nil && ctx.Err() == nil {
+			r.Log.WarnContext(ctx, "outbox relay: send failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-notified:
+		case <-time.After(interval):
+		}
+	}
+}
+
+// drain sends due pokes batch by batch until none is due.
+func (r *Relay) drain(ctx context.Context) error {
+	for {
+		pokes, err := r.Store.ClaimPokes(ctx, nil, batchSize, lease)
+		if err != nil || len(pokes) == 0 {
+			return err
+		}
+		if err := r.sendAll(ctx, pokes); err != nil {
+			return err
+		}
+	}
+}
+
+// listen forwards Postgres notifications of new pokes, reconnecting when
+// the listening connection drops.
+func (r *Relay) listen(ctx context.Context, notified chan<- struct{}) {
+	for ctx.Err() == nil {
+		wait, release, err := r.Store.ListenOutbox(ctx)
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		for wait(ctx) == nil {
+			select {
+			case notified <- struct{}{}:
+			default:
+			}
+		}
+		release()
+	}
+}
+
+// sendAll coalesces pokes by target (one signal per workflow, at the
+// latest instant asked for) and sends them in parallel.
+func (r *Relay) sendAll(ctx context.Context, pokes []store.Poke) error {
+	groups := coalesce(pokes)
+	sem := make(chan struct{}, cmp.Or(r.Parallelism, 16))
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for _, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := r.sendGroup(ctx, g); err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// group is the pokes of one target.
+type group struct {
+	first store.Poke
+	at    time.Time
+	ids   []int64
+}
+
+func coalesce(pokes []store.Poke) []*group {
+	byTarget := map[string]*group{}
+	var order []string
+	for _, p := range pokes {
+		k := p.OrgID + "\x00" + p.Kind + "\x00" + p.Target
+		g, ok := byTarget[k]
+		if !ok {
+			g = &group{first: p}
+			byTarget[k] = g
+			order = append(order, k)
+		}
+		if p.At.After(g.at) {
+			g.at = p.At
+		}
+		g.ids = append(g.ids, p.ID)
+	}
+	out := make([]*group, len(order))
+	for i, k := range order {
+		out[i] = byTarget[k]
+	}
+	return out
+}
+
+func (r *Relay) sendGroup(ctx context.Context, g *group) error {
+	err := r.signal(ctx, g.first, contract.Poke{At: g.at, Reason: g.first.Reason})
+	if err != nil {
+		backoff := min(time.Duration(1<<min(g.first.Attempts, 6))*time.Second, time.Minute)
+		for _, id := range g.ids {
+			r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, err.Error())
+		}
+		return fmt.Errorf("poke %s %s: %w", g.first.Kind, g.first.Target, err)
+	}
+	return r.Store.DeletePokes(ctx, g.ids)
+}
+
+// signal sends one poke with signal-with-start.
+func (r *Relay) signal(ctx context.Context, p store.Poke, poke contract.Poke) error {
+	id, workflowType, input, attrs, err := r.target(p)
+	if err != nil {
+		return err
+	}
+	_, err = r.Temporal.SignalWithStartWorkflow(ctx, id, contract.PokeSignal, poke, client.StartWorkflowOptions{
+		ID: id, TaskQueue: r.TaskQueue, TypedSearchAttributes: attrs,
+	}, workflowType, input)
+	return err
+}
+
+// target resolves a poke to its workflow.
+func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs temporal.SearchAttributes, err error) {
+	switch p.Kind {
+	case store.PokeAccess:
+		return contract.AccessWorkflowID(p.OrgID, p.Target), contract.AccessWorkflow,
+			contract.AccessInput{OrgID: p.OrgID, Person: p.Target},
+			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
+				contract.EntityKindKey.ValueSet("person")), nil
+	case store.PokeLifecycle:
+		kind, entityID, ok := strings.Cut(p.Target, ":")
+		workflowType = contract.LifecycleWorkflowType(kind)
+		if !ok || workflowType == "" {
+			return "", "", nil, temporal.SearchAttributes{}, fmt.Errorf("outbox: bad lifecycle target %q", p.Target)
+		}
+		return contract.LifecycleWorkflowID(p.OrgID, kind, entityID), workflowType,
+			contract.LifecycleInput{OrgID: p.OrgID, Kind: kind, EntityID: entityID},
+			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(kind)), nil
+	}
+	return "", "", nil, temporal.SearchAttributes{}, errors.New("outbox: unknown poke kind " + p.Kind)
+}

@@ -1,0 +1,154 @@
+package saltoconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/oauth2"
+
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// PasswordConnection is what an operator gives for the system-user
+// password grant.
+type PasswordConnection struct {
+	ClientID     string
+	ClientSecret string
+	Username     string
+	Password     string
+	IdentityURL  string
+	APIURL       string
+}
+
+// RefusedError means Salto KS refused the credentials or could not be
+// reached while connecting; Reason is safe to show (it carries no secret).
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return "Salto KS refused the connection: " + e.Reason }
+
+// ConnectPassword verifies the credentials by fetching a token and listing
+// the sites, then stores them (sealed) with the token. It returns how many
+// sites the account sees.
+func (m *Manager) ConnectPassword(ctx context.Context, orgID string, p PasswordConnection) (int, error) {
+	cfg := m.baseConfig(p.IdentityURL, p.APIURL, p.ClientID, p.ClientSecret)
+	cfg.Username, cfg.Password = p.Username, p.Password
+	token, err := saltoks.PasswordToken(ctx, cfg, p.Username, p.Password)
+	if err != nil {
+		return 0, refused(err)
+	}
+	sites, token, err := verify(ctx, cfg, token)
+	if err != nil {
+		return 0, err
+	}
+	sealedToken, err := m.sealToken(orgID, token)
+	if err != nil {
+		return 0, err
+	}
+	err = m.opts.Store.PutSaltoConnection(ctx, store.SaltoConnection{
+		OrgID: orgID, Mode: ModePassword, IdentityURL: p.IdentityURL, APIURL: p.APIURL, ClientID: p.ClientID,
+		ClientSecretEnc: m.opts.Secrets.Seal([]byte(p.ClientSecret), sealContext(orgID, "client_secret")),
+		Username:        p.Username,
+		PasswordEnc:     m.opts.Secrets.Seal([]byte(p.Password), sealContext(orgID, "password")),
+		TokenEnc:        sealedToken,
+	})
+	return len(sites), err
+}
+
+// verify lists the sites with token. If the client refreshes the token on
+// the way (it may be close to expiry), the newest token is returned: refresh
+// tokens are single-use, so it is the one to store.
+func verify(ctx context.Context, cfg saltoks.Config, token *oauth2.Token) ([]saltoks.Site, *oauth2.Token, error) {
+	latest := token
+	cfg.OnToken = func(_ context.Context, t *oauth2.Token) error { latest = t; return nil }
+	sites, err := saltoks.New(cfg, token).ListSites(ctx)
+	if err != nil {
+		return nil, nil, refused(err)
+	}
+	return sites, latest, nil
+}
+
+// refused turns a Salto KS failure into a RefusedError with a safe reason.
+func refused(err error) error {
+	var authErr *saltoks.AuthError
+	var apiErr *saltoks.Error
+	switch {
+	case errors.As(err, &authErr):
+		return &RefusedError{Reason: authErr.Error()}
+	case errors.As(err, &apiErr):
+		return &RefusedError{Reason: fmt.Sprintf("HTTP %d %s", apiErr.Status, apiErr.Message)}
+	case errors.Is(err, saltoks.ErrAuth):
+		return &RefusedError{Reason: "authentication failed"}
+	default:
+		return &RefusedError{Reason: "Salto KS could not be reached"}
+	}
+}
+
+// Status is what an operator sees of a connection: never a secret.
+type Status struct {
+	Connected bool   `json:"connected"`
+	Mode      string `json:"mode,omitempty"`
+	Sites     int    `json:"sites"`
+	LastError string `json:"last_error"`
+}
+
+// Status checks the connection live by listing the sites; a failure is
+// recorded as the connection's last error.
+func (m *Manager) Status(ctx context.Context, orgID string) (Status, error) {
+	conn, err := m.opts.Store.GetSaltoConnection(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Status{}, nil
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Mode: conn.Mode}
+	sites, err := m.Sites(ctx, orgID)
+	if err != nil {
+		st.LastError = m.lastError(ctx, orgID, err)
+		return st, nil
+	}
+	st.Connected, st.Sites = true, len(sites)
+	return st, nil
+}
+
+// Sites lists the account's sites.
+func (m *Manager) Sites(ctx context.Context, orgID string) ([]saltoks.Site, error) {
+	c, err := m.Client(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	sites, err := c.ListSites(ctx)
+	m.Record(ctx, orgID, err)
+	return sites, err
+}
+
+// Record notes the outcome of a Salto KS call on the org's connection: an
+// authentication failure (e.g. a refresh the identity server refused)
+// marks it broken with a reason; success clears the error. Other errors
+// (a missing user, a 503) say nothing about the connection and are left out.
+func (m *Manager) Record(ctx context.Context, orgID string, err error) {
+	var msg string
+	switch {
+	case err == nil:
+	case saltoks.IsAuthError(err):
+		msg = refused(err).Error()
+	default:
+		return
+	}
+	if recErr := m.opts.Store.MarkSaltoResult(ctx, orgID, msg); recErr != nil {
+		m.opts.Logger.WarnContext(ctx, "could not record salto connection state", "org", orgID, "err", recErr)
+	}
+}
+
+func (m *Manager) lastError(ctx context.Context, orgID string, err error) string {
+	if saltoks.IsAuthError(err) {
+		return refused(err).Error()
+	}
+	conn, getErr := m.opts.Store.GetSaltoConnection(ctx, orgID)
+	if getErr == nil && conn.LastError != "" {
+		return conn.LastError
+	}
+	return refused(err).Error()
+}

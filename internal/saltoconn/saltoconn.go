@@ -1,0 +1,151 @@
+// Package saltoconn links orgs to their Salto KS accounts: it connects them
+// (system-user password grant, or the authorization-code flow with PKCE),
+// keeps their credentials and tokens sealed in the store, persists every
+// refreshed token, and hands out one cached saltoks.Client per org, rebuilt
+// when the connection changes. The API and the activities share it.
+package saltoconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"doorsync/internal/secrets"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// ErrNotConnected means the org has no Salto KS connection.
+var ErrNotConnected = errors.New("saltoconn: org has no Salto KS connection")
+
+// Modes of a connection.
+const (
+	ModePassword          = "password"
+	ModeAuthorizationCode = "authorization_code"
+)
+
+// PartnerClient is the deployment's Salto KS OAuth client for the
+// authorization-code flow; zero when the deployment has none.
+type PartnerClient struct {
+	ClientID     string
+	ClientSecret string
+	IdentityURL  string
+	APIURL       string
+}
+
+// Options configure a Manager.
+type Options struct {
+	Store   *store.Store
+	Secrets *secrets.Box
+	Logger  *slog.Logger
+	// HTTPClient makes every Salto KS request; nil means a 30 s timeout.
+	HTTPClient *http.Client
+	// RequestsPerSecond caps each org's request rate; 0 means no cap.
+	RequestsPerSecond float64
+	// MaxRetries is passed to each client (429/5xx retries inside one call).
+	MaxRetries int
+	Partner    PartnerClient
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+// Manager is safe for concurrent use.
+type Manager struct {
+	opts  Options
+	mu    sync.Mutex
+	cache map[string]cachedClient
+}
+
+type cachedClient struct {
+	generation int64
+	client     *saltoks.Client
+}
+
+// New returns a Manager.
+func New(opts Options) *Manager {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Manager{opts: opts, cache: map[string]cachedClient{}}
+}
+
+// Client returns the org's client, building it on first use and again
+// whenever the stored connection's generation moves on.
+func (m *Manager) Client(ctx context.Context, orgID string) (*saltoks.Client, error) {
+	conn, err := m.opts.Store.GetSaltoConnection(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotConnected
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.cache[orgID]; ok && c.generation == conn.Generation {
+		return c.client, nil
+	}
+	client, err := m.build(conn)
+	if err != nil {
+		return nil, err
+	}
+	m.cache[orgID] = cachedClient{generation: conn.Generation, client: client}
+	return client, nil
+}
+
+// build opens the connection's sealed fields and makes a client whose
+// refreshed tokens are sealed and stored.
+func (m *Manager) build(conn store.SaltoConnection) (*saltoks.Client, error) {
+	cfg, err := m.config(conn)
+	if err != nil {
+		return nil, err
+	}
+	var token *oauth2.Token
+	if conn.TokenEnc != "" {
+		if token, err = m.openToken(conn.OrgID, conn.TokenEnc); err != nil {
+			return nil, err
+		}
+	}
+	orgID := conn.OrgID
+	cfg.OnToken = func(ctx context.Context, t *oauth2.Token) error {
+		return m.saveToken(ctx, orgID, t)
+	}
+	return saltoks.New(cfg, token), nil
+}
+
+func (m *Manager) config(conn store.SaltoConnection) (saltoks.Config, error) {
+	secret, err := m.opts.Secrets.Open(conn.ClientSecretEnc, sealContext(conn.OrgID, "client_secret"))
+	if err != nil {
+		return saltoks.Config{}, fmt.Errorf("saltoconn: open client secret of %s: %w", conn.OrgID, err)
+	}
+	cfg := m.baseConfig(conn.IdentityURL, conn.APIURL, conn.ClientID, string(secret))
+	if conn.Mode == ModePassword {
+		password, err := m.opts.Secrets.Open(conn.PasswordEnc, sealContext(conn.OrgID, "password"))
+		if err != nil {
+			return saltoks.Config{}, fmt.Errorf("saltoconn: open password of %s: %w", conn.OrgID, err)
+		}
+		cfg.Username, cfg.Password = conn.Username, string(password)
+	}
+	return cfg, nil
+}
+
+func (m *Manager) baseConfig(identityURL, apiURL, clientID, clientSecret string) saltoks.Config {
+	return saltoks.Config{
+		IdentityURL: identityURL, APIURL: apiURL, ClientID: clientID, ClientSecret: clientSecret,
+		HTTPClient: m.opts.HTTPClient, RequestsPerSecond: m.opts.RequestsPerSecond, MaxRetries: m.opts.MaxRetries,
+	}
+}
+
+// sealContext binds a sealed value to its org and field.
+func sealContext(orgID, field string) string { return "org:" + orgID + "/salto/" + field }
