@@ -1,0 +1,137 @@
+// Package activities does all I/O on behalf of doorsync's workflows: it
+// reads the store, evaluates the access engine and talks to Salto KS. Every
+// activity is idempotent: running it twice leaves the same state.
+package activities
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"doorsync/access"
+	"doorsync/contract"
+	"doorsync/internal/snapshot"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// SaltoClients hands out an org's Salto KS client and hears how calls went
+// (so a refused token refresh marks the connection broken).
+type SaltoClients interface {
+	Client(ctx context.Context, orgID string) (*saltoks.Client, error)
+	Record(ctx context.Context, orgID string, err error)
+}
+
+// Activities holds the dependencies of every activity.
+type Activities struct {
+	Store *store.Store
+	Salto SaltoClients
+	// Workflows lists running lifecycle workflows (reconciliation restarts
+	// missing ones); nil skips that step.
+	Workflows RunningWorkflows
+	Log       *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Definition is one activity and the name it is registered under.
+type Definition struct {
+	Name string
+	Fn   any
+}
+
+// Definitions lists every activity with its stable name.
+func (a *Activities) Definitions() []Definition {
+	return []Definition{
+		{contract.LoadLifecycleActivity, a.LoadLifecycle},
+		{contract.PokePersonsActivity, a.PokePersons},
+		{contract.ApplyAccessActivity, a.ApplyAccess},
+		{contract.ReconcileOrgActivity, a.ReconcileOrg},
+		{contract.ApplyHoldActivity, a.ApplyHold},
+		{contract.FinishRunActivity, a.FinishRun},
+	}
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// evalTime is the later of the instant a poke stands for and the clock.
+func (a *Activities) evalTime(at time.Time) time.Time {
+	if now := a.now(); now.After(at) {
+		return now
+	}
+	return at
+}
+
+func (a *Activities) loader() snapshot.Loader { return snapshot.Loader{Store: a.Store} }
+
+// LoadLifecycle says whom an entity reaches, when its access next changes
+// and whether it can grant anything any more.
+func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycleInput) (contract.LoadLifecycleResult, error) {
+	snap, err := a.loader().Entity(ctx, in.OrgID, in.Kind, in.EntityID)
+	if err != nil {
+		return contract.LoadLifecycleResult{}, err
+	}
+	at := a.evalTime(in.At)
+	res := contract.LoadLifecycleResult{Exists: entityExists(snap, in.Kind, in.EntityID)}
+	if !res.Exists {
+		return res, nil
+	}
+	for _, p := range access.AffectedPersons(snap, in.Kind, in.EntityID) {
+		res.Persons = append(res.Persons, p.Key())
+	}
+	grants := access.GrantsForEntity(snap, in.Kind, in.EntityID)
+	res.NextChange = access.NextChange(grants, at)
+	res.Done = res.NextChange.IsZero() && access.Ended(grants, at)
+	return res, nil
+}
+
+func entityExists(s access.Snapshot, kind, id string) bool {
+	switch kind {
+	case contract.KindMembership:
+		_, ok := s.Memberships[id]
+		return ok
+	case contract.KindBooking:
+		_, ok := s.Bookings[id]
+		return ok
+	case contract.KindDayPass:
+		_, ok := s.DayPasses[id]
+		return ok
+	}
+	return false
+}
+
+// PokePersons queues pokes for the persons' access workflows; the outbox
+// relay sends them (at once: the insert notifies it).
+func (a *Activities) PokePersons(ctx context.Context, in contract.PokePersonsInput) error {
+	pokes := make([]store.Poke, len(in.Persons))
+	for i, p := range in.Persons {
+		pokes[i] = store.Poke{Kind: store.PokeAccess, Target: p, At: in.At, Reason: in.Reason}
+	}
+	_, err := a.Store.QueuePokes(ctx, in.OrgID, pokes)
+	return err
+}
+
+// auditContext says which workflow run made a change.
+func auditContext(ctx context.Context) (workflowID, runID string) {
+	if !activity.IsActivity(ctx) {
+		return "", ""
+	}
+	info := activity.GetInfo(ctx)
+	return info.WorkflowExecution.ID, info.WorkflowExecution.RunID
+}
+
+// workflowRef names the workflow run an activity works for ("" outside
+// one).
+type workflowRef struct{ id, run string }
+
+func workflowOf(ctx context.Context) workflowRef {
+	id, run := auditContext(ctx)
+	return workflowRef{id, run}
+}

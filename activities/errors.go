@@ -1,0 +1,40 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+
+	"go.temporal.io/sdk/temporal"
+
+	"doorsync/saltoks"
+)
+
+// retryable returns err so Temporal retries it: after Salto KS's
+// Retry-After when it sent one, else on the workflow's backoff. Nothing is
+// ever given up on; revocations must happen eventually.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if wait, ok := saltoks.IsRateLimited(err); ok && wait > 0 {
+		return temporal.NewApplicationErrorWithOptions(err.Error(), "SaltoRateLimited",
+			temporal.ApplicationErrorOptions{NextRetryDelay: wait, Cause: err})
+	}
+	return err
+}
+
+func tagPatch(tagID string) saltoks.UserPatch {
+	return saltoks.UserPatch{TagID: &tagID}
+}
+
+func tagReason(tagID string, cards []string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"tag_id": tagID, "access_cards": cards})
+	return b
+}
+
+// saltoGroups is the part of the Salto KS client that removes members.
+type saltoGroups interface {
+	RemoveGroupMember(ctx context.Context, siteID, groupID, platformUserID string) error
+}
+
+func isNotFound(err error) bool { return saltoks.IsNotFound(err) }

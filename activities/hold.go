@@ -1,0 +1,54 @@
+package activities
+
+import (
+	"context"
+
+	"doorsync/access"
+	"doorsync/contract"
+	"doorsync/store"
+)
+
+// ApplyHold makes the removals of an approved hold that are still due: it
+// plans the group afresh (Salto KS members and the org's data now) and
+// removes only the users both the hold and the fresh plan remove.
+func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) (contract.ApplyHoldResult, error) {
+	h, err := a.Store.GetHold(ctx, in.OrgID, in.HoldID)
+	if err != nil || h.Status != store.HoldApproved {
+		return contract.ApplyHoldResult{}, err
+	}
+	rc, err := a.newReconcile(ctx, contract.ReconcileOrgInput{OrgID: in.OrgID, Trigger: "approval"})
+	if err != nil {
+		return contract.ApplyHoldResult{}, err
+	}
+	g := access.GroupRef{SiteID: h.SiteID, GroupID: h.GroupID}
+	members, err := rc.listMembers(ctx, g)
+	if err != nil {
+		return contract.ApplyHoldResult{}, retryable(err)
+	}
+	ids, err := rc.identities(ctx, g.SiteID)
+	if err != nil {
+		return contract.ApplyHoldResult{}, err
+	}
+	held := map[string]bool{}
+	for _, r := range h.Remove {
+		held[r.SaltoUserID] = true
+	}
+	var res contract.ApplyHoldResult
+	for _, rm := range rc.planGroup(g, members, ids).Remove {
+		if !held[rm.SaltoUserID] {
+			continue
+		}
+		if err := a.removeMember(ctx, rc.client, in.OrgID, g, rm, ids.byUser[rm.SaltoUserID], TriggerReconcile, workflowOf(ctx)); err != nil {
+			return res, retryable(err)
+		}
+		res.Removed++
+	}
+	return res, nil
+}
+
+// FinishRun records the outcome of a reconciliation run.
+func (a *Activities) FinishRun(ctx context.Context, in contract.FinishRunInput) error {
+	summary := map[string]any{"groups": in.Result.Groups, "adds": in.Result.Adds, "removes": in.Result.Removes,
+		"held": in.Result.Held, "applied": in.Result.Applied, "lifecycles_restarted": in.Result.Restarted}
+	return a.Store.FinishRun(ctx, in.OrgID, in.RunID, summary, in.Error)
+}

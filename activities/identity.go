@@ -1,0 +1,116 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"doorsync/access"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// identity returns the person's Salto KS user on site, creating it on first
+// need (adopting an existing user with the same e-mail instead of inviting
+// a duplicate). ok is false when the person cannot be given access there
+// (the site is out of seats); that is recorded as a problem.
+func (r *applyRun) identity(ctx context.Context, siteID string) (store.SaltoIdentity, bool, error) {
+	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	if err != nil {
+		return store.SaltoIdentity{}, false, err
+	}
+	for _, id := range ids {
+		if id.SiteID == siteID {
+			return id, id.SubscriptionState != saltoks.SubscriptionSuspended, r.suspendedProblem(id)
+		}
+	}
+	return r.createIdentity(ctx, siteID)
+}
+
+func (r *applyRun) suspendedProblem(id store.SaltoIdentity) error {
+	if id.SubscriptionState == saltoks.SubscriptionSuspended {
+		r.problems = append(r.problems, seatsProblem(id.SiteID))
+	}
+	return nil
+}
+
+func seatsProblem(siteID string) string {
+	return fmt.Sprintf("Salto KS site %s has no seats left: the user is suspended and cannot open doors", siteID)
+}
+
+func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.SaltoIdentity, bool, error) {
+	details, err := r.details()
+	if err != nil {
+		r.problems = append(r.problems, err.Error())
+		return store.SaltoIdentity{}, false, nil
+	}
+	res, err := r.client.CreateUser(ctx, siteID, details)
+	var suspended *saltoks.SuspendedError
+	if err != nil && !errors.As(err, &suspended) {
+		return store.SaltoIdentity{}, false, fmt.Errorf("create %s on site %s: %w", r.key, siteID, err)
+	}
+	id := store.SaltoIdentity{Person: r.key, SiteID: siteID, SiteUserID: res.User.ID, UserID: res.User.UserID,
+		SubscriptionState: res.User.SubscriptionState, CreatedByDoorsync: !res.Adopted, TagID: res.User.TagID}
+	if err := r.a.Store.SaveSaltoIdentity(ctx, r.org, id); err != nil {
+		return id, false, err
+	}
+	action := ActionCreateUser
+	if res.Adopted {
+		action = ActionAdoptUser
+	}
+	audit := r.audit(action, access.GroupRef{SiteID: siteID}, res.User.UserID, nil)
+	if suspended != nil {
+		audit.Result, audit.Error = "error", seatsProblem(siteID)
+	}
+	if err := r.a.Store.AddAudit(ctx, r.org, audit); err != nil {
+		return id, false, err
+	}
+	if suspended != nil {
+		r.problems = append(r.problems, seatsProblem(siteID))
+		return id, false, nil
+	}
+	return id, true, nil
+}
+
+// details are the names and e-mail the person is created with. They are
+// sent once: later changes are not pushed to Salto KS.
+func (r *applyRun) details() (saltoks.NewUser, error) {
+	if r.person.Kind == access.PersonMember {
+		m, ok := r.snap.Members[r.person.ID]
+		if !ok || m.Email == "" {
+			return saltoks.NewUser{}, fmt.Errorf("member %s is not known (or has no e-mail) yet", r.person.ID)
+		}
+		return saltoks.NewUser{FirstName: orDash(m.FirstName), LastName: orDash(m.LastName), Email: m.Email}, nil
+	}
+	if c, ok := r.guestContact(); ok {
+		return saltoks.NewUser{FirstName: orDash(c.FirstName), LastName: orDash(c.LastName), Email: c.Email}, nil
+	}
+	return saltoks.NewUser{FirstName: "-", LastName: "-", Email: r.person.ID}, nil
+}
+
+// guestContact finds the guest's name in the bookings that name them,
+// taking the booking with the smallest id for a stable answer.
+func (r *applyRun) guestContact() (access.Contact, bool) {
+	var best access.Contact
+	bestID, found := "", false
+	for id, b := range r.snap.Bookings {
+		contacts := b.Guests
+		if b.Booker != nil {
+			contacts = append([]access.Contact{*b.Booker}, contacts...)
+		}
+		for _, c := range contacts {
+			if access.NormalizeEmail(c.Email) == r.person.ID && (!found || id < bestID) {
+				best, bestID, found = c, id, true
+			}
+		}
+	}
+	return best, found
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,281 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"doorsync/access"
+	"doorsync/contract"
+	"doorsync/internal/saltoconn"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// Plan is what a reconciliation run found, group by group.
+type Plan struct {
+	Groups []GroupPlan `json:"groups"`
+}
+
+// GroupPlan is one group's drift: who should be added and who removed.
+type GroupPlan struct {
+	SiteID  string       `json:"site_id"`
+	GroupID string       `json:"group_id"`
+	Members int          `json:"members"`
+	Add     []PlanPerson `json:"add"`
+	Remove  []PlanPerson `json:"remove"`
+	Held    bool         `json:"held"`
+	HoldID  string       `json:"hold_id,omitempty"`
+}
+
+// PlanPerson names a Salto KS user and, where known, the doorsync person.
+type PlanPerson struct {
+	SaltoUserID string `json:"salto_user_id"`
+	Person      string `json:"person,omitempty"`
+}
+
+// reconcileProgress is heartbeated after each group, so a retried run
+// resumes with the next group.
+type reconcileProgress struct {
+	NextGroup int                         `json:"next_group"`
+	Plan      []GroupPlan                 `json:"plan"`
+	Result    contract.ReconcileOrgResult `json:"result"`
+}
+
+// ReconcileOrg compares every managed group's real members in Salto KS with
+// the engine's desired members and repairs the drift: it removes users who
+// should not be there (hand-added ones included) unless protected, hands
+// missing grants to the persons' access workflows after correcting what
+// doorsync believes applied, and holds a group whose removals exceed the
+// org's guard. A dry run only plans.
+func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgInput) (contract.ReconcileOrgResult, error) {
+	if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: in.RunID, OrgID: in.OrgID, DryRun: in.DryRun, Trigger: in.Trigger}); err != nil {
+		return contract.ReconcileOrgResult{}, err
+	}
+	rc, err := a.newReconcile(ctx, in)
+	if err != nil {
+		return contract.ReconcileOrgResult{}, err
+	}
+	progress := rc.resume(ctx)
+	for i := progress.NextGroup; i < len(rc.groups); i++ {
+		gp, err := rc.reconcileGroup(ctx, rc.groups[i])
+		if err != nil {
+			a.Salto.Record(ctx, in.OrgID, err)
+			return progress.Result, retryable(err)
+		}
+		progress.Plan = append(progress.Plan, gp)
+		progress.Result = addCounts(progress.Result, gp, in.DryRun)
+		progress.NextGroup = i + 1
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, progress)
+		}
+	}
+	if err := rc.finishOrg(ctx); err != nil {
+		return progress.Result, err
+	}
+	if !in.DryRun {
+		if progress.Result.Restarted, err = rc.redrive(ctx, rc.grants); err != nil {
+			return progress.Result, err
+		}
+	}
+	progress.Result.Groups = len(rc.groups)
+	return progress.Result, a.Store.SaveRunPlan(ctx, in.OrgID, in.RunID, Plan{Groups: nonNil(progress.Plan)})
+}
+
+// reconcile is one run's state: the org, its desired access and who is who
+// in Salto KS.
+type reconcile struct {
+	a         *Activities
+	in        contract.ReconcileOrgInput
+	at        time.Time
+	org       store.Org
+	client    *saltoks.Client
+	snap      access.Snapshot
+	grants    []access.Grant
+	desired   map[access.GroupRef][]string // group → person keys, sorted
+	groups    []access.GroupRef
+	ids       map[string]*siteIdentities
+	protected map[string]bool
+	pokes     []store.Poke
+}
+
+func (a *Activities) newReconcile(ctx context.Context, in contract.ReconcileOrgInput) (*reconcile, error) {
+	rc := &reconcile{a: a, in: in, at: a.evalTime(in.At), ids: map[string]*siteIdentities{}}
+	var err error
+	if rc.org, err = a.Store.GetOrg(ctx, in.OrgID); err != nil {
+		return nil, err
+	}
+	if rc.client, err = a.Salto.Client(ctx, in.OrgID); err != nil {
+		if errors.Is(err, saltoconn.ErrNotConnected) {
+			return nil, temporal.NewNonRetryableApplicationError(problemNoConnection, "NotConnected", err)
+		}
+		return nil, err
+	}
+	if rc.snap, err = a.loader().Org(ctx, in.OrgID); err != nil {
+		return nil, err
+	}
+	rc.grants = access.Grants(rc.snap)
+	rc.desired = desiredByGroup(access.ActiveAt(rc.grants, rc.at))
+	rc.groups = rc.snap.Mappings.ManagedGroups()
+	rc.protected = protectedSet(rc.org.Settings.ProtectedSaltoUsers)
+	return rc, nil
+}
+
+// resume picks up the progress a previous attempt heartbeated.
+func (rc *reconcile) resume(ctx context.Context) reconcileProgress {
+	var p reconcileProgress
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		activity.GetHeartbeatDetails(ctx, &p)
+	}
+	return p
+}
+
+func desiredByGroup(d access.Desired) map[access.GroupRef][]string {
+	out := map[access.GroupRef][]string{}
+	for _, p := range d.Persons() {
+		for _, g := range d[p] {
+			out[g] = append(out[g], p.Key())
+		}
+	}
+	return out
+}
+
+func protectedSet(users []string) map[string]bool {
+	out := map[string]bool{}
+	for _, u := range users {
+		out[strings.ToLower(strings.TrimSpace(u))] = true
+	}
+	return out
+}
+
+// reconcileGroup lists a group's members (all pages), plans its drift and,
+// unless this is a dry run, repairs it or holds it.
+func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (GroupPlan, error) {
+	members, err := rc.listMembers(ctx, g)
+	if err != nil {
+		return GroupPlan{}, err
+	}
+	ids, err := rc.identities(ctx, g.SiteID)
+	if err != nil {
+		return GroupPlan{}, err
+	}
+	gp := rc.planGroup(g, members, ids)
+	if rc.in.DryRun {
+		gp.Held = guardTrips(rc.org.Settings.RemovalGuard, len(gp.Remove), gp.Members)
+		return gp, nil
+	}
+	return gp, rc.repair(ctx, &gp, ids)
+}
+
+func (rc *reconcile) listMembers(ctx context.Context, g access.GroupRef) ([]saltoks.GroupMember, error) {
+	var all []saltoks.GroupMember
+	next := ""
+	for {
+		page, err := rc.client.GroupMembersPage(ctx, g.SiteID, g.GroupID, next)
+		if err != nil {
+			return nil, fmt.Errorf("list members of %s/%s: %w", g.SiteID, g.GroupID, err)
+		}
+		all = append(all, page.Items...)
+		if next = page.NextPageLink; next == "" {
+			return all, nil
+		}
+	}
+}
+
+// siteIdentities indexes who is who on one site, both ways.
+type siteIdentities struct {
+	byUser   map[string][]store.SaltoIdentity // platform user id → persons
+	byPerson map[string]store.SaltoIdentity
+}
+
+func (rc *reconcile) identities(ctx context.Context, siteID string) (*siteIdentities, error) {
+	if ids, ok := rc.ids[siteID]; ok {
+		return ids, nil
+	}
+	list, err := rc.a.Store.IdentitiesOnSite(ctx, rc.org.ID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	ids := &siteIdentities{byUser: map[string][]store.SaltoIdentity{}, byPerson: map[string]store.SaltoIdentity{}}
+	for _, id := range list {
+		ids.byUser[id.UserID] = append(ids.byUser[id.UserID], id)
+		ids.byPerson[id.Person] = id
+	}
+	rc.ids[siteID] = ids
+	return ids, nil
+}
+
+// planGroup compares a group's real members with its desired ones.
+func (rc *reconcile) planGroup(g access.GroupRef, members []saltoks.GroupMember, ids *siteIdentities) GroupPlan {
+	gp := GroupPlan{SiteID: g.SiteID, GroupID: g.GroupID, Members: len(members), Add: []PlanPerson{}, Remove: []PlanPerson{}}
+	want := map[string]bool{}
+	for _, p := range rc.desired[g] {
+		want[p] = true
+	}
+	present := map[string]bool{}
+	for _, m := range members {
+		present[m.UserID] = true
+		if rc.wanted(m.UserID, ids, want) || rc.isProtected(m) {
+			continue
+		}
+		gp.Remove = append(gp.Remove, PlanPerson{SaltoUserID: m.UserID, Person: personOf(ids.byUser[m.UserID])})
+	}
+	for _, p := range rc.desired[g] {
+		uid := ids.byPerson[p].UserID
+		if uid == "" || !present[uid] {
+			gp.Add = append(gp.Add, PlanPerson{SaltoUserID: uid, Person: p})
+		}
+	}
+	return gp
+}
+
+// wanted: some doorsync person behind this Salto KS user should be in the
+// group.
+func (rc *reconcile) wanted(uid string, ids *siteIdentities, want map[string]bool) bool {
+	for _, id := range ids.byUser[uid] {
+		if want[id.Person] {
+			return true
+		}
+	}
+	return false
+}
+
+func (rc *reconcile) isProtected(m saltoks.GroupMember) bool {
+	return rc.protected[strings.ToLower(m.UserID)] || (m.Email != "" && rc.protected[strings.ToLower(m.Email)])
+}
+
+func personOf(ids []store.SaltoIdentity) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0].Person
+}
+
+func addCounts(r contract.ReconcileOrgResult, gp GroupPlan, dryRun bool) contract.ReconcileOrgResult {
+	r.Adds += len(gp.Add)
+	r.Removes += len(gp.Remove)
+	if gp.Held {
+		r.Held++
+	} else if !dryRun {
+		r.Applied += len(gp.Add) + len(gp.Remove)
+	}
+	return r
+}
+
+func nonNil(p []GroupPlan) []GroupPlan {
+	if p == nil {
+		return []GroupPlan{}
+	}
+	return p
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,188 @@
+package activities
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"doorsync/access"
+	"doorsync/store"
+)
+
+// repair applies one group's plan: adds go to the persons' access workflows
+// (never held); removals are made here, or held when the guard trips.
+func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentities) error {
+	g := access.GroupRef{SiteID: gp.SiteID, GroupID: gp.GroupID}
+	for _, add := range gp.Add {
+		if err := rc.a.Store.ForgetApplied(ctx, rc.org.ID, add.Person, g.SiteID, g.GroupID); err != nil {
+			return err
+		}
+		rc.poke(add.Person, "reconcile: missing from "+g.GroupID)
+	}
+	if len(gp.Remove) == 0 {
+		return nil
+	}
+	return rc.a.Store.WithGroupLock(ctx, rc.org.ID, g.SiteID, g.GroupID, func() error {
+		return rc.removeOrHold(ctx, gp, g, ids)
+	})
+}
+
+// removeOrHold makes a group's removals, or holds those no approval covers
+// when the guard trips (or the group already has a pending hold).
+func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.GroupRef, ids *siteIdentities) error {
+	approved, rest, err := rc.splitApproved(ctx, g, gp.Remove)
+	if err != nil {
+		return err
+	}
+	hold, err := rc.mustHold(ctx, g, len(rest), gp.Members)
+	if err != nil {
+		return err
+	}
+	if hold {
+		if err := rc.hold(ctx, gp, rest); err != nil {
+			return err
+		}
+		rest = nil
+	}
+	for _, rm := range append(approved, rest...) {
+		if err := rc.a.removeMember(ctx, rc.client, rc.org.ID, g, rm, ids.byUser[rm.SaltoUserID], TriggerReconcile, workflowOf(ctx)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitApproved separates the removals an approved hold covers.
+func (rc *reconcile) splitApproved(ctx context.Context, g access.GroupRef, removals []PlanPerson) (approved, rest []PlanPerson, err error) {
+	for _, rm := range removals {
+		ok, err := rc.a.Store.RemovalApproved(ctx, rc.org.ID, g.SiteID, g.GroupID, rm.SaltoUserID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			approved = append(approved, rm)
+		} else {
+			rest = append(rest, rm)
+		}
+	}
+	return approved, rest, nil
+}
+
+// mustHold: the group already has a pending hold, or these removals trip
+// the guard.
+func (rc *reconcile) mustHold(ctx context.Context, g access.GroupRef, removals, members int) (bool, error) {
+	if removals == 0 {
+		return false, nil
+	}
+	_, err := rc.a.Store.PendingHold(ctx, rc.org.ID, g.SiteID, g.GroupID)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	return guardTrips(rc.org.Settings.RemovalGuard, removals, members), nil
+}
+
+// removeMember takes a Salto KS user out of a group and records it: the
+// applied state of every doorsync person behind that user, and one audit
+// row.
+func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID string, g access.GroupRef, rm PlanPerson,
+	persons []store.SaltoIdentity, trigger string, wf workflowRef) error {
+	err := client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, rm.SaltoUserID)
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("remove %s from %s/%s: %w", rm.SaltoUserID, g.SiteID, g.GroupID, err)
+	}
+	audit := store.AuditEntry{Action: ActionRemove, Person: rm.Person, SiteID: g.SiteID, GroupID: g.GroupID,
+		SaltoUserID: rm.SaltoUserID, Reason: mustJSON(map[string]string{"why": removalWhy(rm)}), Trigger: trigger,
+		WorkflowID: wf.id, RunID: wf.run, Result: resultOK}
+	for _, id := range persons {
+		if err := a.Store.ForgetApplied(ctx, orgID, id.Person, g.SiteID, g.GroupID); err != nil {
+			return err
+		}
+	}
+	return a.Store.AddAudit(ctx, orgID, audit)
+}
+
+func removalWhy(rm PlanPerson) string {
+	if rm.Person == "" {
+		return "not a doorsync person and not protected (added by hand?)"
+	}
+	return "no longer granted"
+}
+
+// hold keeps a group's removals back until an operator decides, and audits
+// each newly held removal.
+func (rc *reconcile) hold(ctx context.Context, gp *GroupPlan, removals []PlanPerson) error {
+	held := make([]store.HeldRemoval, len(removals))
+	for i, rm := range removals {
+		held[i] = store.HeldRemoval{SaltoUserID: rm.SaltoUserID, Person: rm.Person}
+	}
+	h, added, err := rc.a.Store.HoldRemovals(ctx, store.Hold{ID: newID("hold"), OrgID: rc.org.ID, SiteID: gp.SiteID,
+		GroupID: gp.GroupID, RunID: rc.in.RunID, Remove: held, Members: gp.Members})
+	if err != nil {
+		return err
+	}
+	gp.Held, gp.HoldID = true, h.ID
+	if !added {
+		return nil
+	}
+	wf := workflowOf(ctx)
+	return rc.a.Store.AddAudit(ctx, rc.org.ID, store.AuditEntry{Action: ActionRemove, SiteID: gp.SiteID, GroupID: gp.GroupID,
+		Reason:  mustJSON(map[string]any{"hold_id": h.ID, "removals": len(h.Remove), "members": gp.Members}),
+		Trigger: TriggerReconcile, WorkflowID: wf.id, RunID: wf.run, Result: "held",
+		Error: fmt.Sprintf("%d of %d members would be removed: held by the mass-removal guard until approved", len(h.Remove), gp.Members)})
+}
+
+func (rc *reconcile) poke(person, reason string) {
+	rc.pokes = append(rc.pokes, store.Poke{Kind: store.PokeAccess, Target: person, At: rc.at, Reason: reason})
+}
+
+// finishOrg revokes access through groups no mapping names any more (via
+// the persons' access workflows) and sends the queued pokes.
+func (rc *reconcile) finishOrg(ctx context.Context) error {
+	if rc.in.DryRun {
+		return nil
+	}
+	applied, err := rc.a.Store.AppliedGroupsOfOrg(ctx, rc.org.ID)
+	if err != nil {
+		return err
+	}
+	managed := map[access.GroupRef]bool{}
+	for _, g := range rc.groups {
+		managed[g] = true
+	}
+	for _, g := range applied {
+		ag := access.GroupRef{SiteID: g.SiteID, GroupID: g.GroupID}
+		if managed[ag] {
+			continue
+		}
+		if err := rc.pokeApplied(ctx, ag); err != nil {
+			return err
+		}
+	}
+	if len(rc.pokes) == 0 {
+		return nil
+	}
+	_, err = rc.a.Store.QueuePokes(ctx, rc.org.ID, rc.pokes)
+	return err
+}
+
+func (rc *reconcile) pokeApplied(ctx context.Context, g access.GroupRef) error {
+	rows, err := rc.a.Store.AppliedInGroup(ctx, rc.org.ID, g.SiteID, g.GroupID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rc.poke(r.Person, "reconcile: "+g.GroupID+" is no longer mapped")
+	}
+	return nil
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
+}

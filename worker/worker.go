@@ -1,0 +1,47 @@
+// Package worker holds the one list of doorsync's workflows and activities
+// and the options its Temporal workers run with.
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"doorsync/activities"
+	"doorsync/workflows"
+)
+
+// Options are the worker's tuning knobs.
+type Options struct {
+	// MaxConcurrentActivities bounds activities in flight (0: SDK default).
+	MaxConcurrentActivities int
+}
+
+// Run polls taskQueue until ctx ends.
+func Run(ctx context.Context, c client.Client, taskQueue string, acts *activities.Activities, opts Options) error {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
+	})
+	Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker: start: %w", err)
+	}
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+// Register adds every workflow and activity doorsync runs to r, under their
+// stable names.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	for _, d := range workflows.Definitions() {
+		r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name})
+	}
+	for _, d := range acts.Definitions() {
+		r.RegisterActivityWithOptions(d.Fn, activity.RegisterOptions{Name: d.Name})
+	}
+}

@@ -1,0 +1,78 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Activity options. Every activity retries forever (MaximumAttempts 0):
+// a lifecycle change or a revocation is delayed by an outage, never lost.
+// ApplyAccess may set NextRetryDelay on its errors to honour Salto KS's
+// Retry-After; the policy here is the fallback.
+var (
+	// loadOptions apply to short database-only activities.
+	loadOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			MaximumAttempts:    0,
+		},
+	}
+	// applyOptions apply to ApplyAccess, which calls Salto KS.
+	applyOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+			MaximumAttempts:    0,
+		},
+	}
+)
+
+// localOptions apply to LoadLifecycle and PokePersons, run as local
+// activities: quick database work in the worker that runs the workflow, so
+// the Temporal server records one marker instead of scheduling, dispatching
+// and completing an activity task (lifecycle workflows are the bulk of the
+// server's work when thousands of memberships arrive at once).
+var localOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: loadOptions.StartToCloseTimeout,
+	RetryPolicy:         loadOptions.RetryPolicy,
+}
+
+// withLocalOptions returns ctx set up for LoadLifecycle and PokePersons.
+func withLocalOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, localOptions)
+}
+
+// withLoadOptions returns ctx set up for short database-only activities
+// run as regular activities (FinishReconcileRun).
+func withLoadOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, loadOptions)
+}
+
+// withApplyOptions returns ctx set up for ApplyAccess.
+func withApplyOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, applyOptions)
+}
+
+// reconcileOptions apply to ReconcileOrg and ApplyHold: long passes over
+// every managed group that heartbeat after each group, so a retry resumes
+// where the last attempt stopped. They give up after a few attempts (the
+// next scheduled run starts afresh) and at once when the org is not
+// connected.
+var reconcileOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Hour,
+	HeartbeatTimeout:    2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        5 * time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        2 * time.Minute,
+		MaximumAttempts:        5,
+		NonRetryableErrorTypes: []string{"NotConnected"},
+	},
+}

@@ -1,0 +1,79 @@
+package workflows
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"doorsync/contract"
+)
+
+func funcName(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
+
+func TestDefinitionsUseContractNames(t *testing.T) {
+	defs := Definitions()
+	names := make([]string, 0, len(defs))
+	byName := map[string]any{}
+	for _, d := range defs {
+		names = append(names, d.Name)
+		byName[d.Name] = d.Fn
+	}
+	assert.Equal(t, []string{
+		contract.MembershipWorkflow, contract.BookingWorkflow, contract.DayPassWorkflow, contract.AccessWorkflow, contract.ReconcileWorkflow,
+	}, names)
+	for _, kind := range contract.LifecycleKinds {
+		fn, ok := byName[contract.LifecycleWorkflowType(kind)]
+		if assert.True(t, ok, "kind %s has a registered workflow", kind) {
+			assert.Equal(t, funcName(Lifecycle), funcName(fn), "kind %s runs Lifecycle", kind)
+		}
+	}
+	assert.Equal(t, funcName(Access), funcName(byName[contract.AccessWorkflow]))
+}
+
+// Lifecycle is registered under three names; continuing as new must keep
+// the name it runs under.
+func TestLifecycleContinuesAsNewUnderItsOwnName(t *testing.T) {
+	for _, kind := range contract.LifecycleKinds {
+		t.Run(kind, func(t *testing.T) {
+			var ts testsuite.WorkflowTestSuite
+			env := ts.NewTestWorkflowEnvironment()
+			for _, d := range Definitions() {
+				env.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name})
+			}
+			registerActivityStubs(env)
+			env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in contract.LoadLifecycleInput) (contract.LoadLifecycleResult, error) {
+					return contract.LoadLifecycleResult{Exists: true, NextChange: in.At.Add(time.Hour)}, nil
+				})
+			env.SetContinueAsNewSuggested(true)
+
+			in := contract.LifecycleInput{OrgID: "org1", Kind: kind, EntityID: "e1"}
+			env.ExecuteWorkflow(contract.LifecycleWorkflowType(kind), in)
+
+			var next contract.LifecycleInput
+			can, err := continueAsNew(env.GetWorkflowError(), &next)
+			require.NoError(t, err)
+			assert.Equal(t, contract.LifecycleWorkflowType(kind), can.WorkflowType.Name)
+			assert.Equal(t, in, next)
+		})
+	}
+}
+
+func TestUnion(t *testing.T) {
+	assert.Nil(t, union(nil, nil))
+	assert.Equal(t, []string{"a", "b", "c"}, union([]string{"c", "a"}, []string{"b", "a", "c"}))
+	assert.Equal(t, []string{"a", "b"}, union([]string{"b", "a", "b"}, nil))
+}
+
+func TestLater(t *testing.T) {
+	assert.Equal(t, t0, later(time.Time{}, t0))
+	assert.Equal(t, at(time.Hour), later(at(time.Hour), t0))
+	assert.Equal(t, at(time.Hour), later(t0, at(time.Hour)))
+}
