@@ -1,0 +1,170 @@
+package api_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ndjson posts an import.
+func (a *testAPI) ndjson(org, token, body string) response {
+	a.t.Helper()
+	return a.doRaw("POST", "/v1/orgs/"+org+"/import", token, "application/x-ndjson", body)
+}
+
+type importAnswer struct {
+	Accepted int `json:"accepted"`
+	Rejected []struct {
+		Line   int `json:"line"`
+		Errors []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	} `json:"rejected"`
+}
+
+func decodeImport(t *testing.T, r response) importAnswer {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("import = %d: %s", r.Status, r.Body)
+	}
+	var out importAnswer
+	decode(t, r, &out)
+	return out
+}
+
+// rejectedFields maps each rejected line to its fields.
+func (ans importAnswer) rejectedFields() map[int][]string {
+	out := map[int][]string{}
+	for _, r := range ans.Rejected {
+		for _, e := range r.Errors {
+			out[r.Line] = append(out[r.Line], e.Field)
+		}
+	}
+	return out
+}
+
+func TestImportTenThousandMembersInOneRequest(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	const members = 10_000
+	bad := map[int]string{ // line number → line
+		3:     `{"type":"member","id":"bad id","email":"x@example.com"}`,
+		4000:  ``, // blank: skipped, still numbered
+		5000:  `{"type":"spaceship","id":"s1"}`,
+		7777:  `not json`,
+		9000:  `{"type":"member","id":"mz","email":"nope","shoe_size":44}`,
+		10003: `{"type":"member","email":"x@example.com"}`,
+	}
+	var b strings.Builder
+	n := 0
+	for line := 1; n < members || bad[line] != "" || line == 4000; line++ {
+		if l, ok := bad[line]; ok {
+			b.WriteString(l + "\n")
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, `{"type":"member","id":"m%d","email":"member%d@example.com","first_name":"M","last_name":"%d","access_cards":["%d"]}`+"\r\n", n, n, n, n)
+	}
+	start := time.Now()
+	ans := decodeImport(t, a.ndjson("acme", key, b.String()))
+	t.Logf("imported %d lines in %v", members+len(bad), time.Since(start))
+
+	if ans.Accepted != members {
+		t.Errorf("accepted = %d, want %d", ans.Accepted, members)
+	}
+	want := map[int][]string{3: {"id"}, 5000: {"type"}, 7777: {""}, 9000: {"shoe_size"}, 10003: {"id"}}
+	if got := ans.rejectedFields(); !reflect.DeepEqual(got, want) {
+		t.Errorf("rejected = %v, want %v", got, want)
+	}
+	if got := a.query("select count(*) from entities where org_id = 'acme' and kind = 'member'")[0][0]; got != fmt.Sprint(members) {
+		t.Errorf("%s members stored, want %d", got, members)
+	}
+	if got := a.query("select count(*) from outbox where kind = 'access'")[0][0]; got != fmt.Sprint(members) {
+		t.Errorf("%s access pokes queued, want %d", got, members)
+	}
+	m := a.must(200, "GET", "/v1/orgs/acme/members/m9999", key, nil).JSON(t)
+	if m["email"] != "member9999@example.com" || !reflect.DeepEqual(m["access_cards"], []any{"9999"}) {
+		t.Errorf("m9999 = %v", m)
+	}
+}
+
+func TestImportEveryTypeThroughThePutPath(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	lines := []string{
+		`{"type":"location","id":"l1","name":"London","time_zone":"Europe/London","salto_site_id":"` + siteLondon + `"}`,
+		`{"type":"floor","id":"f1","location_id":"l1","name":"Ground"}`,
+		`{"type":"resource","id":"r1","kind":"bookable","name":"Room","location_id":"l1","floor_id":"f1","buffer_after":"5m"}`,
+		`{"type":"plan","id":"p1","name":"Hot desk"}`,
+		`{"type":"team","id":"t1","name":"Acme"}`,
+		`{"type":"member","id":"m1","email":"joe@example.com","team_id":"t1","version":5}`,
+		`{"type":"membership","id":"ms1","plan_id":"p1","team_id":"t1","starts_at":"2026-01-01"}`,
+		`{"type":"booking","id":"b1","resource_id":"r1","member_id":"m1","guests":[{"email":"g@example.com"}],"starts_at":"2026-11-22T09:00:00Z","ends_at":"2026-11-22T10:00:00Z"}`,
+		`{"type":"day-pass","id":"dp1","member_id":"m1","location_id":"l1","passes":2,"valid_from":"2026-01-01","valid_until":"2026-01-31"}`,
+		`{"type":"day_pass","id":"dp2","team_id":"t1","location_id":"l1","passes":1,"valid_from":"2026-01-01","valid_until":"2026-01-31"}`,
+		`  `,
+		`{"type":"member","id":"m1","email":"old@example.com","version":4}`,
+		`{"type":"booking","id":"b2","resource_id":"r1","guests":[{"email":"g@example.com"},{"email":"bad"}],"starts_at":"2026-11-22T09:00:00Z","ends_at":"2026-11-22T08:00:00Z"}`,
+		`{"type":"plan","id":"p2","name":"x","id":"p2"}`,
+		`[1,2]`,
+		`{"type":7,"id":"x"}`,
+	}
+	ans := decodeImport(t, a.ndjson("acme", key, strings.Join(lines, "\n")))
+	if ans.Accepted != 11 {
+		t.Errorf("accepted = %d, want 11", ans.Accepted)
+	}
+	want := map[int][]string{12: {"version"}, 13: {"ends_at", "guests[1].email", "member_id"}, 15: {""}, 16: {"type"}}
+	if got := ans.rejectedFields(); !reflect.DeepEqual(got, want) {
+		t.Errorf("rejected = %v, want %v", got, want)
+	}
+	for _, path := range []string{"locations/l1", "floors/f1", "resources/r1", "plans/p1", "plans/p2", "teams/t1", "members/m1",
+		"memberships/ms1", "bookings/b1", "day-passes/dp1", "day-passes/dp2"} {
+		got := a.must(200, "GET", "/v1/orgs/acme/"+path, key, nil).JSON(t)
+		if !reflect.DeepEqual(got["unresolved"], []any{}) {
+			t.Errorf("%s unresolved = %v", path, got["unresolved"])
+		}
+	}
+	if m := a.must(200, "GET", "/v1/orgs/acme/members/m1", key, nil).JSON(t); m["email"] != "joe@example.com" || m["version"] != 5.0 {
+		t.Errorf("the stale line changed m1: %v", m)
+	}
+	if r := a.must(200, "GET", "/v1/orgs/acme/resources/r1", key, nil).JSON(t); r["buffer_after"] != "5m" {
+		t.Errorf("r1 = %v", r)
+	}
+	// the same import again accepts every good line and changes nothing
+	a.clearOutbox()
+	if again := decodeImport(t, a.ndjson("acme", key, strings.Join(lines, "\n"))); again.Accepted != 11 || len(again.Rejected) != 4 {
+		t.Errorf("repeat = %+v", again)
+	}
+	if got := a.outbox(); len(got) != 0 {
+		t.Errorf("a repeated import queued %v", got)
+	}
+}
+
+func TestImportRequestErrors(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	line := `{"type":"plan","id":"p1","name":"x"}`
+	if r := a.doRaw("POST", "/v1/orgs/acme/import", key, "application/json", line); r.Status != 415 {
+		t.Errorf("application/json = %d, want 415", r.Status)
+	}
+	if r := a.doRaw("POST", "/v1/orgs/acme/import", key, "", line); r.Status != 415 {
+		t.Errorf("no content type = %d, want 415", r.Status)
+	}
+	if r := a.ndjson("nobody", adminToken, line); r.Status != 404 {
+		t.Errorf("unknown org = %d, want 404", r.Status)
+	}
+	if ans := decodeImport(t, a.ndjson("acme", key, "")); ans.Accepted != 0 || len(ans.Rejected) != 0 {
+		t.Errorf("empty import = %+v", ans)
+	}
+	// a line over 1 MiB ends the import; the lines before it are kept
+	long := `{"type":"plan","id":"p2","name":"` + strings.Repeat("x", 1<<20) + `"}`
+	r := a.ndjson("acme", key, line+"\n"+long+"\n"+`{"type":"plan","id":"p3","name":"x"}`)
+	if r.Status != 413 || !strings.Contains(string(r.Body), "line 2") {
+		t.Errorf("long line = %d: %s", r.Status, r.Body)
+	}
+	a.must(200, "GET", "/v1/orgs/acme/plans/p1", key, nil)
+	a.must(404, "GET", "/v1/orgs/acme/plans/p3", key, nil)
+}

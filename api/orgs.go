@@ -1,0 +1,148 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"doorsync/store"
+)
+
+// orgBody is an org's settings as the API reads and writes them.
+type orgBody struct {
+	ID                  string        `json:"id,omitempty"`
+	Name                string        `json:"name"`
+	TimeZone            string        `json:"time_zone"`
+	BookingBufferBefore *duration     `json:"booking_buffer_before,omitempty"`
+	BookingBufferAfter  *duration     `json:"booking_buffer_after,omitempty"`
+	ReconcileInterval   *duration     `json:"reconcile_interval,omitempty"`
+	RemovalGuard        *removalGuard `json:"removal_guard,omitempty"`
+	ProtectedSaltoUsers []string      `json:"protected_salto_users"`
+	NoAccessPolicy      string        `json:"no_access_policy"`
+}
+
+type removalGuard struct {
+	MaxFraction *float64 `json:"max_fraction"`
+	MinCount    *int     `json:"min_count"`
+}
+
+// Defaults of API.md.
+const (
+	defaultBuffer            = 15 * time.Minute
+	defaultReconcileInterval = 15 * time.Minute
+	defaultGuardFraction     = 0.2
+	defaultGuardMinCount     = 10
+)
+
+func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
+	var body orgBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	settings, err := body.settings()
+	if err != nil {
+		return err
+	}
+	org, created, err := h.store.PutOrg(r.Context(), store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings})
+	if err != nil {
+		return err
+	}
+	if h.onOrgSaved != nil {
+		if err := h.onOrgSaved(r.Context(), org); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, createdOrOK(created), orgResponse(org))
+	return nil
+}
+
+func (h *handlers) getOrg(w http.ResponseWriter, r *http.Request) error {
+	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, orgResponse(org))
+	return nil
+}
+
+// settings validates the body and fills the defaults.
+func (b orgBody) settings() (store.OrgSettings, error) {
+	v := &validationError{}
+	if b.Name == "" {
+		v.add("name", "is required")
+	}
+	if b.TimeZone == "" {
+		v.add("time_zone", "is required")
+	} else if _, err := time.LoadLocation(b.TimeZone); err != nil {
+		v.add("time_zone", "is not an IANA time zone")
+	}
+	s := store.OrgSettings{
+		TimeZone:            b.TimeZone,
+		BookingBufferBefore: durationOr(b.BookingBufferBefore, defaultBuffer),
+		BookingBufferAfter:  durationOr(b.BookingBufferAfter, defaultBuffer),
+		ReconcileInterval:   durationOr(b.ReconcileInterval, defaultReconcileInterval),
+		RemovalGuard:        store.RemovalGuard{MaxFraction: defaultGuardFraction, MinCount: defaultGuardMinCount},
+		ProtectedSaltoUsers: b.ProtectedSaltoUsers,
+		NoAccessPolicy:      b.NoAccessPolicy,
+	}
+	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, 24*time.Hour)
+	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, 24*time.Hour)
+	checkRange(v, "reconcile_interval", s.ReconcileInterval, time.Minute, 24*time.Hour)
+	if g := b.RemovalGuard; g != nil {
+		if g.MaxFraction != nil {
+			s.RemovalGuard.MaxFraction = *g.MaxFraction
+		}
+		if g.MinCount != nil {
+			s.RemovalGuard.MinCount = *g.MinCount
+		}
+	}
+	if f := s.RemovalGuard.MaxFraction; f <= 0 || f > 1 {
+		v.add("removal_guard.max_fraction", "must be more than 0 and at most 1")
+	}
+	if s.RemovalGuard.MinCount < 0 {
+		v.add("removal_guard.min_count", "must not be negative")
+	}
+	if s.NoAccessPolicy == "" {
+		s.NoAccessPolicy = "keep"
+	}
+	if s.NoAccessPolicy != "keep" && s.NoAccessPolicy != "suspend" {
+		v.add("no_access_policy", `must be "keep" or "suspend"`)
+	}
+	if s.ProtectedSaltoUsers == nil {
+		s.ProtectedSaltoUsers = []string{}
+	}
+	return s, v.orNil()
+}
+
+func durationOr(d *duration, def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return time.Duration(*d)
+}
+
+func checkRange(v *validationError, field string, d, lo, hi time.Duration) {
+	if d < lo || d > hi {
+		v.add(field, "must be between "+formatDuration(lo)+" and "+formatDuration(hi))
+	}
+}
+
+func orgResponse(o store.Org) orgBody {
+	s := o.Settings
+	before, after, interval := duration(s.BookingBufferBefore), duration(s.BookingBufferAfter), duration(s.ReconcileInterval)
+	fraction, minCount := s.RemovalGuard.MaxFraction, s.RemovalGuard.MinCount
+	return orgBody{
+		ID: o.ID, Name: o.Name, TimeZone: s.TimeZone,
+		BookingBufferBefore: &before, BookingBufferAfter: &after, ReconcileInterval: &interval,
+		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount},
+		ProtectedSaltoUsers: s.ProtectedSaltoUsers, NoAccessPolicy: s.NoAccessPolicy,
+	}
+}
+
+func createdOrOK(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}

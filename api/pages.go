@@ -1,0 +1,45 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+)
+
+// Paging of lists: ?limit= (default 100, 1 to 1000) and ?cursor=, an
+// opaque token from the previous page's next_cursor.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// pageLimit reads ?limit=.
+func pageLimit(v *validationError, q url.Values) int {
+	s := q.Get("limit")
+	if s == "" {
+		return defaultLimit
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxLimit {
+		v.add("limit", "must be an integer from 1 to 1000")
+		return defaultLimit
+	}
+	return n
+}
+
+// pageCursor reads ?cursor= ("" for the first page).
+func pageCursor(v *validationError, q url.Values) string {
+	s := q.Get("cursor")
+	if s == "" {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) == 0 {
+		v.add("cursor", "is not a cursor this API gave out")
+		return ""
+	}
+	return string(b)
+}
+
+// encodeCursor makes a position opaque.
+func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"doorsync/internal/saltoconn"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Errors    []fieldError `json:"errors,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+}
+
+// fieldError names one invalid field.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// validationError collects every invalid field of a request (400).
+type validationError struct{ fields []fieldError }
+
+func (v *validationError) add(field, msg string) { v.fields = append(v.fields, fieldError{field, msg}) }
+
+func (v *validationError) Error() string {
+	if len(v.fields) == 0 {
+		return "invalid request"
+	}
+	return v.fields[0].Field + ": " + v.fields[0].Message
+}
+
+// sortFieldErrors orders the errors by field, so answers are stable.
+func sortFieldErrors(v *validationError) {
+	slices.SortStableFunc(v.fields, func(a, b fieldError) int { return cmp.Compare(a.Field, b.Field) })
+}
+
+// orNil returns v as an error when it holds any field, else nil.
+func (v *validationError) orNil() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// statusError is an error with its HTTP answer decided where it arose.
+type statusError struct {
+	status int
+	detail string
+}
+
+func (e *statusError) Error() string { return e.detail }
+
+func httpError(status int, detail string) error { return &statusError{status, detail} }
+
+var errNotFound = httpError(http.StatusNotFound, "not found")
+
+// writeError is the one place errors become HTTP answers. Internal errors
+// are logged with the request id and answered without their text.
+func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{Type: "about:blank", RequestID: middleware.GetReqID(r.Context())}
+	var (
+		verr     *validationError
+		serr     *statusError
+		maxErr   *http.MaxBytesError
+		refused  *saltoconn.RefusedError
+		saltoErr *saltoks.Error
+	)
+	switch {
+	case errors.As(err, &verr):
+		p.Status, p.Detail, p.Errors = http.StatusBadRequest, "the request is not valid", verr.fields
+	case errors.As(err, &serr):
+		p.Status, p.Detail = serr.status, serr.detail
+	case errors.As(err, &maxErr):
+		p.Status, p.Detail = http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB"
+	case errors.Is(err, store.ErrNotFound):
+		p.Status, p.Detail = http.StatusNotFound, "not found"
+	case errors.Is(err, store.ErrStale):
+		p.Status, p.Detail = http.StatusConflict, "the stored version is newer; nothing was changed"
+	case errors.Is(err, store.ErrConflict):
+		p.Status, p.Detail = http.StatusConflict, err.Error()
+	case errors.As(err, &refused):
+		p.Status, p.Detail = http.StatusBadGateway, refused.Error()
+	case errors.Is(err, saltoconn.ErrNotConnected):
+		p.Status, p.Detail = http.StatusConflict, "the org is not connected to Salto KS"
+	case errors.Is(err, saltoconn.ErrNoPartnerClient):
+		p.Status, p.Detail = http.StatusBadRequest, "this deployment has no Salto KS partner client for the authorization-code flow; connect with PUT …/salto instead"
+	case errors.Is(err, saltoconn.ErrBadState):
+		p.Status, p.Detail = http.StatusBadRequest, "the authorization state is unknown, already used or expired; start again"
+	case saltoks.IsNotFound(err):
+		p.Status, p.Detail = http.StatusNotFound, "Salto KS does not know it"
+	case errors.As(err, &saltoErr):
+		p.Status, p.Detail = http.StatusBadGateway, fmt.Sprintf("Salto KS answered HTTP %d", saltoErr.Status)
+	default:
+		p.Status, p.Detail = http.StatusInternalServerError, "internal error; quote the request id when reporting it"
+		h.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", p.RequestID,
+			"method", r.Method, "path", r.URL.Path)
+	}
+	p.Title = http.StatusText(p.Status)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	writeBody(w, p)
+}
+
+// handlerFunc is an HTTP handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (h *handlers) handle(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	}
+}

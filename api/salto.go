@@ -1,0 +1,183 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+
+	"doorsync/internal/saltoconn"
+	"doorsync/saltoks"
+	"doorsync/store"
+)
+
+type saltoPasswordBody struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	IdentityURL  string `json:"identity_url"`
+	APIURL       string `json:"api_url"`
+}
+
+func (b *saltoPasswordBody) validate() error {
+	v := &validationError{}
+	for field, val := range map[string]string{"client_id": b.ClientID, "client_secret": b.ClientSecret,
+		"username": b.Username, "password": b.Password} {
+		if val == "" {
+			v.add(field, "is required")
+		}
+	}
+	if b.IdentityURL == "" {
+		b.IdentityURL = saltoks.DefaultIdentityURL
+	}
+	if b.APIURL == "" {
+		b.APIURL = saltoks.DefaultAPIURL
+	}
+	for field, val := range map[string]string{"identity_url": b.IdentityURL, "api_url": b.APIURL} {
+		if u, err := url.Parse(val); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.add(field, "must be an http(s) URL")
+		}
+	}
+	sortFieldErrors(v)
+	return v.orNil()
+}
+
+// putSalto connects the org with the system-user password grant.
+func (h *handlers) putSalto(w http.ResponseWriter, r *http.Request) error {
+	var body saltoPasswordBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	if err := body.validate(); err != nil {
+		return err
+	}
+	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
+	if err != nil {
+		return err
+	}
+	sites, err := h.salto.ConnectPassword(r.Context(), org.ID, saltoconn.PasswordConnection{
+		ClientID: body.ClientID, ClientSecret: body.ClientSecret, Username: body.Username,
+		Password: body.Password, IdentityURL: body.IdentityURL, APIURL: body.APIURL,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, saltoconn.Status{Connected: true, Mode: saltoconn.ModePassword, Sites: sites})
+	return nil
+}
+
+func (h *handlers) getSalto(w http.ResponseWriter, r *http.Request) error {
+	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
+	if err != nil {
+		return err
+	}
+	st, err := h.salto.Status(r.Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// authorizeSalto starts the authorization-code flow (PKCE).
+func (h *handlers) authorizeSalto(w http.ResponseWriter, r *http.Request) error {
+	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
+	if err != nil {
+		return err
+	}
+	redirectURI := r.URL.Query().Get("redirect_uri")
+	if redirectURI == "" {
+		redirectURI = h.publicURL + "/v1/salto/callback"
+	}
+	if u, err := url.Parse(redirectURI); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		v := &validationError{}
+		v.add("redirect_uri", "must be an absolute http(s) URL")
+		return v
+	}
+	target, err := h.salto.AuthorizeURL(r.Context(), org.ID, redirectURI)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+	return nil
+}
+
+// saltoCallback completes the authorization-code flow; the single-use
+// state, not a bearer token, says which org it is for.
+func (h *handlers) saltoCallback(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		return httpError(http.StatusBadGateway, "Salto KS did not authorize: "+e)
+	}
+	v := &validationError{}
+	if q.Get("code") == "" {
+		v.add("code", "is required")
+	}
+	if q.Get("state") == "" {
+		v.add("state", "is required")
+	}
+	if err := v.orNil(); err != nil {
+		return err
+	}
+	orgID, sites, err := h.salto.CompleteAuthorization(r.Context(), q.Get("code"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"org": orgID, "connected": true, "mode": saltoconn.ModeAuthorizationCode, "sites": sites})
+	return nil
+}
+
+type siteView struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"`
+}
+
+func (h *handlers) listSaltoSites(w http.ResponseWriter, r *http.Request) error {
+	sites, err := h.salto.Sites(r.Context(), chi.URLParam(r, "org"))
+	if err != nil {
+		return err
+	}
+	out := make([]siteView, 0, len(sites))
+	for _, s := range sites {
+		out = append(out, siteView{ID: s.ID, Name: s.Name, TimeZone: s.TimeZone})
+	}
+	writeJSON(w, http.StatusOK, listPage[siteView]{Data: out})
+	return nil
+}
+
+type groupView struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Managed bool   `json:"managed"`
+}
+
+func (h *handlers) listSaltoGroups(w http.ResponseWriter, r *http.Request) error {
+	orgID, siteID := chi.URLParam(r, "org"), chi.URLParam(r, "site")
+	client, err := h.salto.Client(r.Context(), orgID)
+	if err != nil {
+		return err
+	}
+	groups, err := client.ListAccessGroups(r.Context(), siteID, saltoks.ListOptions{})
+	h.salto.Record(r.Context(), orgID, err)
+	if err != nil {
+		return err
+	}
+	managed, err := h.store.MappedGroups(r.Context(), orgID, siteID)
+	if err != nil {
+		return err
+	}
+	out := make([]groupView, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, groupView{ID: g.ID, Name: g.Name, Managed: managed[store.GroupRef{SiteID: siteID, GroupID: g.ID}]})
+	}
+	writeJSON(w, http.StatusOK, listPage[groupView]{Data: out})
+	return nil
+}
+
+// listPage is the list envelope of API.md.
+type listPage[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
