@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"doorsync/internal/config"
+	"doorsync/store"
+)
+
+// environment is what every command starts from: the validated config, a
+// logger and the process's output.
+type environment struct {
+	cfg    config.Config
+	log    *slog.Logger
+	stdout io.Writer
+	getenv func(string) string
+}
+
+func newEnvironment(getenv func(string) string, stdout io.Writer) (*environment, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &environment{cfg: cfg, log: newLogger(cfg, os.Stderr), stdout: stdout, getenv: getenv}, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (e *environment) openStore(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, e.cfg.DatabaseURL)
+}
+
+func (e *environment) dialTemporal(ctx context.Context) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  e.cfg.Temporal.Address,
+		Namespace: e.cfg.Temporal.Namespace,
+		Logger:    tlog.NewStructuredLogger(e.log.With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dial temporal at %s: %w", e.cfg.Temporal.Address, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+
+	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
+
+	"doorsync/activities"
+	"doorsync/api"
+	"doorsync/internal/outbox"
+	"doorsync/internal/reconciler"
+	"doorsync/internal/saltoconn"
+	"doorsync/store"
+	"doorsync/worker"
+)
+
+// services are the long-lived connections the api and worker share.
+type services struct {
+	store    *store.Store
+	temporal client.Client
+	salto    *saltoconn.Manager
+	relay    *outbox.Relay
+	rec      *reconciler.Reconciler
+}
+
+func (e *environment) connect(ctx context.Context) (*services, error) {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	box, err := e.secretBox()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	tc, err := e.dialTemporal(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	salto := saltoconn.New(saltoconn.Options{
+		Store: st, Secrets: box, Logger: e.log.With("component", "salto"),
+		Partner: saltoconn.PartnerClient(e.cfg.SaltoOAuth),
+	})
+	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox")}
+	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
+	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec}, nil
+}
+
+func (s *services) close() {
+	s.temporal.Close()
+	s.store.Close()
+}
+
+func runAPI(ctx context.Context, env *environment, _ []string) error {
+	if env.cfg.AdminToken == "" {
+		return errors.New("DOORSYNC_ADMIN_TOKEN is required (use `doorsync dev` to have one generated)")
+	}
+	svc, err := env.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveAPI(ctx, env, svc) })
+	g.Go(func() error { return svc.relay.Run(ctx) })
+	return g.Wait()
+}
+
+func runWorker(ctx context.Context, env *environment, _ []string) error {
+	svc, err := env.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	env.log.Info("worker polling", "task_queue", env.cfg.Temporal.TaskQueue)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runWorkerLoop(ctx, env, svc) })
+	g.Go(func() error { return svc.relay.Run(ctx) })
+	return g.Wait()
+}
+
+func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
+	ensureSchedules(ctx, env, svc)
+	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Log: env.log.With("component", "activities")}
+	return worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{})
+}
+
+// runDev runs the api and the worker in one process; with -demo-salto it
+// also loads the demo org against that (fake) Salto KS.
+func runDev(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	demoSalto := fs.String("demo-salto", "", "load the demo org, connected to the Salto KS at this URL")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := env.devDefaults(); err != nil {
+		return err
+	}
+	svc, err := env.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	l, err := listen(env)
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveOn(ctx, env, svc, l) })
+	g.Go(func() error { return runWorkerLoop(ctx, env, svc) })
+	g.Go(func() error { return svc.relay.Run(ctx) })
+	if *demoSalto != "" {
+		g.Go(func() error { return loadDemo(ctx, env, "http://"+l.Addr().String(), *demoSalto) })
+	}
+	return g.Wait()
+}
+
+// ensureSchedules makes every org's reconcile schedule match its settings
+// (a schedule the API could not update when the org was saved, say).
+func ensureSchedules(ctx context.Context, env *environment, svc *services) {
+	ids, err := svc.store.OrgIDs(ctx)
+	if err != nil {
+		env.log.WarnContext(ctx, "could not list orgs to check reconcile schedules", "err", err)
+		return
+	}
+	for _, id := range ids {
+		org, err := svc.store.GetOrg(ctx, id)
+		if err == nil {
+			err = svc.rec.EnsureSchedule(ctx, id, org.Settings.ReconcileInterval)
+		}
+		if err != nil {
+			env.log.WarnContext(ctx, "could not ensure the reconcile schedule", "org", id, "err", err)
+		}
+	}
+}
+
+func listen(env *environment) (net.Listener, error) {
+	l, err := net.Listen("tcp", env.cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", env.cfg.HTTPAddr, err)
+	}
+	return l, nil
+}
+
+func serveAPI(ctx context.Context, env *environment, svc *services) error {
+	l, err := listen(env)
+	if err != nil {
+		return err
+	}
+	return serveOn(ctx, env, svc, l)
+}
+
+func serveOn(ctx context.Context, env *environment, svc *services, l net.Listener) error {
+	h := api.NewHandler(api.Deps{
+		Logger:     env.log,
+		Store:      svc.store,
+		AdminToken: env.cfg.AdminToken,
+		Salto:      svc.salto,
+		PublicURL:  env.cfg.PublicURL,
+		Outbox:     svc.relay,
+		Reconciler: svc.rec,
+		OnOrgSaved: func(ctx context.Context, org store.Org) error {
+			if err := svc.rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval); err != nil {
+				env.log.WarnContext(ctx, "could not update the reconcile schedule; the worker retries at start", "org", org.ID, "err", err)
+			}
+			return nil
+		},
+		Readiness: map[string]api.Check{
+			"postgres": svc.store.Ping,
+			"temporal": func(ctx context.Context) error {
+				_, err := svc.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			},
+		},
+	})
+	return api.Serve(ctx, l, h, env.cfg.ShutdownTimeout, env.log)
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The one-machine dev stack behind `make run`: a Temporal dev server (SQLite
+# file under .data/), PostgreSQL (DATABASE_URL, else the local server, else a
+# private cluster under .data/pg), migrations, then `doorsync dev`.
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA=${DOORSYNC_DATA_DIR:-$ROOT/.data}
+TEMPORAL=${TEMPORAL_CLI:-$ROOT/bin/temporal}
+DOORSYNC=${DOORSYNC_BIN:-$ROOT/bin/doorsync}
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
+PRIVATE_PG_PORT=${PRIVATE_PG_PORT:-5433}
+FAKE_SALTO_ADDR=${FAKE_SALTO_ADDR:-127.0.0.1:8090}
+export DOORSYNC_HTTP_ADDR=${DOORSYNC_HTTP_ADDR:-127.0.0.1:8080}
+export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+
+mkdir -p "$DATA"
+children=()
+private_pg=""
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+cleanup() {
+	trap - EXIT INT TERM
+	for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [ -n "$private_pg" ]; then as_pg_owner "$private_pg/pg_ctl" -D "$DATA/pg" -m fast -w stop >/dev/null 2>&1 || true; fi
+	log "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		if ((SECONDS >= deadline)); then log "timed out waiting for $what"; exit 1; fi
+		sleep 0.2
+	done
+}
+
+as_pg_owner() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_temporal() {
+	if port_open 127.0.0.1 "$TEMPORAL_PORT"; then
+		log "something already listens on :$TEMPORAL_PORT; stop it or set TEMPORAL_PORT"; exit 1
+	fi
+	"$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+		--db-filename "$DATA/temporal.db" --log-level warn \
+		--search-attribute OrgId=Keyword --search-attribute PersonId=Keyword --search-attribute EntityKind=Keyword \
+		>"$DATA/temporal.log" 2>&1 &
+	children+=($!)
+	wait_for 60 "Temporal (log: $DATA/temporal.log)" temporal_ready
+}
+
+temporal_ready() {
+	"$TEMPORAL" operator search-attribute list --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q EntityKind
+}
+
+pg_bindir() {
+	if command -v pg_ctl >/dev/null; then dirname "$(command -v pg_ctl)"; return; fi
+	ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+ensure_postgres() {
+	if [ -n "${DATABASE_URL:-}" ]; then log "using DATABASE_URL"; return; fi
+	if port_open 127.0.0.1 5432; then
+		export DATABASE_URL="postgres://${PGUSER:-postgres}@127.0.0.1:5432/doorsync?sslmode=disable"
+		log "using PostgreSQL at 127.0.0.1:5432"
+		return
+	fi
+	local bindir
+	bindir=$(pg_bindir)
+	if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+		log "no PostgreSQL: set DATABASE_URL, start one on 127.0.0.1:5432, or install PostgreSQL"; exit 1
+	fi
+	start_private_postgres "$bindir"
+	export DATABASE_URL="postgres://postgres@127.0.0.1:$PRIVATE_PG_PORT/doorsync?sslmode=disable"
+}
+
+start_private_postgres() {
+	local bindir=$1
+	mkdir -p "$DATA/pg"
+	if [ "$(id -u)" = 0 ]; then chown postgres "$DATA/pg"; chmod 700 "$DATA/pg"; fi
+	if [ ! -f "$DATA/pg/PG_VERSION" ]; then
+		log "initialising a private PostgreSQL cluster in $DATA/pg"
+		as_pg_owner "$bindir/initdb" -D "$DATA/pg" -U postgres --auth=trust >/dev/null
+	fi
+	as_pg_owner "$bindir/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w \
+		-o "-p $PRIVATE_PG_PORT -k $DATA/pg -c listen_addresses=127.0.0.1" start >/dev/null
+	private_pg=$bindir
+	log "private PostgreSQL on 127.0.0.1:$PRIVATE_PG_PORT"
+}
+
+start_fake_salto() {
+	"$DOORSYNC" fake-salto --addr "$FAKE_SALTO_ADDR" >"$DATA/fake-salto.log" 2>&1 &
+	children+=($!)
+	wait_for 30 "the fake Salto KS (log: $DATA/fake-salto.log)" fake_salto_ready
+}
+
+fake_salto_ready() { curl -fsS "http://$FAKE_SALTO_ADDR/.well-known/openid-configuration" >/dev/null 2>&1; }
+
+api_ready() { curl -fsS "http://$DOORSYNC_HTTP_ADDR/readyz" >/dev/null 2>&1; }
+
+main() {
+	log "starting Temporal dev server"
+	start_temporal
+	ensure_postgres
+	"$DOORSYNC" migrate up --create-db
+	start_fake_salto
+	"$DOORSYNC" dev --demo-salto "http://$FAKE_SALTO_ADDR" &
+	children+=($!)
+	wait_for 60 "the doorsync API" api_ready
+	cat >&2 <<-BANNER
+
+	doorsync is running (Ctrl-C stops everything):
+	  API          http://$DOORSYNC_HTTP_ADDR
+	  Temporal UI  http://127.0.0.1:$TEMPORAL_UI_PORT
+	  Temporal     $TEMPORAL_ADDRESS
+	  Fake Salto   http://$FAKE_SALTO_ADDR (state: /__fake/state)
+
+	BANNER
+	wait "${children[-1]}"
+}
+
+main "$@"
