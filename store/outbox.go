@@ -121,6 +121,17 @@ func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duratio
 	return err
 }
 
+// RetryFailedPokesNow makes every poke whose last send failed due now, for
+// when the relay sees Temporal answer again. It returns how many.
+func (s *Store) RetryFailedPokesNow(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `update outbox set next_attempt_at = now()
+		where last_error <> '' and next_attempt_at > now()`)
+	if err != nil {
+		return 0, fmt.Errorf("store: retry failed pokes: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // PendingPokes counts unsent pokes (for metrics and tests).
 func (s *Store) PendingPokes(ctx context.Context) (int, error) {
 	var n int

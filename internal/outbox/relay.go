@@ -36,8 +36,9 @@ type Relay struct {
 }
 
 const (
-	batchSize = 500
-	lease     = 30 * time.Second
+	batchSize  = 500
+	lease      = 30 * time.Second
+	maxBackoff = 30 * time.Second
 )
 
 // Flush sends the given pokes now. Those it cannot send stay queued for the
@@ -58,8 +59,13 @@ func (r *Relay) Run(ctx context.Context) error {
 	notified := make(chan struct{}, 1)
 	go r.listen(ctx, notified)
 	interval := cmp.Or(r.PollInterval, 2*time.Second)
+	failing := false
 	for {
+		if failing {
+			failing = !r.recovered(ctx)
+		}
 		if err := r.drain(ctx); err != nil && ctx.Err() == nil {
+			failing = true
 			r.Log.WarnContext(ctx, "outbox relay: send failed; will retry", "err", err)
 		}
 		select {
@@ -69,6 +75,26 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-time.After(interval):
 		}
 	}
+}
+
+// recovered reports whether Temporal answers again after failed sends; if
+// so, the pokes backed off during the outage are made due at once, so that
+// recovery is not delayed by their back-off.
+func (r *Relay) recovered(ctx context.Context) bool {
+	checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := r.Temporal.CheckHealth(checkCtx, &client.CheckHealthRequest{}); err != nil {
+		return false
+	}
+	n, err := r.Store.RetryFailedPokesNow(ctx)
+	if err != nil {
+		r.Log.WarnContext(ctx, "outbox relay: could not reschedule failed pokes", "err", err)
+		return false
+	}
+	if n > 0 {
+		r.Log.InfoContext(ctx, "outbox relay: Temporal is back; sending the pokes it missed", "pokes", n)
+	}
+	return true
 }
 
 // drain sends due pokes batch by batch until none is due.
@@ -162,7 +188,7 @@ func coalesce(pokes []store.Poke) []*group {
 func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 	err := r.signal(ctx, g.first, contract.Poke{At: g.at, Reason: g.first.Reason})
 	if err != nil {
-		backoff := min(time.Duration(1<<min(g.first.Attempts, 6))*time.Second, time.Minute)
+		backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
 		for _, id := range g.ids {
 			r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, err.Error())
 		}
