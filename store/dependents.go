@@ -68,6 +68,10 @@ func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...
 
 // memberPokes pokes the member and their co-members (whose access is the
 // member's), wherever the member's team, card or primary member changed.
+// The member's own poke is left out when it provably has nothing to do: a
+// new member whom nothing grants anything yet and who has nothing applied
+// (an import's member lines, before their memberships). Whatever grants
+// them access later pokes them itself.
 func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
 	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = 'member' and primary_member_id = $2`, orgID, id)
 	if err != nil {
@@ -77,9 +81,41 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 	if err != nil {
 		return nil, err
 	}
-	pokes := []Poke{{Kind: PokeAccess, Target: "member:" + id, Reason: reason}}
+	var pokes []Poke
+	concerned, err := memberConcerned(ctx, tx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if concerned {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: "member:" + id, Reason: reason})
+	}
 	for _, m := range coMembers {
 		pokes = append(pokes, Poke{Kind: PokeAccess, Target: "member:" + m, Reason: reason})
 	}
 	return pokes, nil
+}
+
+// memberConcerned says whether a change of member id can change what
+// doorsync does for them: they have something applied, a Salto KS user or
+// a recorded problem, or something may grant them access (an entity naming
+// them, a primary member, or a membership or day pass of their whole team).
+// The engine's grant sources for a member are exactly these; a new source
+// must be added here.
+func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
+	var concerned bool
+	err := tx.QueryRow(ctx, `select
+		exists (select 1 from applied_access where org_id = $1 and person = $2)
+		or exists (select 1 from salto_identities where org_id = $1 and person = $2)
+		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')
+		or exists (select 1 from entities where org_id = $1 and member_id = $3
+			and kind in ('membership', 'booking', 'day_pass'))
+		or exists (select 1 from entities m where m.org_id = $1 and m.kind = 'member' and m.id = $3
+			and (coalesce(m.primary_member_id, '') <> '' or exists (
+				select 1 from entities t where t.org_id = $1 and t.team_id = m.team_id and coalesce(t.member_id, '') = ''
+				and t.kind in ('membership', 'day_pass'))))`,
+		orgID, "member:"+id, id).Scan(&concerned)
+	if err != nil {
+		return false, fmt.Errorf("store: member %s concerned: %w", id, err)
+	}
+	return concerned, nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
@@ -178,7 +180,8 @@ func (bc *benchClient) importLines(lines [][]byte) error {
 
 // waitSettled waits until the relay has sent every queued poke and the
 // members' access workflows (started when the members were created) have
-// nothing left to do, so a round starts from a quiet system.
+// nothing left to do (a member with nothing to apply has none), so a
+// round starts from a quiet system.
 func (bc *benchClient) waitSettled(b *testing.B, ids []string) {
 	b.Helper()
 	deadline := time.Now().Add(settleWithin)
@@ -207,9 +210,13 @@ func (bc *benchClient) waitSettled(b *testing.B, ids []string) {
 }
 
 // idle says whether a workflow is waiting with no task or activity
-// pending.
+// pending, or was never started (a new member with nothing to apply).
 func (bc *benchClient) idle(ctx context.Context, workflowID string) bool {
 	d, err := bc.s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return true
+	}
 	return err == nil && d.GetPendingWorkflowTask() == nil && len(d.GetPendingActivities()) == 0
 }
 
