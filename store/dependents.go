@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -102,18 +103,25 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 // The engine's grant sources for a member are exactly these; a new source
 // must be added here.
 func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
+	var team, primary string
+	err := tx.QueryRow(ctx, `select coalesce(team_id, ''), coalesce(primary_member_id, '') from entities
+		where org_id = $1 and kind = 'member' and id = $2`, orgID, id).Scan(&team, &primary)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("store: member %s: %w", id, err)
+	}
+	if primary != "" {
+		return true, nil
+	}
 	var concerned bool
-	err := tx.QueryRow(ctx, `select
+	err = tx.QueryRow(ctx, `select
 		exists (select 1 from applied_access where org_id = $1 and person = $2)
 		or exists (select 1 from salto_identities where org_id = $1 and person = $2)
 		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')
 		or exists (select 1 from entities where org_id = $1 and member_id = $3
 			and kind in ('membership', 'booking', 'day_pass'))
-		or exists (select 1 from entities m where m.org_id = $1 and m.kind = 'member' and m.id = $3
-			and (coalesce(m.primary_member_id, '') <> '' or exists (
-				select 1 from entities t where t.org_id = $1 and t.team_id = m.team_id and coalesce(t.member_id, '') = ''
-				and t.kind in ('membership', 'day_pass'))))`,
-		orgID, "member:"+id, id).Scan(&concerned)
+		or exists (select 1 from entities where org_id = $1 and team_id = $4
+			and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')`,
+		orgID, "member:"+id, id, team).Scan(&concerned)
 	if err != nil {
 		return false, fmt.Errorf("store: member %s concerned: %w", id, err)
 	}
