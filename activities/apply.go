@@ -71,7 +71,30 @@ type applyRun struct {
 	client            *saltoks.Client
 	settings          store.OrgSettings
 	problems          []string
+	// ids caches the person's Salto KS users for the run; nil until read
+	// and again after the run changes them.
+	ids []store.SaltoIdentity
 }
+
+// identities are the person's Salto KS users, one per site, read once per
+// run and again after the run changes them.
+func (r *applyRun) identities(ctx context.Context) ([]store.SaltoIdentity, error) {
+	if r.ids != nil {
+		return r.ids, nil
+	}
+	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	if err != nil {
+		return nil, err
+	}
+	if ids == nil {
+		ids = []store.SaltoIdentity{}
+	}
+	r.ids = ids
+	return ids, nil
+}
+
+// identitiesChanged drops the cached identities after the run changed one.
+func (r *applyRun) identitiesChanged() { r.ids = nil }
 
 func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error) {
 	var res contract.ApplyAccessResult
@@ -215,7 +238,7 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 // resubscribe gives back their seat to users doorsync suspended, on the
 // sites where they have access again.
 func (r *applyRun) resubscribe(ctx context.Context, desired []access.GroupRef) error {
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return err
 	}
@@ -238,6 +261,7 @@ func (r *applyRun) forgetIfGone(ctx context.Context, id store.SaltoIdentity) err
 	}
 	r.a.Log.WarnContext(ctx, "Salto KS user is gone; it will be adopted or created again",
 		"org", r.org, "person", r.key, "site", id.SiteID, "site_user_id", id.SiteUserID)
+	r.identitiesChanged()
 	return r.a.Store.ForgetIdentity(ctx, r.org, r.key, id.SiteID)
 }
 

@@ -16,7 +16,7 @@ import (
 // a duplicate). ok is false when the person cannot be given access there
 // (the site is out of seats); that is recorded as a problem.
 func (r *applyRun) identity(ctx context.Context, siteID string) (store.SaltoIdentity, bool, error) {
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return store.SaltoIdentity{}, false, err
 	}
@@ -52,6 +52,7 @@ func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.Sal
 	}
 	id := store.SaltoIdentity{Person: r.key, SiteID: siteID, SiteUserID: res.User.ID, UserID: res.User.UserID,
 		SubscriptionState: res.User.SubscriptionState, CreatedByDoorsync: !res.Adopted, TagID: res.User.TagID}
+	r.identitiesChanged()
 	if err := r.a.Store.SaveSaltoIdentity(ctx, r.org, id); err != nil {
 		return id, false, err
 	}

@@ -16,7 +16,7 @@ const policySuspend = "suspend"
 // doorsync created has no access left on a site and is still subscribed,
 // or a user doorsync suspended has access again. It needs no Salto KS call.
 func (r *applyRun) subscriptionsOutOfStep(ctx context.Context, desired []access.GroupRef) (bool, error) {
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -48,7 +48,7 @@ func (r *applyRun) suspendIdle(ctx context.Context, desired []access.GroupRef) e
 	if r.settings.NoAccessPolicy != policySuspend {
 		return nil
 	}
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,7 @@ func (r *applyRun) setSubscription(ctx context.Context, id store.SaltoIdentity, 
 		return fmt.Errorf("set subscription of %s on %s to %s: %w", r.key, id.SiteID, state, err)
 	}
 	suspended := state == saltoks.SubscriptionSuspended
+	r.identitiesChanged()
 	if err := r.a.Store.SetSuspendedByDoorsync(ctx, r.org, r.key, id.SiteID, suspended, state); err != nil {
 		return err
 	}

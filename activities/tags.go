@@ -14,7 +14,7 @@ func (r *applyRun) tagsOutOfStep(ctx context.Context) (bool, error) {
 	if r.person.Kind != access.PersonMember {
 		return false, nil
 	}
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -41,7 +41,7 @@ func (r *applyRun) syncTags(ctx context.Context) error {
 	if r.person.Kind != access.PersonMember {
 		return nil
 	}
-	ids, err := r.a.Store.SaltoIdentities(ctx, r.org, r.key)
+	ids, err := r.identities(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,6 +76,7 @@ func (r *applyRun) syncTag(ctx context.Context, id store.SaltoIdentity, cards []
 		}
 	}
 	id.TagID, id.TagNumber = want, firstCard(cards)
+	r.identitiesChanged()
 	return r.a.Store.SaveSaltoIdentity(ctx, r.org, id)
 }
 

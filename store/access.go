@@ -126,9 +126,16 @@ func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup,
 // SetPersonProblem records (or with "" clears) a person's failure that
 // retrying cannot fix.
 func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem string) error {
+	// Writes only what changes: most runs have no problem and had none.
 	_, err := s.pool.Exec(ctx, `
-		insert into person_status (org_id, person, last_error, last_error_at) values ($1, $2, $3, case when $3 = '' then null else now() end)
-		on conflict (org_id, person) do update set last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = now()`,
+		with cleared as (
+			update person_status set last_error = '', last_error_at = null, updated_at = now()
+			where $3 = '' and org_id = $1 and person = $2 and last_error <> '')
+		insert into person_status (org_id, person, last_error, last_error_at)
+		select $1, $2, $3, now() where $3 <> ''
+		on conflict (org_id, person) do update
+			set last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = now()
+			where person_status.last_error <> excluded.last_error`,
 		orgID, person, problem)
 	if err != nil {
 		return fmt.Errorf("store: person problem: %w", err)
