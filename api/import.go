@@ -3,21 +3,21 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/store"
 )
-
-// importFlushEvery is how many lines the import handles between sending
-// the pokes its writes queued.
-const importFlushEvery = 500
 
 // importKinds are the entity kinds by import "type" (the store kind, and
 // "day-pass" too).
@@ -43,10 +43,16 @@ type importRejection struct {
 	Errors []fieldError `json:"errors"`
 }
 
+// importWriters is how many lines the import writes at once. Lines of one
+// entity always go to the same writer, in order, so a later line of an
+// entity wins as it would in sequence.
+const importWriters = 8
+
 // importEntities upserts NDJSON lines, each as its PUT would, streaming
 // the body (each line at most 1 MiB, the body unbounded). Good lines are
 // kept even when others are bad; blank lines are skipped; lines are
-// numbered from 1.
+// numbered from 1. Their pokes are left to the outbox relay, which each
+// commit wakes: it sends them in batches at the pace Temporal takes them.
 func (h *handlers) importEntities(w http.ResponseWriter, r *http.Request) error {
 	if err := requireContentType(r, "application/x-ndjson"); err != nil {
 		return err
@@ -55,34 +61,20 @@ func (h *handlers) importEntities(w http.ResponseWriter, r *http.Request) error 
 	if _, err := h.store.GetOrg(ctx, orgID); err != nil {
 		return err
 	}
-	res := importResult{Rejected: []importRejection{}}
-	var pending []int64
+	imp := newImport(ctx, h, orgID)
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
 	line := 0
-	for sc.Scan() {
+	for sc.Scan() && imp.ctx.Err() == nil {
 		line++
-		if line%importFlushEvery == 0 {
-			h.flush(ctx, pending)
-			pending = nil
+		if text := bytes.TrimSpace(sc.Bytes()); len(text) > 0 {
+			imp.add(line, text)
 		}
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		ids, err := h.importLine(ctx, orgID, text)
-		if errs, ok := lineErrors(err); ok {
-			res.Rejected = append(res.Rejected, importRejection{Line: line, Errors: errs})
-			continue
-		}
-		if err != nil {
-			h.flush(ctx, pending)
-			return err
-		}
-		res.Accepted++
-		pending = append(pending, ids...)
 	}
-	h.flush(ctx, pending)
+	res, err := imp.wait()
+	if err != nil {
+		return err
+	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return httpError(http.StatusRequestEntityTooLarge,
@@ -94,11 +86,105 @@ func (h *handlers) importEntities(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// importLine upserts one line through the same path as PUT.
-func (h *handlers) importLine(ctx context.Context, orgID string, line []byte) ([]int64, error) {
+// importRun is one import: parsed lines go to writers by entity.
+type importRun struct {
+	h       *handlers
+	orgID   string
+	ctx     context.Context
+	cancel  context.CancelFunc
+	writers []chan importLine
+	wg      sync.WaitGroup
+
+	mu       sync.Mutex
+	res      importResult
+	firstErr error
+}
+
+// importLine is a parsed line on its way to a writer.
+type importLine struct {
+	n    int
+	kind *entityKind
+	id   string
+	body entityBody
+}
+
+func newImport(ctx context.Context, h *handlers, orgID string) *importRun {
+	imp := &importRun{h: h, orgID: orgID, res: importResult{Rejected: []importRejection{}}}
+	imp.ctx, imp.cancel = context.WithCancel(ctx)
+	for range importWriters {
+		ch := make(chan importLine, 64)
+		imp.writers = append(imp.writers, ch)
+		imp.wg.Go(func() { imp.write(ch) })
+	}
+	return imp
+}
+
+// add parses line n and hands it to its entity's writer, or records why
+// it is refused.
+func (imp *importRun) add(n int, text []byte) {
+	l, err := parseImportLine(text)
+	if err != nil {
+		imp.done(n, err)
+		return
+	}
+	l.n = n
+	h := fnv.New32a()
+	h.Write([]byte(l.kind.kind + "\x00" + l.id))
+	select {
+	case imp.writers[h.Sum32()%importWriters] <- l:
+	case <-imp.ctx.Done():
+	}
+}
+
+// write saves the lines of one writer in order; after a failure of
+// doorsync itself it saves no more.
+func (imp *importRun) write(lines <-chan importLine) {
+	for l := range lines {
+		if imp.ctx.Err() != nil {
+			continue
+		}
+		_, err := imp.h.saveEntity(imp.ctx, imp.orgID, l.kind, l.id, l.body)
+		imp.done(l.n, err)
+	}
+}
+
+// done records the outcome of line n. A failure of doorsync itself ends
+// the import.
+func (imp *importRun) done(n int, err error) {
+	imp.mu.Lock()
+	defer imp.mu.Unlock()
+	if err == nil {
+		imp.res.Accepted++
+		return
+	}
+	if errs, ok := lineErrors(err); ok {
+		imp.res.Rejected = append(imp.res.Rejected, importRejection{Line: n, Errors: errs})
+		return
+	}
+	if imp.firstErr == nil {
+		imp.firstErr = err
+		imp.cancel()
+	}
+}
+
+// wait lets the writers finish and returns the result, rejections in line
+// order, or the failure that ended the import.
+func (imp *importRun) wait() (importResult, error) {
+	for _, ch := range imp.writers {
+		close(ch)
+	}
+	imp.wg.Wait()
+	imp.cancel()
+	slices.SortFunc(imp.res.Rejected, func(a, b importRejection) int { return cmp.Compare(a.Line, b.Line) })
+	return imp.res, imp.firstErr
+}
+
+// parseImportLine reads one line: its type, id and body, validated as its
+// PUT would validate them before saving.
+func parseImportLine(line []byte) (importLine, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(line, &fields); err != nil {
-		return nil, httpError(http.StatusBadRequest, "the line is not a JSON object")
+		return importLine{}, httpError(http.StatusBadRequest, "the line is not a JSON object")
 	}
 	v := &validationError{}
 	typ := stringField(v, fields, "type")
@@ -111,19 +197,18 @@ func (h *handlers) importLine(ctx context.Context, orgID string, line []byte) ([
 		v.add("id", idRule)
 	}
 	if err := v.orNil(); err != nil {
-		return nil, err
+		return importLine{}, err
 	}
 	delete(fields, "type")
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return nil, err
+		return importLine{}, err
 	}
 	body := k.newBody()
 	if err := decodeStrict(bytes.NewReader(rest), body); err != nil {
-		return nil, err
+		return importLine{}, err
 	}
-	res, err := h.saveEntity(ctx, orgID, k, id, body)
-	return res.OutboxIDs, err
+	return importLine{kind: k, id: id, body: body}, nil
 }
 
 // stringField reads a required string field of a line.

@@ -49,6 +49,11 @@ func (ans importAnswer) rejectedFields() map[int][]string {
 func TestImportTenThousandMembersInOneRequest(t *testing.T) {
 	a := newTestAPI(t)
 	key := a.createOrg("acme")
+	// a membership of the whole team: every member imported into it is
+	// granted access, so each member line queues a poke of their access
+	a.must(201, "PUT", "/v1/orgs/acme/teams/t1", key, map[string]any{"name": "T"})
+	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms-team", key, map[string]any{
+		"plan_id": "p1", "team_id": "t1", "starts_at": "2026-01-01T00:00:00Z"})
 	const members = 10_000
 	bad := map[int]string{ // line number → line
 		3:     `{"type":"member","id":"bad id","email":"x@example.com"}`,
@@ -66,7 +71,7 @@ func TestImportTenThousandMembersInOneRequest(t *testing.T) {
 			continue
 		}
 		n++
-		fmt.Fprintf(&b, `{"type":"member","id":"m%d","email":"member%d@example.com","first_name":"M","last_name":"%d","access_cards":["%d"]}`+"\r\n", n, n, n, n)
+		fmt.Fprintf(&b, `{"type":"member","id":"m%d","email":"member%d@example.com","first_name":"M","last_name":"%d","team_id":"t1","access_cards":["%d"]}`+"\r\n", n, n, n, n)
 	}
 	start := time.Now()
 	ans := decodeImport(t, a.ndjson("acme", key, b.String()))
@@ -167,4 +172,28 @@ func TestImportRequestErrors(t *testing.T) {
 	}
 	a.must(200, "GET", "/v1/orgs/acme/plans/p1", key, nil)
 	a.must(404, "GET", "/v1/orgs/acme/plans/p3", key, nil)
+}
+
+// Lines are written by several writers at once, but the lines of one
+// entity keep their order: the last line of an entity wins.
+func TestImportKeepsEachEntitysLineOrder(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	const members, rounds = 40, 5
+	var b strings.Builder
+	for r := range rounds {
+		for m := range members {
+			fmt.Fprintf(&b, `{"type":"member","id":"m%d","email":"m%d-r%d@example.com"}`+"\n", m, m, r)
+		}
+	}
+	ans := decodeImport(t, a.ndjson("acme", key, b.String()))
+	if ans.Accepted != members*rounds || len(ans.Rejected) != 0 {
+		t.Fatalf("import = %+v", ans)
+	}
+	for m := range members {
+		got := a.must(200, "GET", fmt.Sprintf("/v1/orgs/acme/members/m%d", m), key, nil).JSON(t)
+		if want := fmt.Sprintf("m%d-r%d@example.com", m, rounds-1); got["email"] != want {
+			t.Fatalf("m%d email = %v, want %s (the last line)", m, got["email"], want)
+		}
+	}
 }
