@@ -129,8 +129,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	w := sdkworker.New(s.temporal, s.tq, sdkworker.Options{})
-	worker.Register(w, s.acts)
+	w := worker.New(s.temporal, s.tq, s.acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		s.t.Fatal(err)
 	}
