@@ -78,14 +78,16 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 }
 
 // ClaimPokes leases up to limit due pokes (ids, when given, restricts them
-// to those): other relays skip them until lease has passed.
+// to those): other relays skip them until lease has passed. Access pokes
+// come first, oldest first: each finishes a change, while a lifecycle poke
+// only leads to more pokes.
 func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
 	rows, err := s.pool.Query(ctx, `
 		update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
 		where id in (
 			select id from outbox
 			where next_attempt_at <= now() and ($1::bigint[] is null or id = any($1))
-			order by id limit $2 for update skip locked)
+			order by kind = 'lifecycle', id limit $2 for update skip locked)
 		returning id, org_id, kind, target, payload, attempts`, nullIfEmpty(ids), limit, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: claim pokes: %w", err)

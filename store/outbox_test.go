@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,5 +49,44 @@ func TestFailedPokesWaitThenRetryNow(t *testing.T) {
 	}
 	if n, _ := st.PendingPokes(ctx); n != 0 {
 		t.Fatalf("pending after delete = %d", n)
+	}
+}
+
+// Access pokes are claimed before lifecycle pokes: they finish a change
+// (a person's access is applied), while a lifecycle poke only leads to
+// more pokes. After a bulk import the people already reached get their
+// access first.
+func TestAccessPokesAreClaimedFirst(t *testing.T) {
+	ctx := context.Background()
+	st, _ := testenv.NewStore(t)
+	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	queue := func(kind, target string) {
+		if _, err := st.QueuePokes(ctx, "acme", []store.Poke{{Kind: kind, Target: target}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue(store.PokeLifecycle, "membership:ms1")
+	queue(store.PokeLifecycle, "membership:ms2")
+	queue(store.PokeAccess, "member:m1")
+	queue(store.PokeLifecycle, "membership:ms3")
+	queue(store.PokeAccess, "member:m2")
+	var got []string
+	for {
+		pokes, err := st.ClaimPokes(ctx, nil, 2, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pokes) == 0 {
+			break
+		}
+		for _, p := range pokes {
+			got = append(got, p.Target)
+		}
+	}
+	want := []string{"member:m1", "member:m2", "membership:ms1", "membership:ms2", "membership:ms3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("claimed %q, want %q", got, want)
 	}
 }

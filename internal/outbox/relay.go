@@ -36,7 +36,7 @@ type Relay struct {
 }
 
 const (
-	batchSize  = 500
+	batchSize  = 64
 	lease      = 30 * time.Second
 	maxBackoff = 30 * time.Second
 )
