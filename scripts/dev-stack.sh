@@ -99,7 +99,7 @@ start_private_postgres() {
 }
 
 start_fake_salto() {
-	"$DOORSYNC" fake-salto --addr "$FAKE_SALTO_ADDR" >"$DATA/fake-salto.log" 2>&1 &
+	"$DOORSYNC" fake-salto --addr "$FAKE_SALTO_ADDR" --state-file "$DATA/fake-salto-state.json" >"$DATA/fake-salto.log" 2>&1 &
 	children+=($!)
 	wait_for 30 "the fake Salto KS (log: $DATA/fake-salto.log)" fake_salto_ready
 }

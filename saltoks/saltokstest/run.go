@@ -19,6 +19,10 @@ func Run(ctx context.Context, addr, seedPath string, logger *slog.Logger, opts .
 	if err := s.seedFrom(seedPath); err != nil {
 		return err
 	}
+	return s.listenAndServe(ctx, addr, logger)
+}
+
+func (s *Server) listenAndServe(ctx context.Context, addr string, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("saltokstest: %w", err)
