@@ -1,19 +1,11 @@
 package store_test
 
 import (
-	"context"
 	"testing"
-
-	"doorsync/internal/testenv"
-	"doorsync/store"
 )
 
 func TestPersonProblemSetAndCleared(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st := newAcme(t)
 	check := func(want string) {
 		t.Helper()
 		got, err := st.PersonProblem(ctx, "acme", "member:m1")

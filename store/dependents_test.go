@@ -1,23 +1,17 @@
 package store_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 	"time"
 
-	"doorsync/internal/testenv"
 	"doorsync/store"
 )
 
 // A member write pokes the member's access workflow exactly when it can
 // matter: something grants them access or something is applied for them.
 func TestMemberWritePokesOnlyWhenConcerned(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st := newAcme(t)
 	put := func(kind, id, body string) []string {
 		t.Helper()
 		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)})

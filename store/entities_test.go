@@ -1,20 +1,14 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
-	"doorsync/internal/testenv"
 	"doorsync/store"
 )
 
 func TestVersionsOnlyMoveForward(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st := newAcme(t)
 	v := func(n int64) *int64 { return &n }
 	put := func(body string, version *int64) (store.WriteResult, error) {
 		return st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: "p1", Body: []byte(body), Version: version})

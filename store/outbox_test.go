@@ -1,23 +1,17 @@
 package store_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 	"time"
 
-	"doorsync/internal/testenv"
 	"doorsync/store"
 )
 
 // A poke that failed to send waits out its back-off, unless the relay sees
 // Temporal answer again and makes every failed poke due at once.
 func TestFailedPokesWaitThenRetryNow(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st := newAcme(t)
 	ids, err := st.QueuePokes(ctx, "acme", []store.Poke{
 		{Kind: store.PokeAccess, Target: "member:m1"},
 		{Kind: store.PokeAccess, Target: "member:m2"},
@@ -57,11 +51,7 @@ func TestFailedPokesWaitThenRetryNow(t *testing.T) {
 // more pokes. After a bulk import the people already reached get their
 // access first.
 func TestAccessPokesAreClaimedFirst(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st := newAcme(t)
 	queue := func(kind, target string) {
 		if _, err := st.QueuePokes(ctx, "acme", []store.Poke{{Kind: kind, Target: target}}); err != nil {
 			t.Fatal(err)
