@@ -50,7 +50,7 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 		return contract.ApplyAccessResult{}, err
 	}
 	run := &applyRun{a: a, org: in.OrgID, person: person, key: in.Person, snap: snap, grants: grants, at: at,
-		trigger: TriggerRealtime, settings: org.Settings}
+		trigger: TriggerRealtime, settings: org.Settings, started: time.Now()}
 	run.workflowID, run.runID = auditContext(ctx)
 	res, err := run.apply(ctx)
 	res.NextChange = access.NextChange(grants, at)
@@ -74,6 +74,8 @@ type applyRun struct {
 	// ids caches the person's Salto KS users for the run; nil until read
 	// and again after the run changes them.
 	ids []store.SaltoIdentity
+	// started is when the run began (see alive).
+	started time.Time
 }
 
 // identities are the person's Salto KS users, one per site, read once per
@@ -154,6 +156,7 @@ func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, appl
 	}
 	n := 0
 	for _, g := range remove {
+		r.alive(ctx)
 		removed := false
 		err := r.a.Store.WithGroupLock(ctx, r.org, g.SiteID, g.GroupID, func() error {
 			var err error
@@ -211,6 +214,7 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 		return n, err
 	}
 	for _, g := range add {
+		r.alive(ctx)
 		id, ok, err := r.identity(ctx, g.SiteID)
 		if err != nil || !ok {
 			return n, err

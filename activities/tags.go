@@ -47,6 +47,7 @@ func (r *applyRun) syncTags(ctx context.Context) error {
 	}
 	cards := r.snap.Members[r.person.ID].AccessCards
 	for _, id := range ids {
+		r.alive(ctx)
 		if err := r.syncTag(ctx, id, cards); err != nil {
 			return err
 		}

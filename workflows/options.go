@@ -22,9 +22,16 @@ var (
 			MaximumAttempts:    0,
 		},
 	}
-	// applyOptions apply to ApplyAccess, which calls Salto KS.
+	// applyOptions apply to ApplyAccess, which calls Salto KS. A run
+	// heartbeats between Salto KS calls once it has gone on for a few
+	// seconds, so a task lost on its way to a worker (seen once in 10,000
+	// under load: "started" on the server, never run) is retried after
+	// HeartbeatTimeout, not after StartToCloseTimeout. HeartbeatTimeout is
+	// twice the Salto KS client's request timeout, so one slow call cannot
+	// trip it.
 	applyOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
