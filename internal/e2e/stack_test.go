@@ -109,7 +109,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	box, _ := secrets.New(key)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: log})
-	s := &stack{t: t, dbURL: dbURL, secrets: box, org: "org-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-"), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
+	s := &stack{t: t, dbURL: dbURL, secrets: box, org: orgFor(t), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
 		acts: &activities.Activities{Store: st, Salto: mgr, Log: log}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}
 	s.acts.Workflows = rec
@@ -125,6 +125,14 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.URL = hs.URL
 	s.setUpOrg(opts.orgSettings)
 	return s
+}
+
+// orgFor names a test's org after the test, made unique per run: the
+// Temporal dev server is shared by the package's tests, and a second run
+// (-count=2) must not poke workflows left by the first, whose worker is
+// gone.
+func orgFor(t testing.TB) string {
+	return "org-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-") + "-" + randomToken()
 }
 
 func (s *stack) startWorker() {
