@@ -16,8 +16,9 @@ type RunningWorkflows interface {
 	RunningLifecycles(ctx context.Context, orgID string) (map[string]bool, error)
 }
 
-// redrive starts the lifecycle workflow of every entity that can still
-// grant access and has none running. It returns how many it started.
+// redrive starts the lifecycle workflow of every entity whose access
+// changes later (a lifecycle workflow runs only while something is
+// scheduled) and has none running. It returns how many it started.
 func (rc *reconcile) redrive(ctx context.Context, grants []access.Grant) (int, error) {
 	if rc.a.Workflows == nil {
 		return 0, nil
@@ -27,7 +28,7 @@ func (rc *reconcile) redrive(ctx context.Context, grants []access.Grant) (int, e
 		return 0, err
 	}
 	var pokes []store.Poke
-	for _, e := range liveEntities(grants, rc.at) {
+	for _, e := range scheduledEntities(grants, rc.at) {
 		if !running[contract.LifecycleWorkflowID(rc.org.ID, e.kind, e.id)] {
 			pokes = append(pokes, store.Poke{Kind: store.PokeLifecycle, Target: e.kind + ":" + e.id, At: rc.at,
 				Reason: "reconcile: lifecycle workflow missing"})
@@ -42,18 +43,19 @@ func (rc *reconcile) redrive(ctx context.Context, grants []access.Grant) (int, e
 
 type entityRef struct{ kind, id string }
 
-// liveEntities are the source entities with a grant still open at at,
-// sorted by kind and id.
-func liveEntities(grants []access.Grant, at time.Time) []entityRef {
-	seen := map[entityRef]bool{}
-	var out []entityRef
+// scheduledEntities are the source entities whose grants open or close
+// after at, sorted by kind and id.
+func scheduledEntities(grants []access.Grant, at time.Time) []entityRef {
+	byEntity := map[entityRef][]access.Grant{}
 	for _, g := range grants {
 		e := entityRef{g.Reason.Kind, g.Reason.ID}
-		if seen[e] || (!g.Until.IsZero() && !g.Until.After(at)) {
-			continue
+		byEntity[e] = append(byEntity[e], g)
+	}
+	var out []entityRef
+	for e, gs := range byEntity {
+		if !access.NextChange(gs, at).IsZero() {
+			out = append(out, e)
 		}
-		seen[e] = true
-		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].kind != out[j].kind {

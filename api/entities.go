@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
-	"doorsync/internal/snapshot"
 	"doorsync/store"
 )
 
@@ -110,7 +109,11 @@ func (h *handlers) saveEntity(ctx context.Context, orgID string, k *entityKind, 
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("api: encode %s %s: %w", k.kind, id, err)
 	}
-	return h.store.PutEntity(ctx, store.EntityWrite{OrgID: orgID, Kind: k.kind, ID: id, Body: raw, Version: m.Version, Emails: emails})
+	write := store.EntityWrite{OrgID: orgID, Kind: k.kind, ID: id, Body: raw, Version: m.Version, Emails: emails}
+	if lifecycleKinds[k.kind] {
+		return h.putLifecycle(ctx, write)
+	}
+	return h.store.PutEntity(ctx, write)
 }
 
 // entityView is a stored entity in its API shape, with its unresolved
@@ -193,25 +196,12 @@ func (h *handlers) getEntity(k *entityKind) handlerFunc {
 }
 
 // deleteEntity removes an entity of kind k; whatever access it granted
-// ends now: the persons a membership, booking or day pass reached are
-// poked along with everything that depended on it.
+// ends now: the persons a membership, booking or day pass gave access to
+// are poked along with everything that depended on it.
 func (h *handlers) deleteEntity(k *entityKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx, orgID, id := r.Context(), chi.URLParam(r, "org"), chi.URLParam(r, "id")
-		if _, err := h.store.GetEntity(ctx, orgID, k.kind, id); err != nil {
-			return err
-		}
-		var persons []string
-		if lifecycleKinds[k.kind] {
-			s, err := snapshot.Loader{Store: h.store}.Entity(ctx, orgID, k.kind, id)
-			if err != nil {
-				return err
-			}
-			for _, p := range access.AffectedPersons(s, k.kind, id) {
-				persons = append(persons, p.Key())
-			}
-		}
-		ids, err := h.store.DeleteEntity(ctx, orgID, k.kind, id, persons)
+		ids, err := h.deleteWithReach(ctx, orgID, k.kind, id)
 		if err != nil {
 			return err
 		}

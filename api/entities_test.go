@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // problemFields returns the fields a 400 problem names, sorted.
@@ -305,16 +306,20 @@ func TestEntityWritesQueuePokes(t *testing.T) {
 			t.Fatalf("PUT %s = %d: %s", path, r.Status, r.Body)
 		}
 	}
-	expect := func(what string, want ...string) {
+	expect := func(what string, want ...string) { // in any order
 		t.Helper()
-		if got := a.outbox(); !reflect.DeepEqual(got, want) {
+		got := a.outbox()
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s queued %v, want %v", what, got, want)
 		}
 		a.clearOutbox()
 	}
 
+	// A membership that grants nothing yet schedules nothing: only a
+	// running lifecycle workflow hears of it.
 	put("memberships/ms1", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01"})
-	expect("a membership", "lifecycle membership:ms1")
+	expect("a membership", "lifecycle_if_running membership:ms1")
 	put("plans/p1", map[string]any{"name": "Hot desk"})
 	expect("its plan", "lifecycle membership:ms1")
 	put("plans/p1", map[string]any{"name": "Hot desk"})
@@ -330,16 +335,34 @@ func TestEntityWritesQueuePokes(t *testing.T) {
 	put("mappings/plans/p1", map[string]any{"access_groups": []any{map[string]any{"site_id": siteLondon, "group_id": groupMembers}}})
 	expect("a plan's mapping", "lifecycle membership:ms1")
 
-	put("bookings/b1", map[string]any{"resource_id": "r1", "booker": map[string]any{"email": "ann@example.com"},
-		"guests":    []any{map[string]any{"email": "Guest@Example.com"}},
-		"starts_at": "2026-11-22T09:00:00Z", "ends_at": "2026-11-22T10:00:00Z"})
-	expect("a booking", "lifecycle booking:b1")
+	// A membership in force pokes the persons it gives access to itself;
+	// its lifecycle workflow starts only when something changes later.
+	now := time.Now().UTC()
+	put("memberships/ms1", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01",
+		"ends_at": now.Add(24 * time.Hour).Format(time.RFC3339)})
+	expect("a membership ending later", "access member:m1", "access member:m2", "lifecycle membership:ms1")
+	put("memberships/ms1", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01"})
+	expect("an open-ended membership", "access member:m1", "access member:m2", "lifecycle_if_running membership:ms1")
+
+	booking := func(from, until time.Time) map[string]any {
+		return map[string]any{"resource_id": "r1", "booker": map[string]any{"email": "ann@example.com"},
+			"guests":    []any{map[string]any{"email": "Guest@Example.com"}},
+			"starts_at": from.Format(time.RFC3339), "ends_at": until.Format(time.RFC3339)}
+	}
+	put("bookings/b1", booking(now.Add(48*time.Hour), now.Add(49*time.Hour)))
+	expect("a booking of an unknown room", "lifecycle_if_running booking:b1")
 	put("resources/r1", map[string]any{"kind": "bookable", "name": "Room", "location_id": "l1"})
 	expect("its resource", "lifecycle booking:b1")
+	put("locations/l1", map[string]any{"name": "London", "salto_site_id": siteLondon, "time_zone": "Europe/London"})
+	a.clearOutbox()
+	put("mappings/resources/r1", map[string]any{"access_groups": []any{map[string]any{"site_id": siteLondon, "group_id": groupMembers}}})
+	expect("its room's mapping", "lifecycle booking:b1")
+	put("bookings/b1", booking(now.Add(-time.Minute), now.Add(time.Hour)))
+	expect("a booking under way", "access guest:ann@example.com", "access guest:guest@example.com", "lifecycle booking:b1")
 
 	// deleting a source ends its persons' access now
 	a.must(204, "DELETE", "/v1/orgs/acme/bookings/b1", key, nil)
-	expect("deleting a booking", "lifecycle booking:b1", "access guest:ann@example.com", "access guest:guest@example.com")
+	expect("deleting a booking", "access guest:ann@example.com", "access guest:guest@example.com", "lifecycle_if_running booking:b1")
 	a.must(204, "DELETE", "/v1/orgs/acme/memberships/ms1", key, nil)
-	expect("deleting a membership", "lifecycle membership:ms1", "access member:m1", "access member:m2")
+	expect("deleting a membership", "access member:m1", "access member:m2", "lifecycle_if_running membership:ms1")
 }

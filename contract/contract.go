@@ -88,9 +88,15 @@ var (
 // (for example the start of a booking window); the receiver evaluates
 // access at the later of At and its own clock, so a clock running a little
 // behind can never make a transition look "not yet". Zero means now.
+//
+// Poked, on a lifecycle poke, lists the persons whose access workflows the
+// same change poked directly (in the same transaction), so the lifecycle
+// need not poke them again for it: the change reaches its people on the
+// shortest path, and each person applies it once.
 type Poke struct {
 	At     time.Time `json:"at,omitempty"`
 	Reason string    `json:"reason,omitempty"`
+	Poked  []string  `json:"poked,omitempty"`
 }
 
 // LifecycleInput starts a lifecycle workflow. Persons carries, across

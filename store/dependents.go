@@ -20,6 +20,8 @@ func dependentPokes(ctx context.Context, tx pgx.Tx, orgID, kind, id string) ([]P
 		return []Poke{{Kind: PokeLifecycle, Target: kind + ":" + id, Reason: reason}}, nil
 	case "member":
 		return memberPokes(ctx, tx, orgID, id, reason)
+	case "team":
+		return teamPokes(ctx, tx, orgID, id, reason)
 	}
 	sql, ok := dependentQueries[kind]
 	if !ok {
@@ -63,6 +65,33 @@ func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...
 	pokes := make([]Poke, len(targets))
 	for i, t := range targets {
 		pokes[i] = Poke{Kind: PokeLifecycle, Target: t, Reason: reason}
+	}
+	return pokes, nil
+}
+
+// teamPokes pokes the lifecycle workflows of the team's memberships and
+// day passes, and the access workflows of its members who hold access: a
+// team-wide grant's lifecycle workflow may not run (it runs only while
+// something is scheduled) and so may not remember whom it reached, and a
+// deleted team reaches no one.
+func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
+	pokes, err := lifecyclePokes(ctx, tx, dependentQueries["team"], reason, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `select 'member:' || m.id from entities m
+		where m.org_id = $1 and m.kind = 'member' and m.team_id = $2
+		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = 'member:' || m.id)
+		order by m.id`, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: team %s members: %w", id, err)
+	}
+	holders, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range holders {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: p, Reason: reason})
 	}
 	return pokes, nil
 }

@@ -30,7 +30,30 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
+	// Reach, for a membership, booking or day pass, is how the write
+	// reaches people; nil leaves it all to the lifecycle workflow.
+	Reach *Reach
 }
+
+// Reach is how a write of a membership, booking or day pass reaches
+// people, as its caller worked it out against Basis, the body stored when
+// it looked (nil: none was). A write whose stored body is no longer Basis
+// fails with ErrReachStale, for the caller to work it out again.
+//
+// The access workflows of Persons (whose access changes now) are poked in
+// the write's transaction, and the lifecycle poke says so (Poke.Poked), so
+// the change reaches them without waiting for the lifecycle workflow. The
+// lifecycle workflow is started only when Scheduled (the entity's access
+// changes later); otherwise it is poked only if it runs.
+type Reach struct {
+	Basis     json.RawMessage
+	Persons   []string
+	Scheduled bool
+}
+
+// ErrReachStale means the stored entity changed after the caller worked
+// out a write's Reach.
+var ErrReachStale = fmt.Errorf("store: entity changed while its write was planned: %w", ErrConflict)
 
 // WriteResult says what an upsert did. OutboxIDs are the pokes it queued,
 // for the caller to send at once after the commit.
@@ -52,6 +75,9 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 			return err
 		}
 		exists := err == nil
+		if w.Reach != nil && !sameBasis(stored, exists, w.Reach.Basis) {
+			return ErrReachStale
+		}
 		if exists {
 			if err := checkVersion(stored, w); err != nil {
 				return err
@@ -66,20 +92,39 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		}
 		res.Created, res.Changed = !exists, true
 		res.OutboxIDs, err = queuePokes(ctx, tx, w.OrgID, nil, func() ([]Poke, error) {
-			return dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
+			pokes, err := dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
+			if w.Reach != nil {
+				pokes = withDirectPokes(pokes, w.Kind, w.ID, w.Reach.Persons, w.Reach.Scheduled, "changed")
+			}
+			return pokes, err
 		})
 		return err
 	})
 	return res, err
 }
 
-// DeleteEntity removes an entity, queueing pokes for everything it affected
-// and for persons (the person keys it granted to, so their access ends now).
-func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, persons []string) ([]int64, error) {
+// sameBasis says whether the stored entity is still the one a Reach was
+// worked out against.
+func sameBasis(stored Entity, exists bool, basis json.RawMessage) bool {
+	if !exists || basis == nil {
+		return !exists && basis == nil
+	}
+	return jsonEqual(stored.Body, basis)
+}
+
+// DeleteEntity removes an entity, queueing pokes for everything it
+// affected. With reach (a membership, booking or day pass), the persons it
+// gave access to are poked directly, so their access ends now, and its
+// lifecycle workflow is poked only if it runs.
+func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, reach *Reach) ([]int64, error) {
 	var ids []int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockEntity(ctx, tx, orgID, kind, id); err != nil {
+		stored, err := lockEntity(ctx, tx, orgID, kind, id)
+		if err != nil {
 			return err
+		}
+		if reach != nil && !sameBasis(stored, true, reach.Basis) {
+			return ErrReachStale
 		}
 		pokes, err := dependentPokes(ctx, tx, orgID, kind, id) // before the row goes
 		if err != nil {
@@ -93,13 +138,33 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, person
 				return err
 			}
 		}
-		for _, p := range persons {
-			pokes = append(pokes, Poke{Kind: PokeAccess, Target: p, Reason: kind + " " + id + " deleted"})
+		if reach != nil {
+			pokes = withDirectPokes(pokes, kind, id, reach.Persons, false, "deleted")
 		}
 		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
 		return err
 	})
 	return ids, err
+}
+
+// withDirectPokes adds to pokes an access poke for each of persons (whose
+// access a change of entity kind:id changes now) and marks the entity's
+// lifecycle poke as covering them; unless scheduled, that poke only
+// reaches a lifecycle workflow that runs.
+func withDirectPokes(pokes []Poke, kind, id string, persons []string, scheduled bool, what string) []Poke {
+	target, reason := kind+":"+id, kind+" "+id+" "+what
+	for i := range pokes {
+		if pokes[i].Kind == PokeLifecycle && pokes[i].Target == target {
+			pokes[i].Poked = persons
+			if !scheduled {
+				pokes[i].Kind = PokeLifecycleIfRunning
+			}
+		}
+	}
+	for _, p := range persons {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: p, Reason: reason})
+	}
+	return pokes
 }
 
 // GetEntity returns one entity, or ErrNotFound.

@@ -13,6 +13,9 @@ import (
 const (
 	// PokeLifecycle targets a lifecycle workflow: Target is "kind:id".
 	PokeLifecycle = "lifecycle"
+	// PokeLifecycleIfRunning targets a lifecycle workflow only if it runs
+	// (a change that schedules nothing need not start one).
+	PokeLifecycleIfRunning = "lifecycle_if_running"
 	// PokeAccess targets a person's access workflow: Target is a person key.
 	PokeAccess = "access"
 )
@@ -22,18 +25,22 @@ const OutboxChannel = "doorsync_outbox"
 
 // Poke is one queued signal.
 type Poke struct {
-	ID       int64
-	OrgID    string
-	Kind     string
-	Target   string
-	At       time.Time
-	Reason   string
+	ID     int64
+	OrgID  string
+	Kind   string
+	Target string
+	At     time.Time
+	Reason string
+	// Poked (lifecycle pokes) are the persons the same change poked
+	// directly; see contract.Poke.
+	Poked    []string
 	Attempts int
 }
 
 type pokePayload struct {
 	At     time.Time `json:"at,omitempty"`
 	Reason string    `json:"reason,omitempty"`
+	Poked  []string  `json:"poked,omitempty"`
 }
 
 // queuePokes inserts pokes (and those more computes) in tx and notifies
@@ -51,7 +58,7 @@ func queuePokes(ctx context.Context, tx pgx.Tx, orgID string, pokes []Poke, more
 	}
 	ids := make([]int64, 0, len(pokes))
 	for _, p := range pokes {
-		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason})
+		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason, Poked: p.Poked})
 		var id int64
 		err := tx.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload) values ($1, $2, $3, $4) returning id`,
 			orgID, p.Kind, p.Target, payload).Scan(&id)
@@ -87,7 +94,7 @@ func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease ti
 		where id in (
 			select id from outbox
 			where next_attempt_at <= now() and ($1::bigint[] is null or id = any($1))
-			order by kind = 'lifecycle', id limit $2 for update skip locked)
+			order by kind <> 'access', id limit $2 for update skip locked)
 		returning id, org_id, kind, target, payload, attempts`, nullIfEmpty(ids), limit, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: claim pokes: %w", err)
@@ -102,7 +109,7 @@ func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease ti
 		}
 		var pl pokePayload
 		json.Unmarshal(payload, &pl)
-		p.At, p.Reason = pl.At, pl.Reason
+		p.At, p.Reason, p.Poked = pl.At, pl.Reason, pl.Poked
 		out = append(out, p)
 	}
 	return out, rows.Err()

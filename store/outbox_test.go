@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -79,4 +82,71 @@ func TestAccessPokesAreClaimedFirst(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("claimed %q, want %q", got, want)
 	}
+}
+
+// A membership written with its reach pokes the persons it gives access
+// to in the same transaction and tells its lifecycle poke so; the
+// lifecycle workflow is started only when the membership's access changes
+// later. Its deletion pokes its persons and only a running lifecycle.
+func TestLifecycleWritePokesItsPersonsDirectly(t *testing.T) {
+	ctx, st := newAcme(t)
+	body := []byte(`{"id":"ms1","member_id":"m1"}`)
+	write := func(basis []byte, scheduled bool, persons ...string) []string {
+		t.Helper()
+		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Body: body,
+			Reach: &store.Reach{Basis: basis, Persons: persons, Scheduled: scheduled}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return claimed(t, st, res.OutboxIDs)
+	}
+	got := write(nil, true, "member:m1", "member:m2")
+	want := []string{"access member:m1 [] membership ms1 changed", "access member:m2 [] membership ms1 changed",
+		"lifecycle membership:ms1 [member:m1 member:m2] membership ms1 changed"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("pokes of the write = %q, want %q", got, want)
+	}
+
+	body = []byte(`{"id":"ms1","member_id":"m2"}`)
+	got = write([]byte(`{"id":"ms1","member_id":"m1"}`), false)
+	want = []string{"lifecycle_if_running membership:ms1 [] membership ms1 changed"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("pokes of a write that schedules nothing = %q, want %q", got, want)
+	}
+
+	_, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Body: []byte(`{"id":"ms1"}`),
+		Reach: &store.Reach{Basis: []byte(`{"id":"ms1","member_id":"m1"}`)}})
+	if !errors.Is(err, store.ErrReachStale) {
+		t.Fatalf("a write planned against an older body = %v, want ErrReachStale", err)
+	}
+
+	ids, err := st.DeleteEntity(ctx, "acme", "membership", "ms1", &store.Reach{Basis: body, Persons: []string{"member:m2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"access member:m2 [] membership ms1 deleted",
+		"lifecycle_if_running membership:ms1 [member:m2] membership ms1 changed"}
+	if got := claimed(t, st, ids); !slices.Equal(got, want) {
+		t.Fatalf("pokes of the delete = %q, want %q", got, want)
+	}
+}
+
+// claimed claims the pokes ids and describes them.
+func claimed(t *testing.T, st *store.Store, ids []int64) []string {
+	t.Helper()
+	pokes, err := st.ClaimPokes(context.Background(), ids, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return describePokes(pokes)
+}
+
+// describePokes renders pokes as "kind target [poked] reason", sorted.
+func describePokes(pokes []store.Poke) []string {
+	out := make([]string, len(pokes))
+	for i, p := range pokes {
+		out[i] = fmt.Sprintf("%s %s %v %s", p.Kind, p.Target, p.Poked, p.Reason)
+	}
+	slices.Sort(out)
+	return out
 }

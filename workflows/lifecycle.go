@@ -18,10 +18,14 @@ import (
 //
 // Each step loads the entity at the step's instant, pokes the access
 // workflow of every person it reaches now or reached at the previous step
-// (so a person a change dropped is revoked too), and then sleeps until the
-// entity's next change in access or the next poke. It returns once the
-// entity is deleted or done and no poke is pending; a later change starts it
-// again.
+// (so a person a change dropped is revoked too) except those the change
+// that woke it poked already (contract.Poke.Poked), and then sleeps until
+// the entity's next change in access or the next poke. It returns once
+// nothing is scheduled (the entity is deleted, done, or its access changes
+// no more by itself) and no poke is pending; a later change starts it
+// again. A change of the entity itself pokes the persons it reaches now
+// before and after, and a team change the team's members who hold access,
+// so a workflow that ended forgets no one who must lose access.
 func Lifecycle(ctx workflow.Context, in contract.LifecycleInput) error {
 	lc := &lifecycle{
 		in:      in,
@@ -50,11 +54,11 @@ func (lc *lifecycle) run(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
-		if !res.Exists || res.Done {
+		if !res.Exists || res.NextChange.IsZero() {
 			if w = pending(lc.pokes); w.pokes > 0 {
 				continue
 			}
-			lc.logger.Info("Lifecycle over", "exists", res.Exists, "done", res.Done, "at", at)
+			lc.logger.Info("Lifecycle over: nothing scheduled", "exists", res.Exists, "done", res.Done, "at", at)
 			return nil
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
@@ -79,7 +83,7 @@ func (lc *lifecycle) step(ctx workflow.Context, w wake) (contract.LoadLifecycleR
 		return res, at, err
 	}
 	reason := fmt.Sprintf("%s %s: %s", lc.in.Kind, lc.in.EntityID, w.causeOr("started"))
-	if err := lc.pokePersons(ctx, union(lc.persons, res.Persons), at, reason); err != nil {
+	if err := lc.pokePersons(ctx, minus(union(lc.persons, res.Persons), w.covered), at, reason); err != nil {
 		return res, at, err
 	}
 	lc.persons = union(res.Persons, nil)

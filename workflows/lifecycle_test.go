@@ -189,7 +189,7 @@ func (s *LifecycleSuite) TestPokeAtInTheFutureEvaluatesAtThatInstant() {
 
 func (s *LifecycleSuite) TestDeletionPokesRememberedPersonsAndEnds() {
 	s.ent.persons = []string{m1, m2}
-	s.ent.open = at(-time.Hour) // open-ended membership, already running
+	s.ent.open, s.ent.close = at(-time.Hour), at(5*time.Hour) // already running
 	s.env.RegisterDelayedCallback(func() {
 		s.ent.update(func(e *entity) { e.deleted = true })
 		poke(s.env, time.Time{}, "deleted")
@@ -220,7 +220,7 @@ func (s *LifecycleSuite) TestDeletedAtStartPokesInputPersons() {
 
 func (s *LifecycleSuite) TestDroppedPersonIsPokedOnceMore() {
 	s.ent.persons = []string{m1, m2}
-	s.ent.open = at(-time.Hour)
+	s.ent.open, s.ent.close = at(-time.Hour), at(10*time.Hour)
 	s.env.RegisterDelayedCallback(func() {
 		s.ent.update(func(e *entity) { e.persons = []string{m1} })
 		poke(s.env, time.Time{}, "team changed")
@@ -247,6 +247,39 @@ func (s *LifecycleSuite) TestDroppedPersonIsPokedOnceMore() {
 		{m1, m3}, // m2 not poked again; m3 added
 		{m1, m3}, // ended: everyone it reached
 	}, persons)
+}
+
+func (s *LifecycleSuite) TestPersonsPokedByTheChangeAreNotPokedAgain() {
+	s.ent.persons = []string{m1, m2}
+	s.ent.open, s.ent.close = at(-time.Hour), at(3*time.Hour)
+	direct := func(reason string, poked ...string) contract.Poke {
+		return contract.Poke{Reason: reason, Poked: poked}
+	}
+	s.env.RegisterDelayedCallback(func() { // the write poked everyone it reached
+		s.env.SignalWorkflow(contract.PokeSignal, direct("created", m2, m1))
+	}, 0)
+	s.env.RegisterDelayedCallback(func() { // m2 dropped, m3 added: the write poked m1 and m3
+		s.ent.update(func(e *entity) { e.persons = []string{m1, m3} })
+		s.env.SignalWorkflow(contract.PokeSignal, direct("team changed", m3, m1))
+	}, time.Hour)
+	s.env.RegisterDelayedCallback(func() { // one direct poke and one that poked no one
+		s.env.SignalWorkflow(contract.PokeSignal, direct("changed", m1, m3))
+		s.env.SignalWorkflow(contract.PokeSignal, direct("plan mapping changed"))
+	}, 2*time.Hour)
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load)
+	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons)
+
+	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]time.Time{t0, at(time.Hour), at(2 * time.Hour), at(2 * time.Hour), at(3 * time.Hour)}, s.loadAts(),
+		"the two pokes at 2h arrive in two workflow tasks")
+	s.Equal([]contract.PokePersonsInput{
+		{OrgID: "org1", Persons: []string{m2}, At: at(time.Hour), Reason: "membership ms1: team changed"},
+		{OrgID: "org1", Persons: []string{m1, m3}, At: at(2 * time.Hour), Reason: "membership ms1: plan mapping changed"},
+		{OrgID: "org1", Persons: []string{m1, m3}, At: at(3 * time.Hour), Reason: "membership ms1: scheduled access change"},
+	}, s.pokeCalls(), "only the dropped m2 at 1h; everyone when any poke or alarm did not poke them")
 }
 
 func (s *LifecycleSuite) TestPokeWhileFinishingLoopsAgain() {
@@ -319,9 +352,24 @@ func (s *LifecycleSuite) TestContinueAsNewDrainsPendingPokesFirst() {
 	s.Equal([]string{m1}, next.Persons)
 }
 
-func (s *LifecycleSuite) TestCancelWhileWaitingForPokes() {
+func (s *LifecycleSuite) TestOpenEndedEntityEndsOnceItPokedItsPersons() {
+	s.ent.persons = []string{m1, m2}
+	s.ent.open = at(-time.Hour) // open-ended, already running: nothing scheduled
+
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]contract.PokePersonsInput{
+		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "membership ms1: created"},
+	}, s.pokeCalls())
+	s.Equal(t0, s.env.Now().UTC(), "ends at once: a later change starts it again")
+	scheduled, _ := s.tm.get()
+	s.Empty(scheduled)
+}
+
+func (s *LifecycleSuite) TestCancelWhileWaiting() {
 	s.ent.persons = []string{m1}
-	s.ent.open = at(-time.Hour) // open-ended: nothing but pokes to wait for
+	s.ent.open, s.ent.close = at(-time.Hour), at(48*time.Hour)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Hour)
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})

@@ -21,10 +21,27 @@ type wake struct {
 	cause string
 	// idle is set when an idle alarm rang.
 	idle bool
+	// covered are the persons every poke of this wake says its change
+	// already poked directly (contract.Poke.Poked); an alarm covers no one.
+	covered []string
+	// contributions counts the pokes and alarms folded into covered.
+	contributions int
+}
+
+// cover folds one poke's (or alarm's) directly poked persons into
+// w.covered: a person stays covered only if every contribution poked them.
+func (w *wake) cover(poked []string) {
+	if w.contributions == 0 {
+		w.covered = union(poked, nil)
+	} else {
+		w.covered = intersect(w.covered, poked)
+	}
+	w.contributions++
 }
 
 // add folds one poke into w.
 func (w *wake) add(p contract.Poke) {
+	w.cover(p.Poked)
 	w.pokes++
 	w.at = later(w.at, p.At)
 	if p.Reason != "" {
@@ -36,6 +53,7 @@ func (w *wake) add(p contract.Poke) {
 
 // ring folds a rung alarm into w. An idle alarm stands for no instant.
 func (w *wake) ring(a alarm) {
+	w.cover(nil)
 	if a.idle {
 		w.idle = true
 	} else {
@@ -133,6 +151,28 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// intersect returns the elements of a that b holds too, in a's order.
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// minus returns the elements of a that b does not hold, in a's order.
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // union returns the sorted, duplicate-free union of a and b (nil when both

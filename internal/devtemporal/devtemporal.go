@@ -46,11 +46,21 @@ func (o Options) Args() []string {
 	if o.DBFile != "" {
 		args = append(args, "--db-filename", o.DBFile)
 	}
+	for _, kv := range DynamicConfig {
+		args = append(args, "--dynamic-config-value", kv)
+	}
 	for _, sa := range searchattr.Names {
 		args = append(args, "--search-attribute", sa+"=Keyword")
 	}
 	return args
 }
+
+// DynamicConfig are the server settings doorsync asks of the dev server
+// (and recommends for any Temporal it runs on):
+// eager activity execution hands ApplyAccess to the worker in the reply to
+// the workflow task that scheduled it, sparing a round trip through the
+// task queue.
+var DynamicConfig = []string{"system.enableActivityEagerExecution=true"}
 
 // Process is a running dev server.
 type Process struct {

@@ -2,12 +2,14 @@ package e2e_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
@@ -103,12 +105,18 @@ func TestReconcileDryRunChangesNothing(t *testing.T) {
 	}
 }
 
-// Every entity that can still grant access has a live lifecycle workflow:
-// a terminated one is restarted.
+// Every entity whose access changes later has a live lifecycle workflow:
+// a terminated one is restarted. An open-ended membership in force has
+// nothing scheduled, and none is started for it.
 func TestReconcileRedrivesADeletedLifecycleWorkflow(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	s.activeMembers(1)
-	id := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms1")
+	s.activeMembers(1) // ms1: open-ended
+	s.put("/members/m2", member("m2", "m2@example.com"))
+	s.put("/memberships/ms2", map[string]any{"plan_id": "hot", "member_id": "m2",
+		"starts_at": rfc(time.Now().Add(-time.Hour)), "ends_at": rfc(time.Now().Add(time.Hour))})
+	s.waitIn(gMembers, "m2@example.com")
+	openEnded := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms1")
+	id := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms2")
 	s.eventually(10*time.Second, "membership workflow running", func() bool { return s.workflowRunning(id) })
 	if err := s.temporal.TerminateWorkflow(s.ctx, id, "", "test: lost workflow"); err != nil {
 		t.Fatal(err)
@@ -121,6 +129,21 @@ func TestReconcileRedrivesADeletedLifecycleWorkflow(t *testing.T) {
 	})
 	s.reconcile()
 	s.eventually(10*time.Second, "membership workflow re-driven", func() bool { return s.workflowRunning(id) })
+	if s.workflowExists(openEnded) {
+		t.Error("a lifecycle workflow was started for an open-ended membership in force")
+	}
+}
+
+// workflowExists says whether any run of workflow id was ever started.
+func (s *stack) workflowExists(id string) bool {
+	_, err := s.temporal.DescribeWorkflowExecution(context.Background(), id, "")
+	if _, notFound := errors.AsType[*serviceerror.NotFound](err); notFound {
+		return false
+	}
+	if err != nil {
+		s.t.Fatalf("describe %s: %v", id, err)
+	}
+	return true
 }
 
 func (s *stack) workflowRunning(id string) bool {

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -155,24 +157,32 @@ func (r *Relay) sendAll(ctx context.Context, pokes []store.Poke) error {
 	return firstErr
 }
 
-// group is the pokes of one target.
+// group is the pokes of one workflow. poked are the persons every one of
+// them says was poked directly; start is set when one of them may start
+// the workflow (any but PokeLifecycleIfRunning).
 type group struct {
 	first store.Poke
 	at    time.Time
+	poked []string
+	start bool
 	ids   []int64
 }
 
+// coalesce groups pokes by the workflow they reach, in first-seen order.
 func coalesce(pokes []store.Poke) []*group {
 	byTarget := map[string]*group{}
 	var order []string
 	for _, p := range pokes {
-		k := p.OrgID + "\x00" + p.Kind + "\x00" + p.Target
+		k := p.OrgID + "\x00" + workflowFamily(p.Kind) + "\x00" + p.Target
 		g, ok := byTarget[k]
 		if !ok {
-			g = &group{first: p}
+			g = &group{first: p, poked: p.Poked}
 			byTarget[k] = g
 			order = append(order, k)
+		} else {
+			g.poked = intersect(g.poked, p.Poked)
 		}
+		g.start = g.start || p.Kind != store.PokeLifecycleIfRunning
 		if p.At.After(g.at) {
 			g.at = p.At
 		}
@@ -185,8 +195,27 @@ func coalesce(pokes []store.Poke) []*group {
 	return out
 }
 
+// workflowFamily is the kind of workflow a poke kind reaches.
+func workflowFamily(kind string) string {
+	if kind == store.PokeLifecycleIfRunning {
+		return store.PokeLifecycle
+	}
+	return kind
+}
+
+// intersect returns the elements of a that b holds too.
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func (r *Relay) sendGroup(ctx context.Context, g *group) error {
-	err := r.signal(ctx, g.first, contract.Poke{At: g.at, Reason: g.first.Reason})
+	err := r.signal(ctx, g.first, g.start, contract.Poke{At: g.at, Reason: g.first.Reason, Poked: g.poked})
 	if err != nil {
 		backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
 		for _, id := range g.ids {
@@ -197,10 +226,18 @@ func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 	return r.Store.DeletePokes(ctx, g.ids)
 }
 
-// signal sends one poke with signal-with-start.
-func (r *Relay) signal(ctx context.Context, p store.Poke, poke contract.Poke) error {
+// signal sends one poke: with signal-with-start, or when start is false
+// only to a running workflow (one that does not run needs nothing).
+func (r *Relay) signal(ctx context.Context, p store.Poke, start bool, poke contract.Poke) error {
 	id, workflowType, input, attrs, err := r.target(p)
 	if err != nil {
+		return err
+	}
+	if !start {
+		err = r.Temporal.SignalWorkflow(ctx, id, "", contract.PokeSignal, poke)
+		if _, gone := errors.AsType[*serviceerror.NotFound](err); gone {
+			return nil
+		}
 		return err
 	}
 	_, err = r.Temporal.SignalWithStartWorkflow(ctx, id, contract.PokeSignal, poke, client.StartWorkflowOptions{
@@ -217,7 +254,7 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 			contract.AccessInput{OrgID: p.OrgID, Person: p.Target},
 			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
 				contract.EntityKindKey.ValueSet("person")), nil
-	case store.PokeLifecycle:
+	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
 		kind, entityID, ok := strings.Cut(p.Target, ":")
 		workflowType = contract.LifecycleWorkflowType(kind)
 		if !ok || workflowType == "" {

@@ -85,14 +85,21 @@ func (l Loader) member(ctx context.Context, orgID, id string) (access.Member, er
 // Entity loads one lifecycle entity with whoever it can reach. A deleted
 // entity gives a snapshot without it.
 func (l Loader) Entity(ctx context.Context, orgID, kind, id string) (access.Snapshot, error) {
-	s, err := l.base(ctx, orgID)
-	if err != nil {
-		return s, err
-	}
 	e, err := l.Store.GetEntity(ctx, orgID, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return s, nil
+		return l.base(ctx, orgID)
 	}
+	if err != nil {
+		return access.Snapshot{}, err
+	}
+	return l.EntityAs(ctx, e)
+}
+
+// EntityAs is Entity with e standing for the stored entity: what the
+// snapshot would be once e is written.
+func (l Loader) EntityAs(ctx context.Context, e store.Entity) (access.Snapshot, error) {
+	orgID := e.OrgID
+	s, err := l.base(ctx, orgID)
 	if err != nil {
 		return s, err
 	}
