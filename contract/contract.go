@@ -111,9 +111,15 @@ type LifecycleInput struct {
 
 // AccessInput starts a person's access workflow. Person is a person key
 // ("member:m1", "guest:joe@example.com").
+//
+// LocalFirst runs each ApplyAccess first as a local activity, falling back
+// to a regular activity when that attempt fails. Every start sets it; runs
+// started before it existed lack it and keep applying through regular
+// activities only, so their histories replay unchanged.
 type AccessInput struct {
-	OrgID  string `json:"org_id"`
-	Person string `json:"person"`
+	OrgID      string `json:"org_id"`
+	Person     string `json:"person"`
+	LocalFirst bool   `json:"local_first,omitempty"`
 }
 
 // LoadLifecycleInput asks what an entity means at At.

@@ -1,10 +1,12 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"doorsync/contract"
@@ -68,12 +70,11 @@ func (ac *accessRun) run(ctx workflow.Context) error {
 // apply runs ApplyAccess at w's instant.
 func (ac *accessRun) apply(ctx workflow.Context, w wake) (contract.ApplyAccessResult, time.Time, error) {
 	at := w.instant(ctx)
-	var res contract.ApplyAccessResult
-	err := workflow.ExecuteActivity(withApplyOptions(ctx), contract.ApplyAccessActivity, contract.ApplyAccessInput{
-		OrgID:  ac.in.OrgID,
-		Person: ac.in.Person,
-		At:     at,
-	}).Get(ctx, &res)
+	in := contract.ApplyAccessInput{OrgID: ac.in.OrgID, Person: ac.in.Person, At: at}
+	res, err := ac.applyLocally(ctx, in)
+	if err != nil {
+		err = workflow.ExecuteActivity(withApplyOptions(ctx), contract.ApplyAccessActivity, in).Get(ctx, &res)
+	}
 	if err != nil {
 		return res, at, fmt.Errorf("apply access of %s: %w", ac.in.Person, err)
 	}
@@ -84,6 +85,34 @@ func (ac *accessRun) apply(ctx workflow.Context, w wake) (contract.ApplyAccessRe
 	}
 	return res, at, nil
 }
+
+// applyLocally makes one attempt at ApplyAccess as a local activity, in
+// the workflow task that took the pokes: most changes then cost Temporal
+// one workflow task and no activity task. A failed attempt is left to the
+// regular activity, which retries forever and shows its attempts and last
+// error in the Temporal UI; a Salto KS Retry-After is waited out first.
+// Runs without LocalFirst skip it.
+func (ac *accessRun) applyLocally(ctx workflow.Context, in contract.ApplyAccessInput) (contract.ApplyAccessResult, error) {
+	var res contract.ApplyAccessResult
+	if !ac.in.LocalFirst {
+		return res, errNotLocal
+	}
+	err := workflow.ExecuteLocalActivity(withApplyLocalOptions(ctx), contract.ApplyAccessActivity, in).Get(ctx, &res)
+	if err == nil {
+		return res, nil
+	}
+	ac.logger.Warn("Access local apply failed; retrying as an activity", "error", err)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NextRetryDelay() > 0 {
+		if serr := workflow.Sleep(ctx, appErr.NextRetryDelay()); serr != nil {
+			return res, serr
+		}
+	}
+	return res, err
+}
+
+// errNotLocal says a run does not apply locally first.
+var errNotLocal = errors.New("not applied locally")
 
 // nextAlarm is the alarm after applying at at: the person's next change
 // when ApplyAccess reported one after at, else the idle timeout.

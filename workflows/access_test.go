@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -32,6 +34,8 @@ type AccessSuite struct {
 
 	mu       sync.Mutex
 	outcomes []outcome // answered in order; the zero result once exhausted
+	locals   []bool    // whether each ApplyAccess ran as a local activity
+	input    contract.AccessInput
 }
 
 func TestAccess(t *testing.T) { suite.Run(t, new(AccessSuite)) }
@@ -45,7 +49,7 @@ func (s *AccessSuite) SetupTest() {
 	registerActivityStubs(s.env)
 	s.applies = &recorder[contract.ApplyAccessInput]{}
 	s.tm = watchTimers(s.env)
-	s.outcomes = nil
+	s.outcomes, s.locals, s.input = nil, nil, person
 }
 
 func (s *AccessSuite) TearDownTest() { s.env.AssertExpectations(s.T()) }
@@ -57,10 +61,11 @@ func (s *AccessSuite) script(outcomes ...outcome) {
 	s.outcomes = outcomes
 }
 
-func (s *AccessSuite) apply(_ context.Context, in contract.ApplyAccessInput) (contract.ApplyAccessResult, error) {
+func (s *AccessSuite) apply(ctx context.Context, in contract.ApplyAccessInput) (contract.ApplyAccessResult, error) {
 	s.applies.add(s.env, in)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.locals = append(s.locals, activity.GetInfo(ctx).IsLocalActivity)
 	if len(s.outcomes) == 0 {
 		return contract.ApplyAccessResult{}, nil
 	}
@@ -82,8 +87,15 @@ func (s *AccessSuite) run(startPoke bool) {
 	if startPoke {
 		pokeAfter(s.env, 0, time.Time{}, "created")
 	}
-	s.env.ExecuteWorkflow(contract.AccessWorkflow, person)
+	s.env.ExecuteWorkflow(contract.AccessWorkflow, s.input)
 	s.Require().True(s.env.IsWorkflowCompleted())
+}
+
+// ranLocally returns, for each ApplyAccess call, whether it was local.
+func (s *AccessSuite) ranLocally() []bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bool(nil), s.locals...)
 }
 
 // applyAts returns the At of every ApplyAccess call, in order, and checks
@@ -228,4 +240,52 @@ func (s *AccessSuite) TestContinueAsNewDrainsPendingPokesFirst() {
 	_, err := continueAsNew(s.env.GetWorkflowError(), new(contract.AccessInput))
 	s.Require().NoError(err)
 	s.Equal([]time.Time{t0, at(10 * time.Minute)}, s.applyAts())
+}
+
+func (s *AccessSuite) TestWithoutLocalFirstEveryApplyIsAnActivity() {
+	pokeAfter(s.env, time.Hour, time.Time{}, "booking b1")
+
+	s.run(true)
+
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]bool{false, false}, s.ranLocally(), "a run started before LocalFirst replays as it ran")
+}
+
+func (s *AccessSuite) TestLocalFirstAppliesInTheWorkflowTask() {
+	s.input.LocalFirst = true
+	pokeAfter(s.env, time.Hour, time.Time{}, "booking b1")
+
+	s.run(true)
+
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]time.Time{t0, at(time.Hour)}, s.applyAts())
+	s.Equal([]bool{true, true}, s.ranLocally())
+}
+
+func (s *AccessSuite) TestFailedLocalApplyGoesOnAsAnActivity() {
+	s.input.LocalFirst = true
+	s.script(
+		outcome{err: errors.New("salto ks: 503")},
+		outcome{err: errors.New("salto ks: 503")},
+		outcome{res: contract.ApplyAccessResult{Added: 1}},
+	)
+
+	s.run(true)
+
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]time.Time{t0, t0, t0}, s.applyAts(), "every attempt keeps the poke's instant")
+	s.Equal([]bool{true, false, false}, s.ranLocally())
+	s.Equal([]time.Time{t0, t0, at(time.Second)}, s.applies.nows(), "the activity at once, then its backoff")
+}
+
+func (s *AccessSuite) TestFailedLocalApplyWaitsOutRetryAfter() {
+	s.input.LocalFirst = true
+	s.script(outcome{err: temporal.NewApplicationErrorWithOptions("salto ks: 429", "RateLimited",
+		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})})
+
+	s.run(true)
+
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal([]bool{true, false}, s.ranLocally())
+	s.Equal([]time.Time{t0, at(30 * time.Second)}, s.applies.nows(), "Retry-After is honoured before the activity")
 }

@@ -62,6 +62,21 @@ func withLoadOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, loadOptions)
 }
 
+// applyLocalOptions apply to the one local attempt at ApplyAccess that
+// precedes the regular activity (see accessRun.applyLocally): no retry
+// (a failure goes on as a regular activity), and a timeout well within
+// what a workflow task can hold up.
+var applyLocalOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    30 * time.Second,
+	ScheduleToCloseTimeout: 30 * time.Second,
+	RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
+}
+
+// withApplyLocalOptions returns ctx set up for the local ApplyAccess.
+func withApplyLocalOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, applyLocalOptions)
+}
+
 // withApplyOptions returns ctx set up for ApplyAccess.
 func withApplyOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, applyOptions)

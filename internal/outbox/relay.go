@@ -251,7 +251,7 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 	switch p.Kind {
 	case store.PokeAccess:
 		return contract.AccessWorkflowID(p.OrgID, p.Target), contract.AccessWorkflow,
-			contract.AccessInput{OrgID: p.OrgID, Person: p.Target},
+			contract.AccessInput{OrgID: p.OrgID, Person: p.Target, LocalFirst: true},
 			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
 				contract.EntityKindKey.ValueSet("person")), nil
 	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
