@@ -116,10 +116,16 @@ type LifecycleInput struct {
 // to a regular activity when that attempt fails. Every start sets it; runs
 // started before it existed lack it and keep applying through regular
 // activities only, so their histories replay unchanged.
+//
+// Poke is the first poke of a run started by a plain start (which, unlike
+// signal-with-start, a worker in the starting process may take at once:
+// eager start); a run started by signal-with-start finds it on the signal
+// channel instead.
 type AccessInput struct {
 	OrgID      string `json:"org_id"`
 	Person     string `json:"person"`
 	LocalFirst bool   `json:"local_first,omitempty"`
+	Poke       *Poke  `json:"poke,omitempty"`
 }
 
 // LoadLifecycleInput asks what an entity means at At.

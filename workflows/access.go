@@ -45,6 +45,10 @@ type accessRun struct {
 // run is the Access loop.
 func (ac *accessRun) run(ctx workflow.Context) error {
 	w := pending(ac.pokes) // signal-with-start's poke
+	if ac.in.Poke != nil { // a plain start's
+		w.add(*ac.in.Poke)
+		ac.in.Poke = nil
+	}
 	for {
 		res, at, err := ac.apply(ctx, w)
 		if err != nil {

@@ -289,3 +289,16 @@ func (s *AccessSuite) TestFailedLocalApplyWaitsOutRetryAfter() {
 	s.Equal([]bool{true, false}, s.ranLocally())
 	s.Equal([]time.Time{t0, at(30 * time.Second)}, s.applies.nows(), "Retry-After is honoured before the activity")
 }
+
+func (s *AccessSuite) TestPlainStartCarriesItsPokeInTheInput() {
+	s.input.Poke = &contract.Poke{At: at(5 * time.Minute), Reason: "membership ms1 changed"}
+	s.env.SetContinueAsNewSuggested(true)
+
+	s.run(false)
+
+	var next contract.AccessInput
+	_, err := continueAsNew(s.env.GetWorkflowError(), &next)
+	s.Require().NoError(err)
+	s.Equal([]time.Time{at(5 * time.Minute)}, s.applyAts(), "the input's poke is applied at its instant")
+	s.Equal(person, next, "the next run does not inherit the poke")
+}

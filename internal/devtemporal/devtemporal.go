@@ -60,7 +60,7 @@ func (o Options) Args() []string {
 // eager activity execution hands ApplyAccess to the worker in the reply to
 // the workflow task that scheduled it, sparing a round trip through the
 // task queue.
-var DynamicConfig = []string{"system.enableActivityEagerExecution=true"}
+var DynamicConfig = []string{"system.enableActivityEagerExecution=true", "system.enableEagerWorkflowStart=true"}
 
 // Process is a running dev server.
 type Process struct {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -240,10 +241,38 @@ func (r *Relay) signal(ctx context.Context, p store.Poke, start bool, poke contr
 		}
 		return err
 	}
+	if in, ok := input.(contract.AccessInput); ok {
+		return r.startOrSignal(ctx, id, in, attrs, poke)
+	}
 	_, err = r.Temporal.SignalWithStartWorkflow(ctx, id, contract.PokeSignal, poke, client.StartWorkflowOptions{
 		ID: id, TaskQueue: r.TaskQueue, TypedSearchAttributes: attrs,
 	}, workflowType, input)
 	return err
+}
+
+// startOrSignal pokes a person's access workflow: it starts a run with the
+// poke in its input, eagerly (a worker of this process, if it has room,
+// takes the run's first task in the start's reply, sparing Temporal a trip
+// through the task queue), or signals the run already there. A run that
+// ends between the two is started again.
+func (r *Relay) startOrSignal(ctx context.Context, id string, in contract.AccessInput, attrs temporal.SearchAttributes, poke contract.Poke) error {
+	in.Poke = &poke
+	opts := client.StartWorkflowOptions{
+		ID: id, TaskQueue: r.TaskQueue, TypedSearchAttributes: attrs,
+		EnableEagerStart:                         true,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+	for {
+		_, err := r.Temporal.ExecuteWorkflow(ctx, opts, contract.AccessWorkflow, in)
+		if _, running := errors.AsType[*serviceerror.WorkflowExecutionAlreadyStarted](err); !running {
+			return err
+		}
+		err = r.Temporal.SignalWorkflow(ctx, id, "", contract.PokeSignal, poke)
+		if _, ended := errors.AsType[*serviceerror.NotFound](err); !ended {
+			return err
+		}
+	}
 }
 
 // target resolves a poke to its workflow.
