@@ -44,7 +44,8 @@ type EntityWrite struct {
 // the write's transaction, and the lifecycle poke says so (Poke.Poked), so
 // the change reaches them without waiting for the lifecycle workflow. The
 // lifecycle workflow is started only when Scheduled (the entity's access
-// changes later); otherwise it is poked only if it runs.
+// changes later); otherwise it is poked only if it runs, and not at all
+// for an entity that did not exist (none can run for it).
 type Reach struct {
 	Basis     json.RawMessage
 	Persons   []string
@@ -94,7 +95,7 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		res.OutboxIDs, err = queuePokes(ctx, tx, w.OrgID, nil, func() ([]Poke, error) {
 			pokes, err := dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
 			if w.Reach != nil {
-				pokes = withDirectPokes(pokes, w.Kind, w.ID, w.Reach.Persons, w.Reach.Scheduled, "changed")
+				pokes = withDirectPokes(pokes, w.Kind, w.ID, w.Reach.Persons, needOf(w.Reach, exists), "changed")
 			}
 			return pokes, err
 		})
@@ -139,7 +140,7 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, reach 
 			}
 		}
 		if reach != nil {
-			pokes = withDirectPokes(pokes, kind, id, reach.Persons, false, "deleted")
+			pokes = withDirectPokes(pokes, kind, id, reach.Persons, pokeLifecycleIfRunning, "deleted")
 		}
 		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
 		return err
@@ -147,24 +148,53 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, reach 
 	return ids, err
 }
 
+// lifecycleNeed is what a write asks of its entity's lifecycle workflow.
+type lifecycleNeed int
+
+const (
+	// startLifecycle: something is scheduled; start the workflow or poke it.
+	startLifecycle lifecycleNeed = iota
+	// pokeLifecycleIfRunning: nothing is scheduled; poke it only if it runs.
+	pokeLifecycleIfRunning
+	// noLifecycle: nothing is scheduled and no workflow can run for an
+	// entity that did not exist.
+	noLifecycle
+)
+
+// needOf is what writing an entity that existed or not, with reach r,
+// asks of its lifecycle workflow.
+func needOf(r *Reach, existed bool) lifecycleNeed {
+	switch {
+	case r.Scheduled:
+		return startLifecycle
+	case existed:
+		return pokeLifecycleIfRunning
+	}
+	return noLifecycle
+}
+
 // withDirectPokes adds to pokes an access poke for each of persons (whose
-// access a change of entity kind:id changes now) and marks the entity's
-// lifecycle poke as covering them; unless scheduled, that poke only
-// reaches a lifecycle workflow that runs.
-func withDirectPokes(pokes []Poke, kind, id string, persons []string, scheduled bool, what string) []Poke {
+// access a change of entity kind:id changes now), marks the entity's
+// lifecycle poke as covering them, and makes that poke what need asks.
+func withDirectPokes(pokes []Poke, kind, id string, persons []string, need lifecycleNeed, what string) []Poke {
 	target, reason := kind+":"+id, kind+" "+id+" "+what
-	for i := range pokes {
-		if pokes[i].Kind == PokeLifecycle && pokes[i].Target == target {
-			pokes[i].Poked = persons
-			if !scheduled {
-				pokes[i].Kind = PokeLifecycleIfRunning
+	out := pokes[:0]
+	for _, p := range pokes {
+		if p.Kind == PokeLifecycle && p.Target == target {
+			if need == noLifecycle {
+				continue
+			}
+			p.Poked = persons
+			if need == pokeLifecycleIfRunning {
+				p.Kind = PokeLifecycleIfRunning
 			}
 		}
+		out = append(out, p)
 	}
 	for _, p := range persons {
-		pokes = append(pokes, Poke{Kind: PokeAccess, Target: p, Reason: reason})
+		out = append(out, Poke{Kind: PokeAccess, Target: p, Reason: reason})
 	}
-	return pokes
+	return out
 }
 
 // GetEntity returns one entity, or ErrNotFound.

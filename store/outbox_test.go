@@ -114,7 +114,17 @@ func TestLifecycleWritePokesItsPersonsDirectly(t *testing.T) {
 		t.Fatalf("pokes of a write that schedules nothing = %q, want %q", got, want)
 	}
 
-	_, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Body: []byte(`{"id":"ms1"}`),
+	res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms2", Body: []byte(`{"id":"ms2"}`),
+		Reach: &store.Reach{Persons: []string{"member:m3"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"access member:m3 [] membership ms2 changed"}
+	if got := claimed(t, st, res.OutboxIDs); !slices.Equal(got, want) {
+		t.Fatalf("pokes of a new entity that schedules nothing = %q, want %q: no lifecycle workflow can run for it", got, want)
+	}
+
+	_, err = st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Body: []byte(`{"id":"ms1"}`),
 		Reach: &store.Reach{Basis: []byte(`{"id":"ms1","member_id":"m1"}`)}})
 	if !errors.Is(err, store.ErrReachStale) {
 		t.Fatalf("a write planned against an older body = %v, want ErrReachStale", err)

@@ -28,15 +28,20 @@ func (o *ordered[T]) get(k string) (T, bool) {
 
 func (o *ordered[T]) has(k string) bool { _, ok := o.slots[k]; return ok }
 
-// put adds k at the end, or replaces its value in place.
+// put adds k at the end, or replaces its value in place. A new key keeps
+// the cache (it goes last), so a large set that only grows is not sorted
+// again on every read.
 func (o *ordered[T]) put(k string, v T) {
 	if s, ok := o.slots[k]; ok {
 		s.v = v
-	} else {
-		o.seq++
-		o.slots[k] = &slot[T]{v: v, seq: o.seq}
+		o.cache = nil
+		return
 	}
-	o.cache = nil
+	o.seq++
+	o.slots[k] = &slot[T]{v: v, seq: o.seq}
+	if o.cache != nil {
+		o.cache = append(o.cache, v)
+	}
 }
 
 func (o *ordered[T]) del(k string) bool {
