@@ -100,17 +100,24 @@ func (r *Relay) recovered(ctx context.Context) bool {
 	return true
 }
 
-// drain sends due pokes batch by batch until none is due.
+// drain sends due pokes until none is due. The next batch is claimed
+// while the last one's slowest sends are still under way, so one slow
+// answer from Temporal does not hold up the pokes behind it; it stops
+// claiming once a send fails.
 func (r *Relay) drain(ctx context.Context) error {
-	for {
+	s := r.newSender()
+	for s.err() == nil {
 		pokes, err := r.Store.ClaimPokes(ctx, nil, batchSize, lease)
 		if err != nil || len(pokes) == 0 {
-			return err
+			s.wait()
+			return cmp.Or(err, s.err())
 		}
-		if err := r.sendAll(ctx, pokes); err != nil {
-			return err
+		for _, g := range coalesce(pokes) {
+			s.send(ctx, g)
 		}
 	}
+	s.wait()
+	return s.err()
 }
 
 // listen forwards Postgres notifications of new pokes, reconnecting when
@@ -135,27 +142,51 @@ func (r *Relay) listen(ctx context.Context, notified chan<- struct{}) {
 // sendAll coalesces pokes by target (one signal per workflow, at the
 // latest instant asked for) and sends them in parallel.
 func (r *Relay) sendAll(ctx context.Context, pokes []store.Poke) error {
-	groups := coalesce(pokes)
-	sem := make(chan struct{}, cmp.Or(r.Parallelism, 16))
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for _, g := range groups {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := r.sendGroup(ctx, g); err != nil {
-				mu.Lock()
-				firstErr = cmp.Or(firstErr, err)
-				mu.Unlock()
-			}
-		}()
+	s := r.newSender()
+	for _, g := range coalesce(pokes) {
+		s.send(ctx, g)
 	}
-	wg.Wait()
-	return firstErr
+	s.wait()
+	return s.err()
+}
+
+// sender sends groups of pokes, at most Parallelism at a time, and keeps
+// the first failure.
+type sender struct {
+	r        *Relay
+	sem      chan struct{}
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	firstErr error
+}
+
+func (r *Relay) newSender() *sender {
+	return &sender{r: r, sem: make(chan struct{}, cmp.Or(r.Parallelism, 16))}
+}
+
+// send sends g in the background once fewer than Parallelism sends are
+// under way.
+func (s *sender) send(ctx context.Context, g *group) {
+	s.wg.Add(1)
+	s.sem <- struct{}{}
+	go func() {
+		defer func() { <-s.sem; s.wg.Done() }()
+		if err := s.r.sendGroup(ctx, g); err != nil {
+			s.mu.Lock()
+			s.firstErr = cmp.Or(s.firstErr, err)
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// wait waits for every send under way.
+func (s *sender) wait() { s.wg.Wait() }
+
+// err is the first failure so far.
+func (s *sender) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.firstErr
 }
 
 // group is the pokes of one workflow. poked are the persons every one of
