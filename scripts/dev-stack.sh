@@ -54,6 +54,7 @@ start_temporal() {
 	"$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
 		--db-filename "$DATA/temporal.db" --log-level warn \
 		--search-attribute OrgId=Keyword --search-attribute PersonId=Keyword --search-attribute EntityKind=Keyword \
+		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
 		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--dynamic-config-value system.enableEagerWorkflowStart=true \
 		>"$DATA/temporal.log" 2>&1 &
