@@ -27,7 +27,7 @@ type SaltoIdentity struct {
 
 // SaltoIdentities returns a person's identities, by site.
 func (s *Store) SaltoIdentities(ctx context.Context, orgID, person string) ([]SaltoIdentity, error) {
-	rows, err := s.pool.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
+	rows, err := s.db.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
 		from salto_identities where org_id = $1 and person = $2 order by site_id`, orgID, person)
 	if err != nil {
 		return nil, fmt.Errorf("store: salto identities: %w", err)
@@ -37,7 +37,7 @@ func (s *Store) SaltoIdentities(ctx context.Context, orgID, person string) ([]Sa
 
 // IdentitiesOnSite maps platform user ids to persons on one site.
 func (s *Store) IdentitiesOnSite(ctx context.Context, orgID, siteID string) ([]SaltoIdentity, error) {
-	rows, err := s.pool.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
+	rows, err := s.db.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
 		from salto_identities where org_id = $1 and site_id = $2`, orgID, siteID)
 	if err != nil {
 		return nil, fmt.Errorf("store: identities on site: %w", err)
@@ -53,7 +53,7 @@ func scanIdentity(r pgx.CollectableRow) (SaltoIdentity, error) {
 
 // SaveSaltoIdentity records (or updates) a person's identity on a site.
 func (s *Store) SaveSaltoIdentity(ctx context.Context, orgID string, id SaltoIdentity) error {
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.db.Exec(ctx, `
 		insert into salto_identities (org_id, person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number)
 		values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		on conflict (org_id, person, site_id) do update set site_user_id = excluded.site_user_id, user_id = excluded.user_id,
@@ -88,7 +88,7 @@ func (s *Store) AppliedInGroup(ctx context.Context, orgID, siteID, groupID strin
 }
 
 func (s *Store) queryApplied(ctx context.Context, sql string, args ...any) ([]AppliedGroup, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: applied access: %w", err)
 	}
@@ -127,7 +127,7 @@ func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup,
 // retrying cannot fix.
 func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem string) error {
 	// Writes only what changes: most runs have no problem and had none.
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.db.Exec(ctx, `
 		with cleared as (
 			update person_status set last_error = '', last_error_at = null, updated_at = now()
 			where $3 = '' and org_id = $1 and person = $2 and last_error <> '')
@@ -146,7 +146,7 @@ func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem str
 // PersonProblem returns a person's recorded problem ("" when none).
 func (s *Store) PersonProblem(ctx context.Context, orgID, person string) (string, error) {
 	var p string
-	err := s.pool.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2`, orgID, person).Scan(&p)
+	err := s.db.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2`, orgID, person).Scan(&p)
 	if err == pgx.ErrNoRows {
 		return "", nil
 	}
@@ -207,7 +207,7 @@ type AuditFilter struct {
 
 // Audit returns entries matching f, newest first.
 func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error) {
-	rows, err := s.pool.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
+	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
 			workflow_id, run_id, result, error from audit_log
 		where org_id = $1 and ($2 = '' or person = $2) and ($3 = '' or site_id = $3) and ($4 = '' or group_id = $4)
 			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6)

@@ -15,7 +15,7 @@ type APIKey struct {
 
 // CreateAPIKey stores a key's hash.
 func (s *Store) CreateAPIKey(ctx context.Context, k APIKey) error {
-	_, err := s.pool.Exec(ctx, `insert into api_keys (id, org_id, name, key_hash) values ($1, $2, $3, $4)`,
+	_, err := s.db.Exec(ctx, `insert into api_keys (id, org_id, name, key_hash) values ($1, $2, $3, $4)`,
 		k.ID, k.OrgID, k.Name, k.KeyHash)
 	if err != nil {
 		return fmt.Errorf("store: create api key: %w", err)
@@ -25,7 +25,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k APIKey) error {
 
 // DeleteAPIKey removes one of an org's keys, or returns ErrNotFound.
 func (s *Store) DeleteAPIKey(ctx context.Context, orgID, id string) error {
-	tag, err := s.pool.Exec(ctx, `delete from api_keys where org_id = $1 and id = $2`, orgID, id)
+	tag, err := s.db.Exec(ctx, `delete from api_keys where org_id = $1 and id = $2`, orgID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete api key: %w", err)
 	}
@@ -38,7 +38,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, orgID, id string) error {
 // APIKeyByID returns a key's record for verification, or ErrNotFound.
 func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 	k := APIKey{ID: id}
-	err := s.pool.QueryRow(ctx, `select org_id, name, key_hash from api_keys where id = $1`, id).
+	err := s.db.QueryRow(ctx, `select org_id, name, key_hash from api_keys where id = $1`, id).
 		Scan(&k.OrgID, &k.Name, &k.KeyHash)
 	if err != nil {
 		return APIKey{}, fmt.Errorf("store: api key: %w", notFound(err))

@@ -58,7 +58,7 @@ func (s *Store) UseDayPass(ctx context.Context, orgID, dayPassID, useID, usedOn 
 // DayPassUses returns the uses of the given bundles (all of org's when ids
 // is nil).
 func (s *Store) DayPassUses(ctx context.Context, orgID string, ids []string) ([]DayPassUse, error) {
-	rows, err := s.pool.Query(ctx, `select day_pass_id, use_id, used_on from day_pass_uses
+	rows, err := s.db.Query(ctx, `select day_pass_id, use_id, used_on from day_pass_uses
 		where org_id = $1 and ($2::text[] is null or day_pass_id = any($2)) order by day_pass_id, created_at, use_id`,
 		orgID, ids)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Entity is a space entity as stored: its canonical JSON body.
@@ -30,31 +31,26 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
-	// Reach, for a membership, booking or day pass, is how the write
-	// reaches people; nil leaves it all to the lifecycle workflow.
-	Reach *Reach
+	// Plan, for a membership, booking or day pass, works out how the write
+	// reaches people, from stored (nil: none) and Body. It runs inside the
+	// write's transaction and reads through tx, under locks that keep
+	// concurrent writes of what it depends on from slipping past it (see
+	// reachlocks.go). Nil leaves it all to the lifecycle workflow.
+	Plan func(ctx context.Context, tx *Store, stored *Entity) (Reach, error)
 }
 
 // Reach is how a write of a membership, booking or day pass reaches
-// people, as its caller worked it out against Basis, the body stored when
-// it looked (nil: none was). A write whose stored body is no longer Basis
-// fails with ErrReachStale, for the caller to work it out again.
-//
-// The access workflows of Persons (whose access changes now) are poked in
-// the write's transaction, and the lifecycle poke says so (Poke.Poked), so
-// the change reaches them without waiting for the lifecycle workflow. The
-// lifecycle workflow is started only when Scheduled (the entity's access
-// changes later); otherwise it is poked only if it runs, and not at all
-// for an entity that did not exist (none can run for it).
+// people. The access workflows of Persons (whose access changes now) are
+// poked in the write's transaction, and the lifecycle poke says so
+// (Poke.Poked), so the change reaches them without waiting for the
+// lifecycle workflow. The lifecycle workflow is started only when
+// Scheduled (the entity's access changes later); otherwise it is poked only
+// if it runs, and not at all for an entity that did not exist (none can
+// run for it).
 type Reach struct {
-	Basis     json.RawMessage
 	Persons   []string
 	Scheduled bool
 }
-
-// ErrReachStale means the stored entity changed after the caller worked
-// out a write's Reach.
-var ErrReachStale = fmt.Errorf("store: entity changed while its write was planned: %w", ErrConflict)
 
 // WriteResult says what an upsert did. OutboxIDs are the pokes it queued,
 // for the caller to send at once after the commit.
@@ -70,15 +66,14 @@ type WriteResult struct {
 // the same version with another body too; a repeat changes nothing.
 func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, error) {
 	var res WriteResult
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
+		res = WriteResult{}
 		stored, err := lockEntity(ctx, tx, w.OrgID, w.Kind, w.ID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		exists := err == nil
-		if w.Reach != nil && !sameBasis(stored, exists, w.Reach.Basis) {
-			return ErrReachStale
-		}
+		var prev *Entity
 		if exists {
 			if err := checkVersion(stored, w); err != nil {
 				return err
@@ -87,6 +82,11 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 				res.Entity, err = raiseVersion(ctx, tx, stored, w.Version)
 				return err
 			}
+			prev = &stored
+		}
+		reach, err := s.planOrLock(ctx, tx, w, prev)
+		if err != nil {
+			return err
 		}
 		if res.Entity, err = upsertEntity(ctx, tx, w); err != nil {
 			return err
@@ -94,8 +94,8 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		res.Created, res.Changed = !exists, true
 		res.OutboxIDs, err = queuePokes(ctx, tx, w.OrgID, nil, func() ([]Poke, error) {
 			pokes, err := dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
-			if w.Reach != nil {
-				pokes = withDirectPokes(pokes, w.Kind, w.ID, w.Reach.Persons, needOf(w.Reach, exists), "changed")
+			if reach != nil {
+				pokes = withDirectPokes(pokes, w.Kind, w.ID, reach.Persons, needOf(reach, exists), "changed")
 			}
 			return pokes, err
 		})
@@ -104,28 +104,58 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 	return res, err
 }
 
-// sameBasis says whether the stored entity is still the one a Reach was
-// worked out against.
-func sameBasis(stored Entity, exists bool, basis json.RawMessage) bool {
-	if !exists || basis == nil {
-		return !exists && basis == nil
+// planOrLock runs w's plan under the locks it needs, or takes the locks
+// a write of something lifecycle entities depend on needs.
+func (s *Store) planOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) (*Reach, error) {
+	var prevBody json.RawMessage
+	if prev != nil {
+		prevBody = prev.Body
 	}
-	return jsonEqual(stored.Body, basis)
+	if !isLifecycleKind(w.Kind) {
+		return nil, lockAsDependency(ctx, tx, w.OrgID, w.Kind, w.ID, prevBody, w.Body)
+	}
+	if w.Plan == nil {
+		return nil, nil
+	}
+	if err := lockForPlan(ctx, tx, w.OrgID, prevBody, w.Body); err != nil {
+		return nil, err
+	}
+	reach, err := w.Plan(ctx, s.inside(tx), prev)
+	if err != nil {
+		return nil, fmt.Errorf("store: plan %s %s: %w", w.Kind, w.ID, err)
+	}
+	return &reach, nil
+}
+
+// isLifecycleKind says whether entities of kind grant access themselves.
+func isLifecycleKind(kind string) bool {
+	return kind == "membership" || kind == "booking" || kind == "day_pass"
 }
 
 // DeleteEntity removes an entity, queueing pokes for everything it
-// affected. With reach (a membership, booking or day pass), the persons it
-// gave access to are poked directly, so their access ends now, and its
-// lifecycle workflow is poked only if it runs.
-func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, reach *Reach) ([]int64, error) {
+// affected. For a membership, booking or day pass, plan (run inside the
+// transaction, as EntityWrite.Plan) names the persons it gave access to:
+// they are poked directly, so their access ends now, and its lifecycle
+// workflow is poked only if it runs.
+func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string,
+	plan func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
 	var ids []int64
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
 		stored, err := lockEntity(ctx, tx, orgID, kind, id)
 		if err != nil {
 			return err
 		}
-		if reach != nil && !sameBasis(stored, true, reach.Basis) {
-			return ErrReachStale
+		var persons []string
+		switch {
+		case !isLifecycleKind(kind):
+			err = lockAsDependency(ctx, tx, orgID, kind, id, stored.Body)
+		case plan != nil:
+			if err = lockForPlan(ctx, tx, orgID, stored.Body); err == nil {
+				persons, err = plan(ctx, s.inside(tx), stored)
+			}
+		}
+		if err != nil {
+			return err
 		}
 		pokes, err := dependentPokes(ctx, tx, orgID, kind, id) // before the row goes
 		if err != nil {
@@ -139,8 +169,8 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string, reach 
 				return err
 			}
 		}
-		if reach != nil {
-			pokes = withDirectPokes(pokes, kind, id, reach.Persons, pokeLifecycleIfRunning, "deleted")
+		if plan != nil {
+			pokes = withDirectPokes(pokes, kind, id, persons, pokeLifecycleIfRunning, "deleted")
 		}
 		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
 		return err
@@ -199,7 +229,7 @@ func withDirectPokes(pokes []Poke, kind, id string, persons []string, need lifec
 
 // GetEntity returns one entity, or ErrNotFound.
 func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, error) {
-	e, err := scanEntity(s.pool.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	e, err := scanEntity(s.db.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
 		where org_id = $1 and kind = $2 and id = $3`, orgID, kind, id))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: get %s %s: %w", kind, id, err)
@@ -274,5 +304,21 @@ func jsonEqual(a, b []byte) bool {
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	return pgx.BeginFunc(ctx, s.db, fn)
 }
+
+// inWriteTx is inTx for writes that take reach locks: a deadlock Postgres
+// broke (two writes locking in another order: rows, then keys) is retried
+// a few times.
+func (s *Store) inWriteTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTx(ctx, fn)
+		var pgErr *pgconn.PgError
+		if attempt == writeAttempts || !errors.As(err, &pgErr) || pgErr.Code != "40P01" {
+			return err
+		}
+	}
+}
+
+// writeAttempts bounds inWriteTx's tries.
+const writeAttempts = 5

@@ -23,7 +23,7 @@ type Mapping struct {
 // MappedGroups returns the set of groups any mapping of org names on site
 // ("" for every site): the groups doorsync manages.
 func (s *Store) MappedGroups(ctx context.Context, orgID, siteID string) (map[GroupRef]bool, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		select distinct site_id, group_id from mappings
 		where org_id = $1 and ($2 = '' or site_id = $2)`, orgID, siteID)
 	if err != nil {
@@ -45,7 +45,10 @@ func (s *Store) MappedGroups(ctx context.Context, orgID, siteID string) (map[Gro
 // everything it reaches (so removed groups are revoked and added ones
 // granted). No groups deletes it.
 func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (created bool, outbox []int64, err error) {
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inWriteTx(ctx, func(tx pgx.Tx) error {
+		if err := lockKeys(ctx, tx, false, configKey(orgID)); err != nil { // see reachlocks.go
+			return err
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `select count(*) from mappings where org_id = $1 and kind = $2 and ref_id = $3`,
 			orgID, m.Kind, m.RefID).Scan(&n); err != nil {
@@ -73,7 +76,10 @@ func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (create
 // so the access it granted is revoked.
 func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([]int64, error) {
 	var outbox []int64
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
+		if err := lockKeys(ctx, tx, false, configKey(orgID)); err != nil { // see reachlocks.go
+			return err
+		}
 		tag, err := tx.Exec(ctx, `delete from mappings where org_id = $1 and kind = $2 and ref_id = $3`, orgID, kind, refID)
 		if err != nil {
 			return fmt.Errorf("store: delete mapping: %w", err)
@@ -91,7 +97,7 @@ func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([
 
 // Mappings returns every mapping of org, ordered by kind and id.
 func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
-	rows, err := s.pool.Query(ctx, `select kind, ref_id, site_id, group_id from mappings where org_id = $1
+	rows, err := s.db.Query(ctx, `select kind, ref_id, site_id, group_id from mappings where org_id = $1
 		order by kind, ref_id, site_id, group_id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: mappings: %w", err)

@@ -40,7 +40,7 @@ func (s *Store) PutOrg(ctx context.Context, o Org) (Org, bool, error) {
 		return Org{}, false, err
 	}
 	var created bool
-	err = s.pool.QueryRow(ctx, `
+	err = s.db.QueryRow(ctx, `
 		insert into orgs (id, name, settings) values ($1, $2, $3)
 		on conflict (id) do update set name = excluded.name, settings = excluded.settings, updated_at = now()
 		returning created_at, updated_at, (xmax = 0)`,
@@ -55,7 +55,7 @@ func (s *Store) PutOrg(ctx context.Context, o Org) (Org, bool, error) {
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
 	o := Org{ID: id}
 	var settings []byte
-	err := s.pool.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, id).
+	err := s.db.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, id).
 		Scan(&o.Name, &settings, &o.CreatedAt, &o.UpdatedAt)
 	if err != nil {
 		return Org{}, fmt.Errorf("store: get org %s: %w", id, notFound(err))
@@ -68,7 +68,7 @@ func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
 
 // OrgIDs lists every org id, sorted.
 func (s *Store) OrgIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `select id from orgs order by id`)
+	rows, err := s.db.Query(ctx, `select id from orgs order by id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list orgs: %w", err)
 	}

@@ -89,7 +89,7 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 // come first, oldest first: each finishes a change, while a lifecycle poke
 // only leads to more pokes.
 func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
 		where id in (
 			select id from outbox
@@ -117,7 +117,7 @@ func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease ti
 
 // DeletePokes removes pokes that were sent.
 func (s *Store) DeletePokes(ctx context.Context, ids []int64) error {
-	if _, err := s.pool.Exec(ctx, `delete from outbox where id = any($1)`, ids); err != nil {
+	if _, err := s.db.Exec(ctx, `delete from outbox where id = any($1)`, ids); err != nil {
 		return fmt.Errorf("store: delete pokes: %w", err)
 	}
 	return nil
@@ -125,7 +125,7 @@ func (s *Store) DeletePokes(ctx context.Context, ids []int64) error {
 
 // RetryPokeLater records a failed send and when to try again.
 func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duration, lastErr string) error {
-	_, err := s.pool.Exec(ctx, `update outbox set next_attempt_at = now() + $2::interval, last_error = $3 where id = $1`,
+	_, err := s.db.Exec(ctx, `update outbox set next_attempt_at = now() + $2::interval, last_error = $3 where id = $1`,
 		id, after.String(), lastErr)
 	return err
 }
@@ -133,7 +133,7 @@ func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duratio
 // RetryFailedPokesNow makes every poke whose last send failed due now, for
 // when the relay sees Temporal answer again. It returns how many.
 func (s *Store) RetryFailedPokesNow(ctx context.Context) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `update outbox set next_attempt_at = now()
+	tag, err := s.db.Exec(ctx, `update outbox set next_attempt_at = now()
 		where last_error <> '' and next_attempt_at > now()`)
 	if err != nil {
 		return 0, fmt.Errorf("store: retry failed pokes: %w", err)
@@ -144,7 +144,7 @@ func (s *Store) RetryFailedPokesNow(ctx context.Context) (int64, error) {
 // PendingPokes counts unsent pokes (for metrics and tests).
 func (s *Store) PendingPokes(ctx context.Context) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `select count(*) from outbox`).Scan(&n)
+	err := s.db.QueryRow(ctx, `select count(*) from outbox`).Scan(&n)
 	return n, err
 }
 

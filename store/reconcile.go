@@ -27,7 +27,7 @@ type ReconcileRun struct {
 
 // StartRun records a run (a retried start keeps the first record).
 func (s *Store) StartRun(ctx context.Context, r ReconcileRun) error {
-	_, err := s.pool.Exec(ctx, `insert into reconcile_runs (id, org_id, dry_run, trigger) values ($1, $2, $3, $4)
+	_, err := s.db.Exec(ctx, `insert into reconcile_runs (id, org_id, dry_run, trigger) values ($1, $2, $3, $4)
 		on conflict (id) do nothing`, r.ID, r.OrgID, r.DryRun, r.Trigger)
 	if err != nil {
 		return fmt.Errorf("store: start run: %w", err)
@@ -41,7 +41,7 @@ func (s *Store) SaveRunPlan(ctx context.Context, orgID, runID string, plan any) 
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `update reconcile_runs set plan = $3 where org_id = $1 and id = $2`, orgID, runID, b)
+	_, err = s.db.Exec(ctx, `update reconcile_runs set plan = $3 where org_id = $1 and id = $2`, orgID, runID, b)
 	return err
 }
 
@@ -55,7 +55,7 @@ func (s *Store) FinishRun(ctx context.Context, orgID, runID string, summary any,
 	if runErr != "" {
 		status = "failed"
 	}
-	_, err = s.pool.Exec(ctx, `update reconcile_runs set status = $3, summary = $4, error = $5, finished_at = now()
+	_, err = s.db.Exec(ctx, `update reconcile_runs set status = $3, summary = $4, error = $5, finished_at = now()
 		where org_id = $1 and id = $2`, orgID, runID, status, b, runErr)
 	return err
 }
@@ -63,7 +63,7 @@ func (s *Store) FinishRun(ctx context.Context, orgID, runID string, summary any,
 // GetRun returns one run, or ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, orgID, runID string) (ReconcileRun, error) {
 	r := ReconcileRun{ID: runID, OrgID: orgID}
-	err := s.pool.QueryRow(ctx, `select dry_run, trigger, status, started_at, finished_at, plan, summary, error
+	err := s.db.QueryRow(ctx, `select dry_run, trigger, status, started_at, finished_at, plan, summary, error
 		from reconcile_runs where org_id = $1 and id = $2`, orgID, runID).
 		Scan(&r.DryRun, &r.Trigger, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Plan, &r.Summary, &r.Error)
 	if err != nil {
@@ -105,7 +105,7 @@ const approvalLifetime = 24 * time.Hour
 
 // PendingHold returns a group's pending hold, or ErrNotFound.
 func (s *Store) PendingHold(ctx context.Context, orgID, siteID, groupID string) (Hold, error) {
-	return s.scanHold(s.pool.QueryRow(ctx, holdSelect+` where org_id = $1 and site_id = $2 and group_id = $3
+	return s.scanHold(s.db.QueryRow(ctx, holdSelect+` where org_id = $1 and site_id = $2 and group_id = $3
 		and status = 'pending'`, orgID, siteID, groupID))
 }
 
@@ -113,7 +113,7 @@ func (s *Store) PendingHold(ctx context.Context, orgID, siteID, groupID string) 
 // removing user from the group.
 func (s *Store) RemovalApproved(ctx context.Context, orgID, siteID, groupID, userID string) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `select exists(select 1 from removal_holds where org_id = $1 and site_id = $2
+	err := s.db.QueryRow(ctx, `select exists(select 1 from removal_holds where org_id = $1 and site_id = $2
 		and group_id = $3 and status = 'approved' and decided_at > now() - $5::interval
 		and plan @> jsonb_build_array(jsonb_build_object('salto_user_id', $4::text)))`,
 		orgID, siteID, groupID, userID, approvalLifetime.String()).Scan(&ok)
@@ -122,12 +122,12 @@ func (s *Store) RemovalApproved(ctx context.Context, orgID, siteID, groupID, use
 
 // GetHold returns one hold, or ErrNotFound.
 func (s *Store) GetHold(ctx context.Context, orgID, id string) (Hold, error) {
-	return s.scanHold(s.pool.QueryRow(ctx, holdSelect+` where org_id = $1 and id = $2`, orgID, id))
+	return s.scanHold(s.db.QueryRow(ctx, holdSelect+` where org_id = $1 and id = $2`, orgID, id))
 }
 
 // PendingHolds lists an org's pending holds, oldest first.
 func (s *Store) PendingHolds(ctx context.Context, orgID string) ([]Hold, error) {
-	rows, err := s.pool.Query(ctx, holdSelect+` where org_id = $1 and status = 'pending' order by created_at, id`, orgID)
+	rows, err := s.db.Query(ctx, holdSelect+` where org_id = $1 and status = 'pending' order by created_at, id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: holds: %w", err)
 	}
@@ -213,7 +213,7 @@ func mergeRemovals(old, more []HeldRemoval) ([]HeldRemoval, bool) {
 // DecideHold moves a pending hold to approved or rejected; a hold that is
 // not pending is ErrConflict, an unknown one ErrNotFound.
 func (s *Store) DecideHold(ctx context.Context, orgID, id, status string) (Hold, error) {
-	h, err := s.scanHold(s.pool.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
+	h, err := s.scanHold(s.db.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
 		where org_id = $1 and id = $2 and status = 'pending'
 		returning id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at`, orgID, id, status))
 	if errors.Is(err, ErrNotFound) {
@@ -227,7 +227,7 @@ func (s *Store) DecideHold(ctx context.Context, orgID, id, status string) (Hold,
 // RecentRemovals counts a group's removals made since since.
 func (s *Store) RecentRemovals(ctx context.Context, orgID, siteID, groupID string, since time.Time) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `select count(*) from audit_log where org_id = $1 and site_id = $2 and group_id = $3
+	err := s.db.QueryRow(ctx, `select count(*) from audit_log where org_id = $1 and site_id = $2 and group_id = $3
 		and action = 'remove' and result = 'ok' and at >= $4`, orgID, siteID, groupID, since).Scan(&n)
 	return n, err
 }
@@ -235,14 +235,14 @@ func (s *Store) RecentRemovals(ctx context.Context, orgID, siteID, groupID strin
 // CountApplied counts the people doorsync has applied in a group.
 func (s *Store) CountApplied(ctx context.Context, orgID, siteID, groupID string) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `select count(*) from applied_access where org_id = $1 and site_id = $2 and group_id = $3`,
+	err := s.db.QueryRow(ctx, `select count(*) from applied_access where org_id = $1 and site_id = $2 and group_id = $3`,
 		orgID, siteID, groupID).Scan(&n)
 	return n, err
 }
 
 // AppliedGroupsOfOrg returns every group doorsync has applied anyone in.
 func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRef, error) {
-	rows, err := s.pool.Query(ctx, `select distinct site_id, group_id from applied_access where org_id = $1 order by 1, 2`, orgID)
+	rows, err := s.db.Query(ctx, `select distinct site_id, group_id from applied_access where org_id = $1 order by 1, 2`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRe
 // group (reconciliation found Salto KS without it), so their access
 // workflow adds it again.
 func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupID string) error {
-	_, err := s.pool.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
+	_, err := s.db.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
 		orgID, person, siteID, groupID)
 	return err
 }
@@ -265,7 +265,7 @@ func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupI
 // SetSuspendedByDoorsync records that doorsync suspended (or resubscribed)
 // a person's Salto KS user on a site.
 func (s *Store) SetSuspendedByDoorsync(ctx context.Context, orgID, person, siteID string, suspended bool, state string) error {
-	_, err := s.pool.Exec(ctx, `update salto_identities set suspended_by_doorsync = $4, subscription_state = $5, updated_at = now()
+	_, err := s.db.Exec(ctx, `update salto_identities set suspended_by_doorsync = $4, subscription_state = $5, updated_at = now()
 		where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID, suspended, state)
 	return err
 }
@@ -290,6 +290,6 @@ func (s *Store) WithGroupLock(ctx context.Context, orgID, siteID, groupID string
 // CountPendingHolds counts the pending holds of every org.
 func (s *Store) CountPendingHolds(ctx context.Context) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `select count(*) from removal_holds where status = 'pending'`).Scan(&n)
+	err := s.db.QueryRow(ctx, `select count(*) from removal_holds where status = 'pending'`).Scan(&n)
 	return n, err
 }

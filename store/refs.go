@@ -23,7 +23,7 @@ func (s *Store) MissingEntities(ctx context.Context, orgID string, refs []Entity
 	for i, r := range refs {
 		kinds[i], ids[i] = r.Kind, r.ID
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		select r.kind, r.id from unnest($2::text[], $3::text[]) with ordinality as r(kind, id, n)
 		where not exists (select 1 from entities e where e.org_id = $1 and e.kind = r.kind and e.id = r.id)
 		order by r.n`, orgID, kinds, ids)

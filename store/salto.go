@@ -29,7 +29,7 @@ type SaltoConnection struct {
 // PutSaltoConnection creates or replaces an org's connection, clearing any
 // previous error and bumping its generation.
 func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.db.Exec(ctx, `
 		insert into salto_connections (org_id, mode, identity_url, api_url, client_id, client_secret_enc,
 			username, password_enc, token_enc, last_success_at)
 		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -49,7 +49,7 @@ func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error
 // GetSaltoConnection returns an org's connection, or ErrNotFound.
 func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConnection, error) {
 	c := SaltoConnection{OrgID: orgID}
-	err := s.pool.QueryRow(ctx, `
+	err := s.db.QueryRow(ctx, `
 		select mode, identity_url, api_url, client_id, client_secret_enc, username, password_enc, token_enc,
 			generation, last_error, last_error_at, last_success_at
 		from salto_connections where org_id = $1`, orgID).
@@ -64,7 +64,7 @@ func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConn
 // SaveSaltoToken stores a refreshed token (sealed). The generation is kept:
 // a refresh does not invalidate clients.
 func (s *Store) SaveSaltoToken(ctx context.Context, orgID, tokenEnc string) error {
-	_, err := s.pool.Exec(ctx, `update salto_connections set token_enc = $2, updated_at = now() where org_id = $1`,
+	_, err := s.db.Exec(ctx, `update salto_connections set token_enc = $2, updated_at = now() where org_id = $1`,
 		orgID, tokenEnc)
 	if err != nil {
 		return fmt.Errorf("store: save salto token: %w", err)
@@ -77,9 +77,9 @@ func (s *Store) SaveSaltoToken(ctx context.Context, orgID, tokenEnc string) erro
 func (s *Store) MarkSaltoResult(ctx context.Context, orgID, errMsg string) error {
 	var err error
 	if errMsg == "" {
-		_, err = s.pool.Exec(ctx, `update salto_connections set last_error = '', last_error_at = null, last_success_at = now() where org_id = $1`, orgID)
+		_, err = s.db.Exec(ctx, `update salto_connections set last_error = '', last_error_at = null, last_success_at = now() where org_id = $1`, orgID)
 	} else {
-		_, err = s.pool.Exec(ctx, `update salto_connections set last_error = $2, last_error_at = now() where org_id = $1`, orgID, errMsg)
+		_, err = s.db.Exec(ctx, `update salto_connections set last_error = $2, last_error_at = now() where org_id = $1`, orgID, errMsg)
 	}
 	if err != nil {
 		return fmt.Errorf("store: mark salto result: %w", err)
@@ -98,7 +98,7 @@ type OAuthState struct {
 
 // CreateOAuthState records a flow's state.
 func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
-	_, err := s.pool.Exec(ctx, `insert into salto_oauth_states (state, org_id, verifier_enc, redirect_uri, expires_at) values ($1, $2, $3, $4, $5)`,
+	_, err := s.db.Exec(ctx, `insert into salto_oauth_states (state, org_id, verifier_enc, redirect_uri, expires_at) values ($1, $2, $3, $4, $5)`,
 		st.State, st.OrgID, st.VerifierEnc, st.RedirectURI, st.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("store: create oauth state: %w", err)
@@ -110,7 +110,7 @@ func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
 // unknown, used or expired is ErrNotFound.
 func (s *Store) ConsumeOAuthState(ctx context.Context, state string) (OAuthState, error) {
 	st := OAuthState{State: state}
-	err := s.pool.QueryRow(ctx, `
+	err := s.db.QueryRow(ctx, `
 		update salto_oauth_states set used_at = now()
 		where state = $1 and used_at is null and expires_at > now()
 		returning org_id, verifier_enc, redirect_uri, expires_at`, state).

@@ -8,16 +8,31 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // defaultMaxConns is the pool size unless DATABASE_URL sets one.
 const defaultMaxConns = 32
 
-// Store wraps a connection pool.
+// Store wraps a connection pool. A Store handed to a write's plan (see
+// EntityWrite.Plan) reads through that write's transaction instead.
 type Store struct {
 	pool *pgxpool.Pool
+	db   dbtx
 }
+
+// dbtx is what queries run on: the pool, or a transaction.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// inside returns a Store that runs its queries in tx.
+func (s *Store) inside(tx pgx.Tx) *Store { return &Store{pool: s.pool, db: tx} }
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
@@ -34,7 +49,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, db: pool}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

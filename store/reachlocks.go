@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Reach locks keep a write of a membership, booking or day pass from
+// missing a concurrent write of something it depends on, and the other way
+// round. The first plans whom it reaches from what is stored; the second
+// finds, in its dependent pokes, the lifecycle entities it affects. Each
+// sees only what was committed when it read, so two such writes at the
+// same moment (a member and a membership naming them, sent by two
+// webhooks) could each miss the other, and the member would be poked by
+// neither. Transaction-scoped advisory locks order them: a lifecycle write
+// holds shared locks on what it depends on while it plans; a write of one
+// of those holds an exclusive lock from before it looks for dependents
+// until it commits. Whichever comes second sees the first.
+//
+// The keys are coarse where writes are rare: one per org for everything an
+// operator configures (locations, floors, resources, plans, teams,
+// mappings), one per member, and one per team's membership roll.
+
+// configKey is the lock of an org's locations, floors, resources, plans,
+// teams and mappings.
+func configKey(orgID string) string { return orgID + "/config" }
+
+// memberKey is the lock of one member.
+func memberKey(orgID, id string) string { return orgID + "/member/" + id }
+
+// teamRollKey is the lock of who is in a team.
+func teamRollKey(orgID, id string) string { return orgID + "/team/" + id }
+
+// lockKeys takes transaction-scoped advisory locks on keys, shared or
+// exclusive, in one order, so that two writes cannot wait on each other.
+func lockKeys(ctx context.Context, tx pgx.Tx, shared bool, keys ...string) error {
+	fn := "pg_advisory_xact_lock"
+	if shared {
+		fn = "pg_advisory_xact_lock_shared"
+	}
+	_, err := tx.Exec(ctx, `select `+fn+`(h) from (select distinct hashtextextended(k, 0) as h
+		from unnest($1::text[]) as k) as keys order by h`, keys)
+	if err != nil {
+		return fmt.Errorf("store: reach locks: %w", err)
+	}
+	return nil
+}
+
+// holderRefs are the references of a lifecycle entity that decide whom it
+// reaches.
+type holderRefs struct {
+	MemberID string `json:"member_id"`
+	TeamID   string `json:"team_id"`
+}
+
+// lockForPlan takes the shared locks a lifecycle entity's plan needs, for
+// each body it is planned from (the stored one and the new one).
+func lockForPlan(ctx context.Context, tx pgx.Tx, orgID string, bodies ...json.RawMessage) error {
+	keys := []string{configKey(orgID)}
+	for _, b := range bodies {
+		if b == nil {
+			continue
+		}
+		var r holderRefs
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("store: lifecycle entity references: %w", err)
+		}
+		if r.MemberID != "" {
+			keys = append(keys, memberKey(orgID, r.MemberID))
+		}
+		if r.TeamID != "" {
+			keys = append(keys, teamRollKey(orgID, r.TeamID))
+		}
+	}
+	return lockKeys(ctx, tx, true, keys...)
+}
+
+// lockAsDependency takes the exclusive locks a write of a non-lifecycle
+// entity (kind, id) needs before it looks for what depends on it. A
+// member's write also locks the rolls of the teams it leaves and joins.
+func lockAsDependency(ctx context.Context, tx pgx.Tx, orgID, kind, id string, bodies ...json.RawMessage) error {
+	if kind != "member" {
+		return lockKeys(ctx, tx, false, configKey(orgID))
+	}
+	keys := []string{memberKey(orgID, id)}
+	for _, b := range bodies {
+		if b == nil {
+			continue
+		}
+		var r holderRefs
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("store: member references: %w", err)
+		}
+		if r.TeamID != "" {
+			keys = append(keys, teamRollKey(orgID, r.TeamID))
+		}
+	}
+	return lockKeys(ctx, tx, false, keys...)
+}
