@@ -59,23 +59,11 @@ type holderRefs struct {
 // lockForPlan takes the shared locks a lifecycle entity's plan needs, for
 // each body it is planned from (the stored one and the new one).
 func lockForPlan(ctx context.Context, tx pgx.Tx, orgID string, bodies ...json.RawMessage) error {
-	keys := []string{configKey(orgID)}
-	for _, b := range bodies {
-		if b == nil {
-			continue
-		}
-		var r holderRefs
-		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("store: lifecycle entity references: %w", err)
-		}
-		if r.MemberID != "" {
-			keys = append(keys, memberKey(orgID, r.MemberID))
-		}
-		if r.TeamID != "" {
-			keys = append(keys, teamRollKey(orgID, r.TeamID))
-		}
+	keys, err := holderKeys(orgID, true, bodies)
+	if err != nil {
+		return err
 	}
-	return lockKeys(ctx, tx, true, keys...)
+	return lockKeys(ctx, tx, true, append(keys, configKey(orgID))...)
 }
 
 // lockAsDependency takes the exclusive locks a write of a non-lifecycle
@@ -85,18 +73,31 @@ func lockAsDependency(ctx context.Context, tx pgx.Tx, orgID, kind, id string, bo
 	if kind != "member" {
 		return lockKeys(ctx, tx, false, configKey(orgID))
 	}
-	keys := []string{memberKey(orgID, id)}
+	keys, err := holderKeys(orgID, false, bodies)
+	if err != nil {
+		return err
+	}
+	return lockKeys(ctx, tx, false, append(keys, memberKey(orgID, id))...)
+}
+
+// holderKeys are the keys of the team rolls (and, withMembers, of the
+// members) that bodies reference; a nil body references nothing.
+func holderKeys(orgID string, withMembers bool, bodies []json.RawMessage) ([]string, error) {
+	var keys []string
 	for _, b := range bodies {
 		if b == nil {
 			continue
 		}
 		var r holderRefs
 		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("store: member references: %w", err)
+			return nil, fmt.Errorf("store: holder references: %w", err)
+		}
+		if withMembers && r.MemberID != "" {
+			keys = append(keys, memberKey(orgID, r.MemberID))
 		}
 		if r.TeamID != "" {
 			keys = append(keys, teamRollKey(orgID, r.TeamID))
 		}
 	}
-	return lockKeys(ctx, tx, false, keys...)
+	return keys, nil
 }

@@ -189,8 +189,8 @@ func (s *sender) err() error {
 	return s.firstErr
 }
 
-// group is the pokes of one workflow. poked are the persons every one of
-// them says was poked directly; start is set when one of them may start
+// group is the pokes of one workflow. poked are the persons each of them
+// says was poked directly, when they all say the same; start is set when one of them may start
 // the workflow (any but PokeLifecycleIfRunning).
 type group struct {
 	first store.Poke
@@ -211,8 +211,8 @@ func coalesce(pokes []store.Poke) []*group {
 			g = &group{first: p, poked: p.Poked}
 			byTarget[k] = g
 			order = append(order, k)
-		} else {
-			g.poked = intersect(g.poked, p.Poked)
+		} else if !slices.Equal(g.poked, p.Poked) {
+			g.poked = nil // the changes poked different persons: cover no one
 		}
 		g.start = g.start || p.Kind != store.PokeLifecycleIfRunning
 		if p.At.After(g.at) {
@@ -233,17 +233,6 @@ func workflowFamily(kind string) string {
 		return store.PokeLifecycle
 	}
 	return kind
-}
-
-// intersect returns the elements of a that b holds too.
-func intersect(a, b []string) []string {
-	var out []string
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func (r *Relay) sendGroup(ctx context.Context, g *group) error {

@@ -9,13 +9,13 @@ import (
 )
 
 // Pokes of one target become one signal at the latest instant, covering
-// only the persons every one of them poked directly.
+// the persons they poked directly only when they all poked the same.
 func TestCoalesceMergesPokesOfOneTarget(t *testing.T) {
 	t1 := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
 	groups := coalesce([]store.Poke{
 		{ID: 1, OrgID: "acme", Kind: store.PokeLifecycle, Target: "membership:ms1", Poked: []string{"member:m1", "member:m2"}},
 		{ID: 2, OrgID: "acme", Kind: store.PokeAccess, Target: "member:m1", At: t1},
-		{ID: 3, OrgID: "acme", Kind: store.PokeLifecycle, Target: "membership:ms1", At: t1, Poked: []string{"member:m2"}},
+		{ID: 3, OrgID: "acme", Kind: store.PokeLifecycle, Target: "membership:ms1", At: t1, Poked: []string{"member:m1", "member:m2"}},
 		{ID: 4, OrgID: "acme", Kind: store.PokeAccess, Target: "member:m1"},
 		{ID: 5, OrgID: "acme", Kind: store.PokeLifecycle, Target: "membership:ms2", Poked: []string{"member:m3"}},
 		{ID: 6, OrgID: "acme", Kind: store.PokeLifecycle, Target: "membership:ms2"},
@@ -24,14 +24,14 @@ func TestCoalesceMergesPokesOfOneTarget(t *testing.T) {
 		t.Fatalf("groups = %d, want 3", len(groups))
 	}
 	ms1, m1, ms2 := groups[0], groups[1], groups[2]
-	if !slices.Equal(ms1.ids, []int64{1, 3}) || !ms1.at.Equal(t1) || !slices.Equal(ms1.poked, []string{"member:m2"}) {
+	if !slices.Equal(ms1.ids, []int64{1, 3}) || !ms1.at.Equal(t1) || !slices.Equal(ms1.poked, []string{"member:m1", "member:m2"}) {
 		t.Errorf("membership:ms1 = %+v", ms1)
 	}
 	if !slices.Equal(m1.ids, []int64{2, 4}) || !m1.at.Equal(t1) || m1.poked != nil {
 		t.Errorf("member:m1 = %+v", m1)
 	}
 	if !slices.Equal(ms2.ids, []int64{5, 6}) || ms2.poked != nil {
-		t.Errorf("membership:ms2 = %+v: a poke that poked no one covers no one", ms2)
+		t.Errorf("membership:ms2 = %+v: pokes that poked different persons cover no one", ms2)
 	}
 }
 
