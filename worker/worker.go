@@ -5,6 +5,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -40,6 +41,7 @@ func Run(ctx context.Context, c client.Client, taskQueue string, acts *activitie
 // newly started workflow waits behind them (the real-time benchmark's p99
 // from a PUT to the door went past 2 s).
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
+	cacheOnce.Do(func() { sdkworker.SetStickyWorkflowCacheSize(workflowCacheSize) })
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
 		WorkflowTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
@@ -48,6 +50,17 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 	Register(w, acts)
 	return w
 }
+
+// workflowCacheSize bounds the workflows a worker process keeps in memory
+// between their tasks (the SDK's default is 10,000). Most of doorsync's are
+// access workflows idling for a day after one apply; one that was evicted
+// replays its few events when it is poked again. An import of 10,000
+// members held 530 MB with the default.
+const workflowCacheSize = 2000
+
+// cacheOnce sets the process-wide cache size before the first worker
+// starts, as the SDK requires.
+var cacheOnce sync.Once
 
 // Register adds every workflow and activity doorsync runs to r, under their
 // stable names.
