@@ -70,7 +70,8 @@ func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...
 }
 
 // teamPokes pokes the lifecycle workflows of the team's memberships and
-// day passes, and the access workflows of its members who hold access: a
+// day passes, and the access workflows of its members (and their
+// co-members) who hold access: a
 // team-wide grant's lifecycle workflow may not run (it runs only while
 // something is scheduled) and so may not remember whom it reached, and a
 // deleted team reaches no one.
@@ -80,7 +81,8 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, `select 'member:' || m.id from entities m
-		where m.org_id = $1 and m.kind = 'member' and m.team_id = $2
+		where m.org_id = $1 and m.kind = 'member' and (m.team_id = $2 or m.primary_member_id in (
+			select t.id from entities t where t.org_id = $1 and t.kind = 'member' and t.team_id = $2))
 		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = 'member:' || m.id)
 		order by m.id`, orgID, id)
 	if err != nil {

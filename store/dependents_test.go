@@ -61,3 +61,40 @@ func TestMemberWritePokesOnlyWhenConcerned(t *testing.T) {
 	}
 	want(put("member", "m5", `{"id":"m5","email":"e@x.com"}`), "access member:m5")
 }
+
+// A team's write pokes its team-wide memberships' lifecycle workflows and
+// the members (and their co-members) who hold access: a deleted team
+// reaches no one, and a lifecycle workflow that ended no longer remembers
+// whom it reached.
+func TestTeamWritePokesItsMembersWhoHoldAccess(t *testing.T) {
+	ctx, st := newAcme(t)
+	put := func(kind, id, body string) {
+		t.Helper()
+		if _, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("team", "t1", `{"id":"t1","name":"Acme"}`)
+	put("membership", "ms-team", `{"id":"ms-team","plan_id":"p","team_id":"t1"}`)
+	put("member", "m1", `{"id":"m1","email":"a@x.com","team_id":"t1"}`)
+	put("member", "m2", `{"id":"m2","email":"b@x.com","team_id":"t1"}`)
+	put("member", "co", `{"id":"co","email":"c@x.com","primary_member_id":"m1"}`)
+	put("member", "other", `{"id":"other","email":"d@x.com","team_id":"t2"}`)
+	for _, p := range []string{"member:m1", "member:co", "member:other"} { // m2 holds nothing
+		err := st.RecordApplied(ctx, "acme", store.AppliedGroup{Person: p, SiteID: "s", GroupID: "g", UserID: "u-" + p},
+			store.AuditEntry{Action: "add", Person: p, Trigger: "realtime", Result: "ok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ids, err := st.DeleteEntity(ctx, "acme", "team", "t1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"access member:co [] team t1 changed", "access member:m1 [] team t1 changed",
+		"lifecycle membership:ms-team [] team t1 changed"}
+	if got := claimed(t, st, ids); !slices.Equal(got, want) {
+		t.Fatalf("pokes of the team's deletion = %q, want %q", got, want)
+	}
+}
