@@ -76,7 +76,7 @@ func (ac *accessRun) apply(ctx workflow.Context, w wake) (contract.ApplyAccessRe
 	at := w.instant(ctx)
 	in := contract.ApplyAccessInput{OrgID: ac.in.OrgID, Person: ac.in.Person, At: at}
 	res, err := ac.applyLocally(ctx, in)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		err = workflow.ExecuteActivity(withApplyOptions(ctx), contract.ApplyAccessActivity, in).Get(ctx, &res)
 	}
 	if err != nil {

@@ -302,3 +302,15 @@ func (s *AccessSuite) TestPlainStartCarriesItsPokeInTheInput() {
 	s.Equal([]time.Time{at(5 * time.Minute)}, s.applyAts(), "the input's poke is applied at its instant")
 	s.Equal(person, next, "the next run does not inherit the poke")
 }
+
+func (s *AccessSuite) TestCancelWhileWaitingOutRetryAfter() {
+	s.input.LocalFirst = true
+	s.script(outcome{err: temporal.NewApplicationErrorWithOptions("salto ks: 429", "RateLimited",
+		temporal.ApplicationErrorOptions{NextRetryDelay: time.Minute})})
+	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 30*time.Second)
+
+	s.run(true)
+
+	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "got %v", s.env.GetWorkflowError())
+	s.Equal([]bool{true}, s.ranLocally(), "no activity once cancelled")
+}
