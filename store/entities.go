@@ -227,6 +227,15 @@ func withDirectPokes(pokes []Poke, kind, id string, persons []string, need lifec
 	return out
 }
 
+// AnalyzeEntities refreshes Postgres's statistics of the entities table
+// (after a bulk load, so its lookups are planned for its real size).
+func (s *Store) AnalyzeEntities(ctx context.Context) error {
+	if _, err := s.db.Exec(ctx, `analyze entities`); err != nil {
+		return fmt.Errorf("store: analyze entities: %w", err)
+	}
+	return nil
+}
+
 // GetEntity returns one entity, or ErrNotFound.
 func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, error) {
 	e, err := scanEntity(s.db.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
