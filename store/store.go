@@ -45,6 +45,15 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		// activities each hold a connection; the URL's pool_max_conns wins.
 		cfg.MaxConns = defaultMaxConns
 	}
+	// Plan every statement for the table as it is now. With Postgres's
+	// default, a statement run a few times keeps a generic plan made when a
+	// table was small (new install, first import) and walks the whole
+	// table long after it has grown: a person's Salto KS identities took
+	// 1.6 ms instead of 0.05 ms once 10,000 were stored. A plan_cache_mode
+	// in DATABASE_URL wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
