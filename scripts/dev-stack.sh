@@ -57,6 +57,7 @@ start_temporal() {
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
 		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--dynamic-config-value system.enableEagerWorkflowStart=true \
+		--dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=false \
 		>"$DATA/temporal.log" 2>&1 &
 	children+=($!)
 	wait_for 60 "Temporal (log: $DATA/temporal.log)" temporal_ready
