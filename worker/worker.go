@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"doorsync/activities"
+	"doorsync/internal/buildid"
 	"doorsync/workflows"
 )
 
@@ -43,6 +44,11 @@ func Run(ctx context.Context, c client.Client, taskQueue string, acts *activitie
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
 	cacheOnce.Do(func() { sdkworker.SetStickyWorkflowCacheSize(workflowCacheSize) })
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		// The relay starts workflows with the BuildIds search attribute
+		// of this build id (internal/buildid); it identifies the build and
+		// opts into no versioning.
+		//lint:ignore SA1019 an unversioned build id, as the SDK's default binary checksum is
+		BuildID:                            buildid.ID(),
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
 		WorkflowTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 		ActivityTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -22,6 +23,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"doorsync/contract"
+	"doorsync/internal/buildid"
 	"doorsync/store"
 )
 
@@ -36,6 +38,9 @@ type Relay struct {
 	PollInterval time.Duration
 	// Parallelism bounds concurrent sends (default 16).
 	Parallelism int
+	// noBuildIDs is set once Temporal refused the BuildIds search
+	// attribute at a start (see internal/buildid).
+	noBuildIDs atomic.Bool
 }
 
 const (
@@ -247,9 +252,31 @@ func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 	return r.Store.DeletePokes(ctx, g.ids)
 }
 
-// signal sends one poke: with signal-with-start, or when start is false
-// only to a running workflow (one that does not run needs nothing).
+// signal sends one poke. Workflows start with the BuildIds search
+// attribute their first task will give them (internal/buildid); a
+// Temporal that refuses it gets starts without it from then on.
 func (r *Relay) signal(ctx context.Context, p store.Poke, start bool, poke contract.Poke) error {
+	err := r.signalOnce(ctx, p, start, poke)
+	if refusesBuildIDs(err) && !r.noBuildIDs.Swap(true) {
+		r.Log.WarnContext(ctx, "outbox relay: Temporal refuses the BuildIds search attribute; starting workflows without it", "err", err)
+		return r.signalOnce(ctx, p, start, poke)
+	}
+	return err
+}
+
+// refusesBuildIDs reports whether err is Temporal refusing the BuildIds
+// search attribute.
+func refusesBuildIDs(err error) bool {
+	_, invalid := errors.AsType[*serviceerror.InvalidArgument](err)
+	return invalid && strings.Contains(err.Error(), buildIDsKey.GetName())
+}
+
+// buildIDsKey is Temporal's own BuildIds search attribute.
+var buildIDsKey = temporal.NewSearchAttributeKeyKeywordList("BuildIds")
+
+// signalOnce sends one poke: with signal-with-start, or when start is
+// false only to a running workflow (one that does not run needs nothing).
+func (r *Relay) signalOnce(ctx context.Context, p store.Poke, start bool, poke contract.Poke) error {
 	id, workflowType, input, attrs, err := r.target(p)
 	if err != nil {
 		return err
@@ -301,7 +328,7 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 	case store.PokeAccess:
 		return contract.AccessWorkflowID(p.OrgID, p.Target), contract.AccessWorkflow,
 			contract.AccessInput{OrgID: p.OrgID, Person: p.Target, LocalFirst: true},
-			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
+			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
 				contract.EntityKindKey.ValueSet("person")), nil
 	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
 		kind, entityID, ok := strings.Cut(p.Target, ":")
@@ -311,7 +338,16 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 		}
 		return contract.LifecycleWorkflowID(p.OrgID, kind, entityID), workflowType,
 			contract.LifecycleInput{OrgID: p.OrgID, Kind: kind, EntityID: entityID},
-			temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(kind)), nil
+			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(kind)), nil
 	}
 	return "", "", nil, temporal.SearchAttributes{}, errors.New("outbox: unknown poke kind " + p.Kind)
+}
+
+// searchAttributes are a started workflow's search attributes: doorsync's
+// own and, unless Temporal refused it, BuildIds.
+func (r *Relay) searchAttributes(own ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
+	if !r.noBuildIDs.Load() {
+		own = append(own, buildIDsKey.ValueSet(buildid.SearchAttribute()))
+	}
+	return temporal.NewSearchAttributes(own...)
 }

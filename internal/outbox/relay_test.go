@@ -1,9 +1,12 @@
 package outbox
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/serviceerror"
 
 	"doorsync/store"
 )
@@ -53,6 +56,25 @@ func TestCoalesceStartsOnlyWhenAPokeMay(t *testing.T) {
 	}{{[]int64{1, 3}, true}, {[]int64{2}, false}, {[]int64{4}, true}} {
 		if g := groups[i]; !slices.Equal(g.ids, want.ids) || g.start != want.start {
 			t.Errorf("group %d = ids %v start %v, want %v %v", i, g.ids, g.start, want.ids, want.start)
+		}
+	}
+}
+
+// Only Temporal refusing the BuildIds search attribute makes the relay
+// start workflows without it.
+func TestRefusesBuildIDs(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{serviceerror.NewInvalidArgument("BuildIds attribute can't be set in SearchAttributes"), true},
+		{fmt.Errorf("start: %w", serviceerror.NewInvalidArgument("BuildIds attribute can't be set in SearchAttributes")), true},
+		{serviceerror.NewInvalidArgument("search attribute OrgId is not defined"), false},
+		{serviceerror.NewUnavailable("BuildIds"), false},
+		{nil, false},
+	} {
+		if got := refusesBuildIDs(c.err); got != c.want {
+			t.Errorf("refusesBuildIDs(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

@@ -127,6 +127,11 @@ func (s *DevServer) Start() error {
 	return nil
 }
 
+// MetricsURL is where the server serves its Prometheus metrics.
+func (s *DevServer) MetricsURL() string {
+	return fmt.Sprintf("http://%s:%d/metrics", s.opts.IP, s.opts.MetricsPort)
+}
+
 // Stop ends the server process; its state stays on disk for Start.
 func (s *DevServer) Stop() {
 	s.mu.Lock()
