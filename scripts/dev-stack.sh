@@ -51,7 +51,8 @@ start_temporal() {
 	if port_open 127.0.0.1 "$TEMPORAL_PORT"; then
 		log "something already listens on :$TEMPORAL_PORT; stop it or set TEMPORAL_PORT"; exit 1
 	fi
-	"$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+	# GOGC: see internal/devtemporal's ServerGOGC.
+	GOGC=400 "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
 		--db-filename "$DATA/temporal.db" --log-level warn \
 		--search-attribute OrgId=Keyword --search-attribute PersonId=Keyword --search-attribute EntityKind=Keyword \
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
