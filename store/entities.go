@@ -63,7 +63,12 @@ type WriteResult struct {
 
 // PutEntity creates or replaces an entity and queues the pokes the change
 // calls for, in one transaction. An older version is refused with ErrStale;
-// the same version with another body too; a repeat changes nothing.
+// the same version with another body too; a repeat changes nothing. An
+// entity that was deleted is recreated only by a newer version than the
+// one it was deleted at (ErrDeletedVersion otherwise), or by a write
+// without a version, which, as for any unversioned write, keeps the last
+// version. Two creates of the same entity at once are ordered: the second
+// is checked against the first.
 func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, error) {
 	var res WriteResult
 	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
@@ -74,6 +79,7 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		}
 		exists := err == nil
 		var prev *Entity
+		version := w.Version
 		if exists {
 			if err := checkVersion(stored, w); err != nil {
 				return err
@@ -83,12 +89,19 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 				return err
 			}
 			prev = &stored
+		} else if version, err = checkTombstone(ctx, tx, w); err != nil {
+			return err
 		}
 		reach, err := s.planOrLock(ctx, tx, w, prev)
 		if err != nil {
 			return err
 		}
-		if res.Entity, err = upsertEntity(ctx, tx, w); err != nil {
+		if exists {
+			res.Entity, err = updateEntity(ctx, tx, w)
+		} else {
+			res.Entity, err = insertEntity(ctx, tx, w, version)
+		}
+		if err != nil {
 			return err
 		}
 		res.Created, res.Changed = !exists, true
@@ -163,6 +176,9 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string,
 		}
 		if _, err := tx.Exec(ctx, `delete from entities where org_id = $1 and kind = $2 and id = $3`, orgID, kind, id); err != nil {
 			return fmt.Errorf("store: delete %s %s: %w", kind, id, err)
+		}
+		if err := keepTombstone(ctx, tx, stored); err != nil {
+			return err
 		}
 		if kind == "day_pass" {
 			if _, err := tx.Exec(ctx, `delete from day_pass_uses where org_id = $1 and day_pass_id = $2`, orgID, id); err != nil {
@@ -270,21 +286,93 @@ func checkVersion(stored Entity, w EntityWrite) error {
 	return nil
 }
 
-func upsertEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error) {
-	emails := w.Emails
-	if emails == nil {
-		emails = []string{}
-	}
+// updateEntity replaces an entity whose row the transaction has locked. A
+// write without a version keeps the stored one.
+func updateEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error) {
 	e, err := scanEntity(tx.QueryRow(ctx, `
-		insert into entities (org_id, kind, id, body, version, emails) values ($1, $2, $3, $4, $5, $6)
-		on conflict (org_id, kind, id) do update set body = excluded.body,
-			version = coalesce(excluded.version, entities.version), emails = excluded.emails, updated_at = now()
+		update entities set body = $4, version = coalesce($5, version), emails = $6, updated_at = now()
+		where org_id = $1 and kind = $2 and id = $3
 		returning org_id, kind, id, body, version, updated_at`,
-		w.OrgID, w.Kind, w.ID, w.Body, w.Version, emails))
+		w.OrgID, w.Kind, w.ID, w.Body, w.Version, emailsOf(w)))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, err)
 	}
 	return e, nil
+}
+
+// insertEntity creates an entity at version and removes its tombstone. If
+// a concurrent write created it first (committing while this one waited
+// on it), nothing is written and errCreatedMeanwhile has the transaction
+// retried, which then checks this write against that one under the row
+// lock, as any update.
+func insertEntity(ctx context.Context, tx pgx.Tx, w EntityWrite, version *int64) (Entity, error) {
+	e, err := scanEntity(tx.QueryRow(ctx, `
+		insert into entities (org_id, kind, id, body, version, emails) values ($1, $2, $3, $4, $5, $6)
+		on conflict (org_id, kind, id) do nothing
+		returning org_id, kind, id, body, version, updated_at`,
+		w.OrgID, w.Kind, w.ID, w.Body, version, emailsOf(w)))
+	if errors.Is(err, ErrNotFound) {
+		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, errCreatedMeanwhile)
+	}
+	if err != nil {
+		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `delete from entity_tombstones where org_id = $1 and kind = $2 and id = $3`,
+		w.OrgID, w.Kind, w.ID); err != nil {
+		return Entity{}, fmt.Errorf("store: clear tombstone of %s %s: %w", w.Kind, w.ID, err)
+	}
+	return e, nil
+}
+
+// errCreatedMeanwhile means another transaction created the entity a
+// write was creating; inWriteTx retries the write.
+var errCreatedMeanwhile = errors.New("created meanwhile")
+
+func emailsOf(w EntityWrite) []string {
+	if w.Emails == nil {
+		return []string{}
+	}
+	return w.Emails
+}
+
+// checkTombstone refuses a write of a deleted entity at or below the
+// version it was deleted at, and returns the version to create it at: the
+// write's, or for a write without one, the tombstone's (as an unversioned
+// update keeps the stored version), so a late older write is still
+// refused afterwards.
+func checkTombstone(ctx context.Context, tx pgx.Tx, w EntityWrite) (*int64, error) {
+	var deleted int64
+	err := tx.QueryRow(ctx, `select version from entity_tombstones where org_id = $1 and kind = $2 and id = $3`,
+		w.OrgID, w.Kind, w.ID).Scan(&deleted)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return w.Version, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: tombstone of %s %s: %w", w.Kind, w.ID, err)
+	case w.Version == nil:
+		return &deleted, nil
+	case *w.Version <= deleted:
+		return nil, fmt.Errorf("store: %s %s version %d is not newer than the version %d it was deleted at: %w",
+			w.Kind, w.ID, *w.Version, deleted, ErrDeletedVersion)
+	}
+	return w.Version, nil
+}
+
+// keepTombstone records the version a deleted entity had, if any (without
+// one there is nothing to order later writes by). Tombstones are never
+// pruned: one small row per deleted entity, read only by key, is cheap,
+// and forgetting one would let a late write re-grant access.
+func keepTombstone(ctx context.Context, tx pgx.Tx, deleted Entity) error {
+	if deleted.Version == nil {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `insert into entity_tombstones (org_id, kind, id, version) values ($1, $2, $3, $4)
+		on conflict (org_id, kind, id) do update set version = greatest(entity_tombstones.version, excluded.version),
+			deleted_at = now()`, deleted.OrgID, deleted.Kind, deleted.ID, *deleted.Version)
+	if err != nil {
+		return fmt.Errorf("store: tombstone of %s %s: %w", deleted.Kind, deleted.ID, err)
+	}
+	return nil
 }
 
 // raiseVersion records a newer version of an unchanged body, so a late
@@ -317,13 +405,14 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 // inWriteTx is inTx for writes that take reach locks: a deadlock Postgres
-// broke (two writes locking in another order: rows, then keys) is retried
-// a few times.
+// broke (two writes locking in another order: rows, then keys), or a
+// create another write beat (errCreatedMeanwhile), is retried a few times.
 func (s *Store) inWriteTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.inTx(ctx, fn)
 		var pgErr *pgconn.PgError
-		if attempt == writeAttempts || !errors.As(err, &pgErr) || pgErr.Code != "40P01" {
+		deadlock := errors.As(err, &pgErr) && pgErr.Code == "40P01"
+		if attempt == writeAttempts || !(deadlock || errors.Is(err, errCreatedMeanwhile)) {
 			return err
 		}
 	}
