@@ -366,3 +366,44 @@ func TestEntityWritesQueuePokes(t *testing.T) {
 	a.must(204, "DELETE", "/v1/orgs/acme/memberships/ms1", key, nil)
 	expect("deleting a membership", "access member:m1", "access member:m2", "lifecycle_if_running membership:ms1")
 }
+
+// A late (re-delivered or out-of-order) write of a deleted entity at its
+// last version or an older one is refused and brings nothing back; a newer
+// one recreates it.
+func TestLateWriteAfterDeleteIsRefused(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	for _, tc := range entityCases {
+		t.Run(tc.path, func(t *testing.T) {
+			a := a.in(t)
+			path := "/v1/orgs/acme/" + tc.path + "/" + tc.id
+			a.must(201, "PUT", path, key, with(tc.create, "version", 2))
+			a.must(204, "DELETE", path, key, nil)
+			a.clearOutbox()
+			for _, body := range []map[string]any{with(tc.create, "version", 2), with(tc.update, "version", 1)} {
+				r := a.must(409, "PUT", path, key, body)
+				if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+					t.Errorf("409 content type = %q", ct)
+				}
+				if p := r.JSON(t); p["status"] != 409.0 || p["detail"] == "" {
+					t.Errorf("409 problem = %v", p)
+				}
+			}
+			a.must(404, "GET", path, key, nil)
+			if got := a.outbox(); len(got) != 0 {
+				t.Errorf("refused writes queued %v", got)
+			}
+			created := a.must(201, "PUT", path, key, with(tc.update, "version", 3)).JSON(t)
+			checkFields(t, created, tc.update)
+			if created["version"] != 3.0 {
+				t.Errorf("version = %v, want 3", created["version"])
+			}
+			a.must(204, "DELETE", path, key, nil)
+			// no version: no ordering to go by, so it is accepted, and the
+			// entity keeps the version it was deleted at
+			if got := a.must(201, "PUT", path, key, tc.create).JSON(t); got["version"] != 3.0 {
+				t.Errorf("unversioned recreate: version = %v, want 3", got["version"])
+			}
+		})
+	}
+}

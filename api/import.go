@@ -269,6 +269,8 @@ func lineErrors(err error) ([]fieldError, bool) {
 		return verr.fields, true
 	case errors.As(err, &serr) && serr.status < 500:
 		return []fieldError{{Field: "", Message: serr.detail}}, true
+	case errors.Is(err, store.ErrDeletedVersion):
+		return []fieldError{{Field: "version", Message: "is not newer than the version the entity was deleted at; nothing was changed"}}, true
 	case errors.Is(err, store.ErrStale):
 		return []fieldError{{Field: "version", Message: "is older than the stored version, or equal to it with another body; nothing was changed"}}, true
 	}

@@ -202,3 +202,29 @@ func TestImportKeepsEachEntitysLineOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestImportRejectsALateLineOfADeletedEntity(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	line := func(version int, plan string) string {
+		return fmt.Sprintf(`{"type":"membership","id":"ms1","plan_id":%q,"member_id":"m1","starts_at":"2026-01-01","version":%d}`, plan, version)
+	}
+	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms1", key, map[string]any{
+		"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01", "version": 2})
+	a.must(204, "DELETE", "/v1/orgs/acme/memberships/ms1", key, nil)
+	a.clearOutbox()
+	ans := decodeImport(t, a.ndjson("acme", key, line(2, "p1")+"\n"+line(1, "p2")))
+	if want := map[int][]string{1: {"version"}, 2: {"version"}}; ans.Accepted != 0 || !reflect.DeepEqual(ans.rejectedFields(), want) {
+		t.Errorf("late lines = %+v, want both rejected on version", ans)
+	}
+	a.must(404, "GET", "/v1/orgs/acme/memberships/ms1", key, nil)
+	if got := a.outbox(); len(got) != 0 {
+		t.Errorf("rejected lines queued %v", got)
+	}
+	if ans := decodeImport(t, a.ndjson("acme", key, line(3, "p3"))); ans.Accepted != 1 || len(ans.Rejected) != 0 {
+		t.Errorf("newer line = %+v", ans)
+	}
+	if ms := a.must(200, "GET", "/v1/orgs/acme/memberships/ms1", key, nil).JSON(t); ms["plan_id"] != "p3" || ms["version"] != 3.0 {
+		t.Errorf("recreated = %v", ms)
+	}
+}

@@ -87,6 +87,8 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Detail = http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB"
 	case errors.Is(err, store.ErrNotFound):
 		p.Status, p.Detail = http.StatusNotFound, "not found"
+	case errors.Is(err, store.ErrDeletedVersion):
+		p.Status, p.Detail = http.StatusConflict, "the entity was deleted at this version or a newer one; nothing was changed"
 	case errors.Is(err, store.ErrStale):
 		p.Status, p.Detail = http.StatusConflict, "the stored version is newer; nothing was changed"
 	case errors.Is(err, store.ErrConflict):
