@@ -165,6 +165,22 @@ func IsRetryable(err error) bool {
 	return false
 }
 
+// IsRefused reports whether Salto KS answered with a 4xx that repeating
+// the same request will not change: the request itself was refused (400,
+// 403, 409, 422, …). Not a refusal: 401 (the credentials, see ErrAuth), 404
+// (missing, or a user still being provisioned), 408 and 429 (retryable).
+func IsRefused(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Status < 400 || e.Status >= 500 {
+		return false
+	}
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
 // IsAuthError reports whether err means the credentials no longer work
 // (see ErrAuth).
 func IsAuthError(err error) bool { return errors.Is(err, ErrAuth) }

@@ -238,3 +238,45 @@ func TestInvalidAPIURL(t *testing.T) {
 		t.Error("ListSites with a broken APIURL succeeded")
 	}
 }
+
+func TestIsRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"400 1101", &saltoks.Error{Status: 400, Code: "1101"}, true},
+		{"403 2203", &saltoks.Error{Status: 403, Code: "2203"}, true},
+		{"409", &saltoks.Error{Status: 409}, true},
+		{"422", &saltoks.Error{Status: 422}, true},
+		{"wrapped 403", fmt.Errorf("add m1: %w", &saltoks.Error{Status: 403}), true},
+		{"401", &saltoks.Error{Status: 401}, false},
+		{"404 2202", &saltoks.Error{Status: 404, Code: "2202"}, false},
+		{"408", &saltoks.Error{Status: 408}, false},
+		{"429", &saltoks.Error{Status: 429}, false},
+		{"500", &saltoks.Error{Status: 500}, false},
+		{"503", &saltoks.Error{Status: 503}, false},
+		{"auth", &saltoks.AuthError{Op: "refresh", Code: "invalid_grant"}, false},
+		{"suspended", &saltoks.SuspendedError{SiteID: london, State: "suspended"}, false},
+		{"other", errors.New("dial tcp: connection refused"), false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		if got := saltoks.IsRefused(tt.err); got != tt.want {
+			t.Errorf("IsRefused(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRefusalsFromTheServerAreRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, status := range []int{400, 403, 422} {
+		if err := e.fake.AddFault(saltokstest.Fault{RoutePattern: "/v1.2/sites/{site_id}/locks", Status: status, ErrorCode: "1101", Times: 1}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.client.ListLocks(ctx(t), london)
+		if !saltoks.IsRefused(err) || saltoks.IsRetryable(err) {
+			t.Errorf("%d: %v: refused %v, retryable %v; want refused, not retryable", status, err, saltoks.IsRefused(err), saltoks.IsRetryable(err))
+		}
+	}
+}
