@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -216,12 +217,37 @@ func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]Audit
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
-		var e AuditEntry
-		err := r.Scan(&e.ID, &e.At, &e.Action, &e.Person, &e.SiteID, &e.GroupID, &e.SaltoUserID, &e.Reason, &e.Trigger,
-			&e.WorkflowID, &e.RunID, &e.Result, &e.Error)
-		return e, err
-	})
+	return pgx.CollectRows(rows, scanAudit)
+}
+
+// LastAudit returns the newest audit entry of a person in a group (groupID
+// "" for the person's site-level entries: create_user, adopt_user, tags),
+// of one of actions when any are given; ErrNotFound when there is none.
+func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID string, actions ...string) (AuditEntry, error) {
+	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
+			workflow_id, run_id, result, error from audit_log
+		where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
+			and (coalesce(cardinality($5::text[]), 0) = 0 or action = any($5))
+		order by id desc limit 1`,
+		orgID, person, siteID, groupID, actions)
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("store: last audit: %w", err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanAudit)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AuditEntry{}, ErrNotFound
+	}
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("store: last audit: %w", err)
+	}
+	return e, nil
+}
+
+func scanAudit(r pgx.CollectableRow) (AuditEntry, error) {
+	var e AuditEntry
+	err := r.Scan(&e.ID, &e.At, &e.Action, &e.Person, &e.SiteID, &e.GroupID, &e.SaltoUserID, &e.Reason, &e.Trigger,
+		&e.WorkflowID, &e.RunID, &e.Result, &e.Error)
+	return e, err
 }
 
 func nullTime(t time.Time) *time.Time {
