@@ -160,11 +160,15 @@ type PokePersonsInput struct {
 }
 
 // ApplyAccessInput makes one person's Salto KS state match their access at
-// the later of At and the activity's clock.
+// the later of At and the activity's clock. Cause is why the workflow
+// applies (the latest coalesced poke's reason, e.g. "membership ms1
+// deleted", or its alarm's); the audit of a removal gives it as the why.
+// Runs begun before Cause existed send none, which replays unchanged.
 type ApplyAccessInput struct {
 	OrgID  string    `json:"org_id"`
 	Person string    `json:"person"`
 	At     time.Time `json:"at,omitempty"`
+	Cause  string    `json:"cause,omitempty"`
 }
 
 // ApplyAccessResult says what ApplyAccess did.

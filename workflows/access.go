@@ -74,7 +74,7 @@ func (ac *accessRun) run(ctx workflow.Context) error {
 // apply runs ApplyAccess at w's instant.
 func (ac *accessRun) apply(ctx workflow.Context, w wake) (contract.ApplyAccessResult, time.Time, error) {
 	at := w.instant(ctx)
-	in := contract.ApplyAccessInput{OrgID: ac.in.OrgID, Person: ac.in.Person, At: at}
+	in := contract.ApplyAccessInput{OrgID: ac.in.OrgID, Person: ac.in.Person, At: at, Cause: w.cause}
 	res, err := ac.applyLocally(ctx, in)
 	if err != nil && ctx.Err() == nil {
 		err = workflow.ExecuteActivity(withApplyOptions(ctx), contract.ApplyAccessActivity, in).Get(ctx, &res)

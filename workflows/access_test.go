@@ -129,6 +129,27 @@ func (s *AccessSuite) TestPokesCoalesceIntoOneApply() {
 	s.Equal(at(3*time.Hour+IdleTimeout), s.env.Now().UTC(), "ends after a day idle")
 }
 
+func (s *AccessSuite) TestApplyIsToldTheCauseOfItsPokes() {
+	s.script(
+		outcome{},
+		outcome{res: contract.ApplyAccessResult{NextChange: at(2 * time.Hour)}},
+	)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflowSkippingWorkflowTask(contract.PokeSignal, contract.Poke{Reason: "membership ms2 changed"})
+		poke(s.env, time.Time{}, "membership ms1 deleted")
+	}, time.Hour)
+
+	s.run(true)
+
+	s.NoError(s.env.GetWorkflowError())
+	var causes []string
+	for _, in := range s.applies.ins() {
+		causes = append(causes, in.Cause)
+	}
+	s.Equal([]string{"created", "membership ms1 deleted", "scheduled access check"}, causes,
+		"the start's poke, the latest of the coalesced pokes, the scheduled check")
+}
+
 func (s *AccessSuite) TestPokesAtStartCoalesce() {
 	s.env.RegisterDelayedCallback(func() {
 		s.env.SignalWorkflowSkippingWorkflowTask(contract.PokeSignal, contract.Poke{Reason: "a"})
