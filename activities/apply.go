@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"time"
 
 	"doorsync/access"
@@ -26,6 +28,7 @@ const (
 	TriggerRealtime     = "realtime"
 	TriggerReconcile    = "reconcile"
 	resultOK            = "ok"
+	resultError         = "error"
 	problemNoConnection = "the org is not connected to Salto KS"
 )
 
@@ -50,7 +53,7 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 		return contract.ApplyAccessResult{}, err
 	}
 	run := &applyRun{a: a, org: in.OrgID, person: person, key: in.Person, snap: snap, grants: grants, at: at,
-		trigger: TriggerRealtime, settings: org.Settings, started: time.Now()}
+		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings, started: time.Now()}
 	run.workflowID, run.runID = auditContext(ctx)
 	res, err := run.apply(ctx)
 	res.NextChange = access.NextChange(grants, at)
@@ -67,6 +70,8 @@ type applyRun struct {
 	grants            []access.Grant
 	at                time.Time
 	trigger           string
+	// cause is why the workflow applies (a poke's reason); "" if unknown.
+	cause             string
 	workflowID, runID string
 	client            *saltoks.Client
 	settings          store.OrgSettings
@@ -76,6 +81,11 @@ type applyRun struct {
 	ids []store.SaltoIdentity
 	// started is when the run began (see alive).
 	started time.Time
+	// adding are the groups the run adds (their reasons are why a user
+	// is created); noUser are the sites where the person could not be
+	// given a user this run (the reason is among r.problems).
+	adding []access.GroupRef
+	noUser map[string]bool
 }
 
 // identities are the person's Salto KS users, one per site, read once per
@@ -126,8 +136,14 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 		return res, err
 	}
 	defer func() { r.a.Salto.Record(ctx, r.org, err) }()
-	if res.Removed, err = r.removeAll(ctx, remove, applied); err != nil {
+	var refusedRemoval error
+	if res.Removed, refusedRemoval, err = r.removeAll(ctx, remove, applied); err != nil {
 		return res, retryable(err)
+	}
+	if refusedRemoval != nil { // shown at once, whatever happens next
+		if err = r.settleProblems(ctx); err != nil {
+			return res, err
+		}
 	}
 	if res.Added, err = r.addAll(ctx, add, desired); err != nil {
 		return res, retryable(err)
@@ -141,20 +157,22 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	if len(r.problems) > 0 {
 		res.Problem = r.problems[0]
 	}
-	err = r.settleProblems(ctx)
+	if err = r.settleProblems(ctx); err == nil && refusedRemoval != nil {
+		err = refusedRemoval // retried until it succeeds: access never outlives its reason
+	}
 	return res, err
 }
 
 // removeAll takes the person out of every group they should not be in. A
 // group they share with another doorsync person through the same Salto KS
 // user (a guest with a member's e-mail) is left in Salto KS while the other
-// still holds it.
-func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, applied []store.AppliedGroup) (int, error) {
+// still holds it. A removal Salto KS refuses is recorded and the others go
+// on; it comes back as refused, for the run to fail and be retried.
+func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, applied []store.AppliedGroup) (n int, refused, err error) {
 	byGroup := map[access.GroupRef]store.AppliedGroup{}
 	for _, ap := range applied {
 		byGroup[access.GroupRef{SiteID: ap.SiteID, GroupID: ap.GroupID}] = ap
 	}
-	n := 0
 	for _, g := range remove {
 		r.alive(ctx)
 		removed := false
@@ -163,14 +181,18 @@ func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, appl
 			removed, err = r.removeOne(ctx, g, byGroup[g])
 			return err
 		})
+		if saltoks.IsRefused(err) {
+			refused = err
+			continue
+		}
 		if err != nil {
-			return n, err
+			return n, refused, err
 		}
 		if removed {
 			n++
 		}
 	}
-	return n, nil
+	return n, refused, nil
 }
 
 // removeOne takes the person out of one group unless the mass-removal
@@ -183,14 +205,23 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 	if err != nil {
 		return false, err
 	}
+	reason, err := r.removalReason(ctx, g)
+	if err != nil {
+		return false, err
+	}
 	if !shared {
 		err := r.client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, ap.UserID)
+		if saltoks.IsRefused(err) {
+			problem := fmt.Sprintf("Salto KS refused to remove them from access group %s on site %s (retrying)", g.GroupID, g.SiteID)
+			if rerr := r.refused(ctx, ActionRemove, g, ap.UserID, reason, problem, err); rerr != nil {
+				return false, rerr
+			}
+		}
 		if err != nil && !saltoks.IsNotFound(err) { // 404: already out
 			return false, fmt.Errorf("remove %s from %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
 		}
 	}
-	audit := r.audit(ActionRemove, g, ap.UserID, r.reasonsFor(g))
-	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, audit)
+	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, r.audit(ActionRemove, g, ap.UserID, reason))
 }
 
 func (r *applyRun) sharedWithOthers(ctx context.Context, ap store.AppliedGroup) (bool, error) {
@@ -207,36 +238,107 @@ func (r *applyRun) sharedWithOthers(ctx context.Context, ap store.AppliedGroup) 
 }
 
 // addAll puts the person into every group they should be in, site by site,
-// making sure they exist on the site first.
+// making sure they exist on the site first. A group Salto KS refuses (or a
+// site where the person cannot have a user) is recorded as a problem and
+// the other groups go on; the next run tries it again.
 func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []access.GroupRef) (int, error) {
 	n := 0
 	if err := r.resubscribe(ctx, desired); err != nil {
 		return n, err
 	}
+	r.adding = add
 	for _, g := range add {
 		r.alive(ctx)
 		id, ok, err := r.identity(ctx, g.SiteID)
-		if err != nil || !ok {
+		if err != nil {
 			return n, err
 		}
-		if err := r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID); err != nil {
-			// 404 2202 right after creation is Salto KS still provisioning
-			// the user: retrying later succeeds. If the user is gone (deleted
-			// by hand), it is forgotten so the retry adopts or creates anew.
-			if saltoks.IsNotFound(err) {
-				if ferr := r.forgetIfGone(ctx, id); ferr != nil {
-					return n, ferr
-				}
-			}
-			return n, fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+		if !ok {
+			continue
 		}
-		ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
-		if err := r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g))); err != nil {
+		added, err := r.addOne(ctx, g, id)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if added {
+			n++
+		}
 	}
 	return n, nil
+}
+
+// addOne puts the person's user into one group. It reports false when
+// Salto KS refused (recorded as the person's problem).
+func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) (bool, error) {
+	err := r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
+	switch {
+	case saltoks.IsRefused(err):
+		problem := fmt.Sprintf("Salto KS refused to add them to access group %s on site %s", g.GroupID, g.SiteID)
+		return false, r.refused(ctx, ActionAdd, g, id.UserID, r.reasonsFor(g), problem, err)
+	case saltoks.IsNotFound(err):
+		return false, r.addNotFound(ctx, g, id, err)
+	case err != nil:
+		return false, fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+	}
+	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
+	return true, r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
+}
+
+// addNotFound handles a 404 on adding to a group. Salto KS answers 404
+// 2202 both for a group the site does not have (a mapping's mistake:
+// recorded as the person's problem) and, for a while after creation, for a
+// user it is still provisioning (retrying later succeeds), so it is asked
+// for the group. If the user is gone (deleted by hand), it is forgotten so
+// the retry adopts or creates anew.
+func (r *applyRun) addNotFound(ctx context.Context, g access.GroupRef, id store.SaltoIdentity, addErr error) error {
+	_, err := r.client.GetAccessGroup(ctx, g.SiteID, g.GroupID)
+	if saltoks.IsNotFound(err) {
+		problem := fmt.Sprintf("access group %s does not exist on Salto KS site %s", g.GroupID, g.SiteID)
+		return r.refused(ctx, ActionAdd, g, id.UserID, r.reasonsFor(g), problem, err)
+	}
+	if err != nil {
+		return fmt.Errorf("get access group %s/%s: %w", g.SiteID, g.GroupID, err)
+	}
+	if err := r.forgetIfGone(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, addErr)
+}
+
+// refused records a change Salto KS refused: what (with Salto KS's
+// status, error code and message) becomes a problem of the person and the
+// error of an audit entry, unless the person's last entry there already
+// records the same refusal (retries must not flood the audit log).
+func (r *applyRun) refused(ctx context.Context, action string, g access.GroupRef, userID string, reason json.RawMessage,
+	what string, cause error) error {
+	why := what + ": " + refusalText(cause)
+	r.problems = append(r.problems, why)
+	last, err := r.a.Store.LastAudit(ctx, r.org, r.key, g.SiteID, g.GroupID)
+	if err == nil && last.Action == action && last.Result == resultError && last.Error == why {
+		return nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	audit := r.audit(action, g, userID, reason)
+	audit.Result, audit.Error = resultError, why
+	return r.a.Store.AddAudit(ctx, r.org, audit)
+}
+
+// refusalText is Salto KS's answer: status, ErrorCode and message.
+func refusalText(err error) string {
+	var e *saltoks.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	s := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	if e.Code != "" {
+		s += " (ErrorCode " + e.Code + ")"
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
 }
 
 // resubscribe gives back their seat to users doorsync suspended, on the
@@ -270,27 +372,76 @@ func (r *applyRun) forgetIfGone(ctx context.Context, id store.SaltoIdentity) err
 }
 
 // reasonsFor are the reasons of the grants behind group g at the
-// evaluation instant (or, for a revocation, of the grants that ended).
+// evaluation instant (an add's reason: a JSON array of reasons).
 func (r *applyRun) reasonsFor(g access.GroupRef) json.RawMessage {
-	var active, all []access.Reason
+	active, inactive := r.grantReasons(g)
+	if len(active) == 0 {
+		active = inactive
+	}
+	return mustJSON(orEmpty(active))
+}
+
+// grantReasons are the reasons of the person's grants of group g, those
+// active at the evaluation instant and the others.
+func (r *applyRun) grantReasons(g access.GroupRef) (active, inactive []access.Reason) {
 	for _, gr := range r.grants {
-		if gr.Group != g {
+		switch {
+		case gr.Group != g:
+		case gr.ActiveAt(r.at):
+			active = append(active, gr.Reason)
+		default:
+			inactive = append(inactive, gr.Reason)
+		}
+	}
+	return active, inactive
+}
+
+// removalReason says why the person leaves group g and what ended:
+// {"why":…,"ended":[reasons]}. The ended grants are those of the group the
+// engine still knows but that are not active; when it knows none (the
+// entity was deleted) they are the reasons of the person's last add there.
+func (r *applyRun) removalReason(ctx context.Context, g access.GroupRef) (json.RawMessage, error) {
+	why := r.cause
+	if why == "" {
+		why = "no longer granted"
+	}
+	_, inactive := r.grantReasons(g)
+	ended := mustJSON(orEmpty(inactive))
+	if len(inactive) == 0 {
+		last, err := r.a.Store.LastAudit(ctx, r.org, r.key, g.SiteID, g.GroupID, ActionAdd)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if len(last.Reason) > 0 && last.Reason[0] == '[' {
+			ended = last.Reason
+		}
+	}
+	return mustJSON(map[string]any{"why": why, "ended": ended}), nil
+}
+
+// neededBy are the reasons of the groups the run adds on site: why the
+// person needs a user there (a create_user or adopt_user entry's reason).
+func (r *applyRun) neededBy(siteID string) json.RawMessage {
+	var reasons []access.Reason
+	for _, g := range r.adding {
+		if g.SiteID != siteID {
 			continue
 		}
-		all = append(all, gr.Reason)
-		if gr.ActiveAt(r.at) {
-			active = append(active, gr.Reason)
+		active, _ := r.grantReasons(g)
+		for _, rs := range active {
+			if !slices.Contains(reasons, rs) {
+				reasons = append(reasons, rs)
+			}
 		}
 	}
-	reasons := active
-	if len(reasons) == 0 {
-		reasons = all
+	return mustJSON(orEmpty(reasons))
+}
+
+func orEmpty(reasons []access.Reason) []access.Reason {
+	if reasons == nil {
+		return []access.Reason{}
 	}
-	if len(reasons) == 0 {
-		reasons = []access.Reason{}
-	}
-	b, _ := json.Marshal(reasons)
-	return b
+	return reasons
 }
 
 func (r *applyRun) audit(action string, g access.GroupRef, saltoUserID string, reason json.RawMessage) store.AuditEntry {

@@ -52,7 +52,11 @@ func (r *applyRun) holdRemoval(ctx context.Context, g access.GroupRef, ap store.
 	if err != nil || !added {
 		return err
 	}
-	audit := r.audit(ActionRemove, g, ap.UserID, r.reasonsFor(g))
+	reason, err := r.removalReason(ctx, g)
+	if err != nil {
+		return err
+	}
+	audit := r.audit(ActionRemove, g, ap.UserID, reason)
 	audit.Result = "held"
 	audit.Error = fmt.Sprintf("held by the mass-removal guard (hold %s) until an operator approves", h.ID)
 	return r.a.Store.AddAudit(ctx, r.org, audit)

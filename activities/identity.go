@@ -14,7 +14,8 @@ import (
 // identity returns the person's Salto KS user on site, creating it on first
 // need (adopting an existing user with the same e-mail instead of inviting
 // a duplicate). ok is false when the person cannot be given access there
-// (the site is out of seats); that is recorded as a problem.
+// (the site is out of seats, Salto KS refused to create the user); that is
+// recorded as a problem.
 func (r *applyRun) identity(ctx context.Context, siteID string) (store.SaltoIdentity, bool, error) {
 	ids, err := r.identities(ctx)
 	if err != nil {
@@ -40,12 +41,22 @@ func seatsProblem(siteID string) string {
 }
 
 func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.SaltoIdentity, bool, error) {
+	if r.noUser[siteID] {
+		return store.SaltoIdentity{}, false, nil
+	}
 	details, err := r.details()
 	if err != nil {
 		r.problems = append(r.problems, err.Error())
+		r.userUnavailable(siteID)
 		return store.SaltoIdentity{}, false, nil
 	}
 	res, err := r.client.CreateUser(ctx, siteID, details)
+	if saltoks.IsRefused(err) {
+		r.userUnavailable(siteID)
+		problem := fmt.Sprintf("Salto KS refused to create their user on site %s", siteID)
+		return store.SaltoIdentity{}, false, r.refused(ctx, ActionCreateUser, access.GroupRef{SiteID: siteID}, "",
+			r.neededBy(siteID), problem, err)
+	}
 	var suspended *saltoks.SuspendedError
 	if err != nil && !errors.As(err, &suspended) {
 		return store.SaltoIdentity{}, false, fmt.Errorf("create %s on site %s: %w", r.key, siteID, err)
@@ -60,9 +71,9 @@ func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.Sal
 	if res.Adopted {
 		action = ActionAdoptUser
 	}
-	audit := r.audit(action, access.GroupRef{SiteID: siteID}, res.User.UserID, nil)
+	audit := r.audit(action, access.GroupRef{SiteID: siteID}, res.User.UserID, r.neededBy(siteID))
 	if suspended != nil {
-		audit.Result, audit.Error = "error", seatsProblem(siteID)
+		audit.Result, audit.Error = resultError, seatsProblem(siteID)
 	}
 	if err := r.a.Store.AddAudit(ctx, r.org, audit); err != nil {
 		return id, false, err
@@ -72,6 +83,15 @@ func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.Sal
 		return id, false, nil
 	}
 	return id, true, nil
+}
+
+// userUnavailable notes that the person cannot have a user on site this
+// run (the problem is recorded): the site's other groups skip it.
+func (r *applyRun) userUnavailable(siteID string) {
+	if r.noUser == nil {
+		r.noUser = map[string]bool{}
+	}
+	r.noUser[siteID] = true
 }
 
 // details are the names and e-mail the person is created with. They are
