@@ -70,8 +70,6 @@ type applyRun struct {
 	grants            []access.Grant
 	at                time.Time
 	trigger           string
-	// cause is why the workflow applies (a poke's reason); "" if unknown.
-	cause             string
 	workflowID, runID string
 	client            *saltoks.Client
 	settings          store.OrgSettings
@@ -81,6 +79,8 @@ type applyRun struct {
 	ids []store.SaltoIdentity
 	// started is when the run began (see alive).
 	started time.Time
+	// cause is why the workflow applies (a poke's reason); "" if unknown.
+	cause string
 	// adding are the groups the run adds (their reasons are why a user
 	// is created); noUser are the sites where the person could not be
 	// given a user this run (the reason is among r.problems).
