@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"doorsync/saltoks/saltokstest"
 )
 
 // 10. Explain and audit show every change with its reason.
@@ -36,8 +38,11 @@ func TestExplainAndAudit(t *testing.T) {
 
 	s.del("/memberships/ms1")
 	s.waitOut(gMembers, "joe@example.com")
-	audit := s.call(200, "GET", s.orgPath()+"/audit?person=member:m1", s.key, nil)
-	entries := audit["data"].([]any)
+	var entries []any
+	s.eventually(10*time.Second, "the removal audited", func() bool { // recorded just after Salto KS answers
+		entries = s.call(200, "GET", s.orgPath()+"/audit?person=member:m1", s.key, nil)["data"].([]any)
+		return len(entries) >= 3
+	})
 	var got []string
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i].(map[string]any)
@@ -49,8 +54,57 @@ func TestExplainAndAudit(t *testing.T) {
 	if strings.Join(got, ",") != "create_user,add,remove" {
 		t.Fatalf("audit actions = %v", got)
 	}
-	add := entries[1].(map[string]any)
-	if !strings.Contains(mustJSON(add["reason"]), `"id":"ms1"`) {
-		t.Errorf("add reason = %v", add["reason"])
+	// Every entry has a reason: create_user the grants that needed the
+	// user, add the grants behind the group, remove why and what ended.
+	ms1 := `{"id":"ms1","kind":"membership","ref":"hot","via":"plan"}` // as mustJSON orders keys
+	if create := entries[2].(map[string]any); mustJSON(create["reason"]) != "["+ms1+"]" {
+		t.Errorf("create_user reason = %s", mustJSON(create["reason"]))
 	}
+	if add := entries[1].(map[string]any); mustJSON(add["reason"]) != "["+ms1+"]" {
+		t.Errorf("add reason = %s", mustJSON(add["reason"]))
+	}
+	if remove := entries[0].(map[string]any); mustJSON(remove["reason"]) != `{"ended":[`+ms1+`],"why":"membership ms1 deleted"}` {
+		t.Errorf("remove reason = %s", mustJSON(remove["reason"]))
+	}
+}
+
+// A group Salto KS refuses is the person's problem, shown by explain, with
+// its error in the audit; the person's other groups are added, and the next
+// change tries again.
+func TestRefusalIsExplained(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	if err := s.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/*/access_groups/" + gRoom + "/users",
+		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation on this user"}); err != nil {
+		t.Fatal(err)
+	}
+	s.mapGroups("plans", "hot", gMembers, gRoom)
+	s.put("/members/m1", member("m1", "joe@example.com"))
+	s.put("/memberships/ms1", map[string]any{"plan_id": "hot", "member_id": "m1", "starts_at": rfc(time.Now().Add(-time.Hour))})
+	s.waitIn(gMembers, "joe@example.com")
+
+	explain := func() map[string]any { return s.call(200, "GET", s.orgPath()+"/members/m1/access", s.key, nil) }
+	problem := func() string { p, _ := explain()["problem"].(string); return p }
+	s.eventually(30*time.Second, "the refusal shown as the problem", func() bool {
+		p := problem()
+		return strings.Contains(p, gRoom) && strings.Contains(p, "2203")
+	}, problem)
+	if s.inGroup(gRoom, "joe@example.com") {
+		t.Fatal("added to the refused group")
+	}
+	audit := s.call(200, "GET", s.orgPath()+"/audit?person=member:m1&group_id="+gRoom, s.key, nil)
+	entries := audit["data"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("audit of the refused group = %v, want one error entry", entries)
+	}
+	e := entries[0].(map[string]any)
+	if e["action"] != "add" || e["result"] != "error" || !strings.Contains(e["error"].(string), "2203") ||
+		!strings.Contains(e["error"].(string), "does not have permission") || !containsJSON(e["reason"], `"id":"ms1"`) {
+		t.Fatalf("audit entry = %v", e)
+	}
+
+	// The next reconciliation finds the group missing and tries again.
+	s.fake.ClearFaults()
+	s.call(202, "POST", s.orgPath()+"/reconcile", s.key, map[string]any{"dry_run": false})
+	s.waitIn(gRoom, "joe@example.com")
+	s.eventually(30*time.Second, "the problem cleared", func() bool { return problem() == "" }, problem)
 }
