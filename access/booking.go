@@ -7,7 +7,8 @@ import (
 )
 
 // evalBooking grants a booking's bookable resource groups to the booker and
-// every guest, from start − buffer_before to end + buffer_after.
+// every guest, from start − buffer_before to end + buffer_after: those on
+// the site of the resource's location.
 func (e *evaluator) evalBooking(id string, b Booking) {
 	e.begin()
 	r, ok := e.s.Resources[b.ResourceID]
@@ -25,7 +26,7 @@ func (e *evaluator) evalBooking(id string, b Booking) {
 		return
 	}
 	e.addBookingPeople(id, b)
-	e.addPath(ViaBookableResource, b.ResourceID, e.s.Mappings.Resources[b.ResourceID])
+	e.addSitePath(ViaBookableResource, b.ResourceID, e.siteOf(r.LocationID), e.s.Mappings.Resources[b.ResourceID])
 	e.emit(KindBooking, id, w)
 }
 

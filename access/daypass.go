@@ -7,7 +7,8 @@ import (
 
 // evalDayPass grants the day-pass groups of the bundle's location and of
 // AllLocations to its member (or its team's current members) and their
-// co-members, while passes remain and the bundle is valid.
+// co-members, while passes remain and the bundle is valid: those on the
+// location's site (so "*" grants each bundle its own site's groups).
 func (e *evaluator) evalDayPass(id string, d DayPass) {
 	e.begin()
 	e.resolveHolder(EntityDayPass, id, d.MemberID, d.TeamID)
@@ -22,8 +23,9 @@ func (e *evaluator) evalDayPass(id string, d DayPass) {
 		return
 	}
 	e.addHolder(d.MemberID, d.TeamID)
-	e.addPath(ViaDayPass, d.LocationID, e.s.Mappings.DayPasses[d.LocationID])
-	e.addPath(ViaDayPass, AllLocations, e.s.Mappings.DayPasses[AllLocations])
+	site := e.siteOf(d.LocationID)
+	e.addSitePath(ViaDayPass, d.LocationID, site, e.s.Mappings.DayPasses[d.LocationID])
+	e.addSitePath(ViaDayPass, AllLocations, site, e.s.Mappings.DayPasses[AllLocations])
 	e.emit(KindDayPass, id, w)
 }
 

@@ -54,6 +54,14 @@
 //     count, access ends at the end of the local day of the exhausting use
 //     (the passes-th use in date order), or at valid_until if that is earlier;
 //     later uses change nothing. A bundle with no passes grants nothing.
+//   - Each location is on one Salto KS site. A location-bound mapping (of a
+//     location, floor, resource, or the day passes of a location or "*")
+//     grants only its groups on the site of the location the granting thing
+//     belongs to: a location's own, a floor's location's, a resource's
+//     location's, a day pass's location's (so "*" grants each bundle only
+//     its own site's groups). A mapping whose location is unknown grants
+//     nothing (the floor's or resource's location_id is Unresolved).
+//     Plan mappings are not location-bound.
 //   - Date-only values are whole local days in the time zone of the entity's
 //     location (a membership's via its assigned resource), else the org's,
 //     else UTC: the start of the day for starts, the start of the next local

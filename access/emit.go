@@ -1,6 +1,9 @@
 package access
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // emissions records what each source grants — its recipients, its paths
 // and its window — and writes the grants out once at the end, into a slice
@@ -60,6 +63,27 @@ func (e *emissions) addPath(via, ref string, groups []GroupRef) {
 	if ref != "" && len(groups) > 0 {
 		e.paths = append(e.paths, path{via: via, ref: ref, groups: normalizedGroups(groups)})
 	}
+}
+
+// addSitePath adds the groups of a location-bound mapping that are on site,
+// the Salto KS site of the location the mapped thing belongs to, as a path
+// of the current source. An empty site (the location is unknown) adds
+// nothing.
+func (e *emissions) addSitePath(via, ref, site string, groups []GroupRef) {
+	if site != "" {
+		e.addPath(via, ref, onSite(normalizedGroups(groups), site))
+	}
+}
+
+// onSite returns the groups of sorted groups that are on site: a subslice,
+// since groups sort by site first.
+func onSite(groups []GroupRef, site string) []GroupRef {
+	from, _ := slices.BinarySearchFunc(groups, site, func(g GroupRef, site string) int { return cmp.Compare(g.SiteID, site) })
+	until := from
+	for until < len(groups) && groups[until].SiteID == site {
+		until++
+	}
+	return groups[from:until]
 }
 
 // emit records the current source: one grant per recipient, path and group

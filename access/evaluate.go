@@ -67,6 +67,12 @@ func (e *evaluator) resolve(entity, id, field, ref string, exists bool) bool {
 	return exists
 }
 
+// siteOf is the Salto KS site of location id; "" when the location is
+// unknown. A location-bound mapping grants only its groups on that site.
+func (e *evaluator) siteOf(id string) string {
+	return e.s.Locations[id].SaltoSiteID
+}
+
 // problem reports a problem when the evaluation reports.
 func (e *evaluator) problem(entity, id, code, detail string) {
 	if e.diag != nil {

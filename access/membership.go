@@ -5,7 +5,8 @@ import "time"
 // evalMembership grants a membership's plan groups and, for an assigned
 // assignable resource, the resource's, its floor's and its location's
 // groups, to its member (or its team's current members) and their
-// co-members.
+// co-members. The resource's and location's groups count only on the
+// resource's location's site, the floor's only on the floor's location's.
 func (e *evaluator) evalMembership(id string, ms Membership) {
 	e.begin()
 	planOK := e.resolve(EntityMembership, id, "plan_id", ms.PlanID, has(e.s.Plans, ms.PlanID))
@@ -20,9 +21,10 @@ func (e *evaluator) evalMembership(id string, ms Membership) {
 		e.addPath(ViaPlan, ms.PlanID, e.s.Mappings.Plans[ms.PlanID])
 	}
 	if pl.assigned {
-		e.addPath(ViaResource, ms.ResourceID, e.s.Mappings.Resources[ms.ResourceID])
-		e.addPath(ViaFloor, pl.floor, e.s.Mappings.Floors[pl.floor])
-		e.addPath(ViaLocation, pl.location, e.s.Mappings.Locations[pl.location])
+		site := e.siteOf(pl.location)
+		e.addSitePath(ViaResource, ms.ResourceID, site, e.s.Mappings.Resources[ms.ResourceID])
+		e.addSitePath(ViaFloor, pl.floor, e.siteOf(e.s.Floors[pl.floor].LocationID), e.s.Mappings.Floors[pl.floor])
+		e.addSitePath(ViaLocation, pl.location, site, e.s.Mappings.Locations[pl.location])
 	}
 	e.emit(KindMembership, id, w)
 }

@@ -95,7 +95,7 @@ func TestMembershipMappings(t *testing.T) {
 		{
 			name: "location without a time zone falls back to the org's",
 			change: func(s *Snapshot) {
-				s.Locations["nyc"] = Location{ID: "nyc"}
+				s.Locations["nyc"] = Location{ID: "nyc", SaltoSiteID: "site-nyc"}
 				s.Memberships["ms1"] = Membership{PlanID: "office", MemberID: "m3", ResourceID: "desk-7", StartsAt: dt("2026-07-01")}
 				s.Mappings.Plans["office"] = nil
 				s.Mappings.Resources["desk-7"] = nil
@@ -105,7 +105,7 @@ func TestMembershipMappings(t *testing.T) {
 		{
 			name: "invalid location zone is a problem and falls back to the org's",
 			change: func(s *Snapshot) {
-				s.Locations["nyc"] = Location{ID: "nyc", TimeZone: "Mars/Olympus"}
+				s.Locations["nyc"] = Location{ID: "nyc", TimeZone: "Mars/Olympus", SaltoSiteID: "site-nyc"}
 				s.Memberships["ms1"] = Membership{MemberID: "m3", ResourceID: "desk-7", StartsAt: dt("2026-07-01")}
 				s.Mappings.Resources["desk-7"] = nil
 			},

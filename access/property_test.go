@@ -30,6 +30,7 @@ var (
 	genDays   = []string{"2026-03-07", "2026-03-28", "2026-10-24", "2026-10-31", "2026-06-15"}
 	genEmails = []string{"a@x.io", "A@X.io", "b@x.io", "c@x.io", " c@x.io", ""}
 	genGroups = []GroupRef{{"s1", "g1"}, {"s1", "g2"}, {"s2", "g1"}, {"s2", "g3"}}
+	genSites  = []string{"s1", "s1", "s2", "s2", ""} // a location's; mappings name groups on both
 )
 
 // pick returns one of the options; n extra ids named prefix+i may be used.
@@ -83,7 +84,7 @@ func (g orgGen) snapshot() Snapshot {
 	plans, teams, members := g.ids("p", 2), g.ids("t", 2), g.ids("m", 7)
 	s := NewSnapshot(Org{ID: "o", TimeZone: g.pick(genZones...), BookingBufferBefore: g.buffer(), BookingBufferAfter: g.buffer()})
 	for _, id := range locs {
-		s.Locations[id] = Location{ID: id, TimeZone: g.pick(genZones...)}
+		s.Locations[id] = Location{ID: id, TimeZone: g.pick(genZones...), SaltoSiteID: g.pick(genSites...)}
 		s.Mappings.Locations[id] = g.groups()
 		s.Mappings.DayPasses[id] = g.groups()
 	}
@@ -334,6 +335,36 @@ func TestPropertyGrantsAreWellFormed(t *testing.T) {
 				return false
 			}
 			seen[k] = true
+		}
+		return true
+	}
+	if err := quick.Check(prop, quickConfig); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPropertyLocationBoundGrantsAreOnTheirLocationsSite(t *testing.T) {
+	prop := func(o randomOrg) bool {
+		s := o.S
+		for _, g := range Grants(s) {
+			location := ""
+			switch g.Reason.Via {
+			case ViaPlan:
+				continue
+			case ViaLocation:
+				location = g.Reason.Ref
+			case ViaFloor:
+				location = s.Floors[g.Reason.Ref].LocationID
+			case ViaResource, ViaBookableResource:
+				location = s.Resources[g.Reason.Ref].LocationID
+			case ViaDayPass:
+				location = s.DayPasses[g.Reason.ID].LocationID
+			}
+			l, ok := s.Locations[location]
+			if !ok || l.SaltoSiteID == "" || g.Group.SiteID != l.SaltoSiteID {
+				t.Logf("%s: its location %q is on site %q", line(g), location, l.SaltoSiteID)
+				return false
+			}
 		}
 		return true
 	}

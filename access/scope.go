@@ -156,11 +156,13 @@ func (e *evaluator) sourcesUsing(kind, id string) sources {
 			return resourceIn(ms.ResourceID, func(r Resource) bool { return r.FloorID == id })
 		})}
 	case EntityLocation:
+		// its site decides what its resources, its floors' resources and
+		// its day passes grant
+		inLocation := func(r Resource) bool { return r.LocationID == id || s.Floors[r.FloorID].LocationID == id }
 		return sources{
-			memberships: selectIDs(s.Memberships, func(ms Membership) bool {
-				return resourceIn(ms.ResourceID, func(r Resource) bool { return r.LocationID == id })
-			}),
-			dayPasses: selectIDs(s.DayPasses, func(d DayPass) bool { return id == AllLocations || d.LocationID == id }),
+			memberships: selectIDs(s.Memberships, func(ms Membership) bool { return resourceIn(ms.ResourceID, inLocation) }),
+			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return resourceIn(b.ResourceID, inLocation) }),
+			dayPasses:   selectIDs(s.DayPasses, func(d DayPass) bool { return id == AllLocations || d.LocationID == id }),
 		}
 	case EntityOrg:
 		return sources{allIDs(s.Memberships), allIDs(s.Bookings), allIDs(s.DayPasses)}

@@ -75,7 +75,7 @@ func TestAffectedPersons(t *testing.T) {
 		{EntityPlan, "office", []string{"member:c3", "member:m3"}},
 		{EntityResource, "room-a", []string{"guest:bob@example.com", "guest:joe@example.com"}},
 		{EntityFloor, "lon-1", []string{"member:c3", "member:m3"}},
-		{EntityLocation, "nyc", []string{"member:c3"}},
+		{EntityLocation, "nyc", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c3"}},
 		{EntityLocation, AllLocations, []string{"member:c1", "member:c3", "member:m1", "member:m2"}},
 		{EntityOrg, "org1", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c1", "member:c3", "member:m1", "member:m2", "member:m3"}},
 		{EntityMembership, "nope", nil},
