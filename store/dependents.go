@@ -40,9 +40,15 @@ var dependentQueries = map[string]string{
 	"floor": `select e.kind || ':' || e.id from entities e
 		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
 		where e.org_id = $1 and r.floor_id = $2 and e.kind in ('membership', 'booking')`,
+	// a location's site decides what its resources, the resources on its
+	// floors and its day passes grant
 	"location": `select e.kind || ':' || e.id from entities e
 		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
 		where e.org_id = $1 and r.location_id = $2 and e.kind in ('membership', 'booking')
+		union select e.kind || ':' || e.id from entities e
+		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
+		join entities f on f.org_id = r.org_id and f.kind = 'floor' and f.id = r.floor_id
+		where e.org_id = $1 and f.location_id = $2 and e.kind = 'membership'
 		union select kind || ':' || id from entities where org_id = $1 and location_id = $2 and kind = 'day_pass'`,
 	// day-pass mappings: "*" reaches every day pass
 	"day-passes": `select kind || ':' || id from entities where org_id = $1 and kind = 'day_pass'

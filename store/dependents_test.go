@@ -98,3 +98,47 @@ func TestTeamWritePokesItsMembersWhoHoldAccess(t *testing.T) {
 		t.Fatalf("pokes of the team's deletion = %q, want %q", got, want)
 	}
 }
+
+// A location's site decides what the mappings of the location, its
+// floors, its resources and its day passes grant, so a location write
+// (a move to another site too) pokes the lifecycle workflow of every
+// membership on its resources or on resources on its floors, every
+// booking of its rooms and every day pass of the location.
+func TestLocationWritePokesEverythingItsSiteDecides(t *testing.T) {
+	ctx, st := newAcme(t)
+	put := func(kind, id, body string) []int64 {
+		t.Helper()
+		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.OutboxIDs
+	}
+	put("location", "lon", `{"id":"lon","name":"London","salto_site_id":"s1"}`)
+	put("floor", "lon-1", `{"id":"lon-1","location_id":"lon","name":"1"}`)
+	put("resource", "desk-1", `{"id":"desk-1","kind":"assignable","name":"D1","location_id":"lon"}`)
+	put("resource", "desk-2", `{"id":"desk-2","kind":"assignable","name":"D2","location_id":"nyc","floor_id":"lon-1"}`)
+	put("resource", "desk-3", `{"id":"desk-3","kind":"assignable","name":"D3","location_id":"nyc"}`)
+	put("resource", "room-1", `{"id":"room-1","kind":"bookable","name":"R1","location_id":"lon"}`)
+	put("membership", "ms-desk", `{"id":"ms-desk","plan_id":"p","member_id":"m1","resource_id":"desk-1"}`)
+	put("membership", "ms-floor", `{"id":"ms-floor","plan_id":"p","member_id":"m1","resource_id":"desk-2"}`)
+	put("membership", "ms-other", `{"id":"ms-other","plan_id":"p","member_id":"m1","resource_id":"desk-3"}`)
+	put("booking", "b1", `{"id":"b1","resource_id":"room-1","member_id":"m1"}`)
+	put("day_pass", "dp1", `{"id":"dp1","member_id":"m1","location_id":"lon","passes":1}`)
+	put("day_pass", "dp2", `{"id":"dp2","member_id":"m1","location_id":"nyc","passes":1}`)
+
+	const reason = "location lon changed"
+	want := []string{"lifecycle booking:b1 [] " + reason, "lifecycle day_pass:dp1 [] " + reason,
+		"lifecycle membership:ms-desk [] " + reason, "lifecycle membership:ms-floor [] " + reason}
+	ids := put("location", "lon", `{"id":"lon","name":"London","salto_site_id":"s2"}`)
+	if got := claimed(t, st, ids); !slices.Equal(got, want) {
+		t.Errorf("pokes of the location's move to another site = %q, want %q", got, want)
+	}
+	ids, err := st.DeleteEntity(ctx, "acme", "location", "lon", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := claimed(t, st, ids); !slices.Equal(got, want) {
+		t.Errorf("pokes of the location's deletion = %q, want %q", got, want)
+	}
+}
