@@ -42,6 +42,8 @@ const (
 	gDesk      = "6a000001-0001-4000-8000-000000000004"
 	gFront     = "6a000001-0001-4000-8000-000000000005"
 	gDayPass   = "6a000001-0001-4000-8000-000000000006"
+	paris      = "5a170001-0000-4000-8000-000000000002"
+	gParis     = "6a000002-0001-4000-8000-000000000001"
 	staffUser  = "9a0e0001-0001-4000-8000-000000000001"
 	tag1       = "7a900001-0001-4000-8000-000000000001"
 )
@@ -60,7 +62,9 @@ const seed = `{"clients":[{"client_id":"doorsync","client_secret":"` + clientSec
    "access_groups":[{"id":"` + gMembers + `","name":"Members","user_ids":["` + staffUser + `"]},
                     {"id":"` + gRoom + `","name":"Room 1"},{"id":"` + gFloor + `","name":"Floor 1"},
                     {"id":"` + gDesk + `","name":"Desk 1"},{"id":"` + gFront + `","name":"Front door"},
-                    {"id":"` + gDayPass + `","name":"Day pass"}]}]}`
+                    {"id":"` + gDayPass + `","name":"Day pass"}]},
+  {"id":"` + paris + `","name":"Paris","time_zone":"Europe/Paris","seats":500,
+   "access_groups":[{"id":"` + gParis + `","name":"Front door"}]}]}`
 
 // stack is doorsync end to end: the API over HTTP, a worker and the outbox
 // relay on a real Temporal dev server, Postgres, and a fake Salto KS.
