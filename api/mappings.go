@@ -48,7 +48,8 @@ func mappingPath(r *http.Request) (kind, ref string, err error) {
 
 // putMapping replaces the groups a plan, location, floor, resource or
 // day-pass location grants. A location-bound mapping's groups must be on
-// that location's site; a location not known yet accepts any.
+// that location's site; a location not known yet accepts any (the engine
+// grants only those on its site once it arrives).
 func (h *handlers) putMapping(w http.ResponseWriter, r *http.Request) error {
 	kind, ref, err := mappingPath(r)
 	if err != nil {
