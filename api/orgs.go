@@ -44,10 +44,15 @@ func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	org, created, err := h.store.PutOrg(r.Context(), store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings})
+	res, err := h.store.WriteOrg(r.Context(), store.OrgWrite{
+		Org:  store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings},
+		Plan: h.planSettingsReach(h.now()),
+	})
 	if err != nil {
 		return err
 	}
+	h.flush(r.Context(), res.OutboxIDs)
+	org, created := res.Org, res.Created
 	if h.onOrgSaved != nil {
 		if err := h.onOrgSaved(r.Context(), org); err != nil {
 			return err

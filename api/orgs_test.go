@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"doorsync/api"
 )
 
 func TestOrgDefaultsAndUpdate(t *testing.T) {
@@ -113,4 +118,85 @@ func TestEveryPathIDIsValidated(t *testing.T) {
 			t.Errorf("%s %s = %d, want 400", method, path, r.Status)
 		}
 	}
+}
+
+// A change of the org's booking buffers or time zone moves windows: it
+// pokes the lifecycle workflow of every entity whose windows from now on
+// move (so it re-plans its timers) and the persons whose access it changes
+// now; a change the engine does not read pokes nothing.
+func TestOrgSettingsChangePokesWhatItMoves(t *testing.T) {
+	now := time.Date(2030, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := newTestAPI(t, func(d *api.Deps) { d.Now = func() time.Time { return now } })
+	org := map[string]any{"name": "Acme", "time_zone": "Pacific/Kiritimati"} // UTC+14
+	a.must(201, "PUT", "/v1/orgs/acme", adminToken, org)
+	key := a.must(201, "POST", "/v1/orgs/acme/api-keys", adminToken, map[string]any{"name": "platform"}).JSON(t)["key"].(string)
+	put := func(path string, body map[string]any) {
+		t.Helper()
+		if r := a.do("PUT", "/v1/orgs/acme/"+path, key, body); r.Status != 200 && r.Status != 201 {
+			t.Fatalf("PUT %s = %d: %s", path, r.Status, r.Body)
+		}
+	}
+	group := []any{map[string]any{"site_id": siteLondon, "group_id": groupMembers}}
+	put("locations/l1", map[string]any{"name": "London", "salto_site_id": siteLondon, "time_zone": "Europe/London"})
+	put("resources/r1", map[string]any{"kind": "bookable", "name": "Room", "location_id": "l1"})
+	put("resources/r2", map[string]any{"kind": "bookable", "name": "Own buffers", "location_id": "l1",
+		"buffer_before": "5m", "buffer_after": "5m"})
+	put("resources/desk1", map[string]any{"kind": "assignable", "name": "Desk", "location_id": "l1"})
+	put("plans/p1", map[string]any{"name": "Hot desk"})
+	for _, kind := range []string{"resources/r1", "resources/r2", "plans/p1"} {
+		put("mappings/"+kind, map[string]any{"access_groups": group})
+	}
+	put("members/m1", map[string]any{"email": "joe@example.com"})
+	put("members/m2", map[string]any{"email": "amy@example.com"})
+
+	booking := func(booker string, from, until time.Time, resource string) map[string]any {
+		return map[string]any{"resource_id": resource, "booker": map[string]any{"email": booker},
+			"guests":    []any{map[string]any{"email": "guest-of-" + booker}},
+			"starts_at": from.Format(time.RFC3339), "ends_at": until.Format(time.RFC3339)}
+	}
+	put("bookings/ahead", booking("ann@example.com", now.Add(48*time.Hour), now.Add(49*time.Hour), "r1"))
+	put("bookings/soon", booking("fay@example.com", now.Add(12*time.Hour), now.Add(13*time.Hour), "r1"))
+	put("bookings/under-way", booking("bob@example.com", now.Add(-time.Hour), now.Add(time.Hour), "r1"))
+	put("bookings/just-ended", booking("cat@example.com", now.Add(-time.Hour), now.Add(-10*time.Minute), "r1"))
+	put("bookings/past", booking("dan@example.com", now.Add(-49*time.Hour), now.Add(-48*time.Hour), "r1"))
+	put("bookings/own-buffers", booking("eve@example.com", now.Add(48*time.Hour), now.Add(49*time.Hour), "r2"))
+	// Date-only values are local days in the org's zone unless the
+	// membership's location has one. Today's end is 10:00 UTC in
+	// Kiritimati (over) and 11:00 UTC tomorrow in Pago Pago (UTC-11).
+	today, later := now.Format(time.DateOnly), now.AddDate(0, 1, 0).Format(time.DateOnly)
+	put("memberships/date-only", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2030-01-01", "ends_at": later})
+	put("memberships/ends-today", map[string]any{"plan_id": "p1", "member_id": "m2", "starts_at": "2030-01-01", "ends_at": today})
+	put("memberships/at-desk", map[string]any{"plan_id": "p1", "member_id": "m1", "resource_id": "desk1",
+		"starts_at": "2030-01-01", "ends_at": later})
+	put("memberships/timed", map[string]any{"plan_id": "p1", "member_id": "m1",
+		"starts_at": now.Add(-time.Hour).Format(time.RFC3339), "ends_at": now.Add(time.Hour).Format(time.RFC3339)})
+	a.clearOutbox()
+
+	change := func(what string, settings map[string]any, want ...string) { // want in any order
+		t.Helper()
+		for k, v := range settings {
+			org[k] = v
+		}
+		a.must(200, "PUT", "/v1/orgs/acme", adminToken, org)
+		got := a.outbox()
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s queued %v, want %v", what, got, want)
+		}
+		a.clearOutbox()
+	}
+	change("a shorter buffer after", map[string]any{"booking_buffer_after": "5m"},
+		"access guest:cat@example.com", "access guest:guest-of-cat@example.com", "lifecycle booking:ahead",
+		"lifecycle booking:soon", "lifecycle booking:under-way", "lifecycle_if_running booking:just-ended")
+	change("a longer buffer after", map[string]any{"booking_buffer_after": "24h"},
+		"access guest:cat@example.com", "access guest:guest-of-cat@example.com", "lifecycle booking:ahead",
+		"lifecycle booking:just-ended", "lifecycle booking:soon", "lifecycle booking:under-way")
+	change("a longer buffer before", map[string]any{"booking_buffer_before": "24h"},
+		"access guest:fay@example.com", "access guest:guest-of-fay@example.com",
+		"lifecycle booking:ahead", "lifecycle booking:soon")
+	change("the same settings", nil)
+	change("a new name and removal guard", map[string]any{"name": "Acme Ltd", "reconcile_interval": "1h",
+		"removal_guard": map[string]any{"max_fraction": 0.5, "min_count": 3}, "no_access_policy": "suspend"})
+	change("a new time zone", map[string]any{"time_zone": "Pacific/Pago_Pago"},
+		"access member:m2", "lifecycle membership:date-only", "lifecycle membership:ends-today")
 }

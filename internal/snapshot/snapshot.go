@@ -130,7 +130,7 @@ func (l Loader) base(ctx context.Context, orgID string) (access.Snapshot, error)
 	if err != nil {
 		return access.Snapshot{}, err
 	}
-	s := access.NewSnapshot(engineOrg(org))
+	s := access.NewSnapshot(EngineOrg(org))
 	mappings, err := l.Store.Mappings(ctx, orgID)
 	if err != nil {
 		return s, err
@@ -143,7 +143,8 @@ func (l Loader) base(ctx context.Context, orgID string) (access.Snapshot, error)
 	return s, decodeInto(&s, static)
 }
 
-func engineOrg(o store.Org) access.Org {
+// EngineOrg is the part of an org's settings the engine uses.
+func EngineOrg(o store.Org) access.Org {
 	before, after := o.Settings.BookingBufferBefore, o.Settings.BookingBufferAfter
 	return access.Org{ID: o.ID, Name: o.Name, TimeZone: o.Settings.TimeZone,
 		BookingBufferBefore: &before, BookingBufferAfter: &after}
