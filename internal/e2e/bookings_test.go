@@ -88,3 +88,87 @@ func TestDayPass(t *testing.T) {
 		t.Fatalf("day pass access until %q, want the end of the local day %v", untilStr, endOfDay)
 	}
 }
+
+// 5. Rescheduling moves both instants: a booking moved later opens at the
+// new start − before, not the old one, and closes at the new end + after.
+func TestBookingRescheduledLater(t *testing.T) {
+	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
+	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
+	s.mapGroups("resources", "room1", gRoom)
+	s.put("/members/m1", member("m1", "booker@example.com"))
+
+	oldStart := time.Now().Add(6 * time.Second)
+	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(3 * time.Second)),
+		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
+	s.put("/bookings/b1", booking)
+	start := oldStart.Add(12 * time.Second)
+	end := start.Add(3 * time.Second)
+	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
+	s.put("/bookings/b1", booking)
+
+	// Out through the old window and a few seconds beyond it.
+	s.stays(time.Until(oldStart.Add(5*time.Second)), gRoom, "guest@example.com", false)
+	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
+}
+
+// 5. A booking moved earlier opens and closes at its new instants, and
+// nothing happens at the old ones.
+func TestBookingRescheduledEarlier(t *testing.T) {
+	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
+	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
+	s.mapGroups("resources", "room1", gRoom)
+	s.put("/members/m1", member("m1", "booker@example.com"))
+
+	oldStart := time.Now().Add(22 * time.Second)
+	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(time.Hour)),
+		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
+	s.put("/bookings/b1", booking)
+	start := time.Now().Add(6 * time.Second)
+	end := start.Add(3 * time.Second)
+	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
+	s.put("/bookings/b1", booking)
+
+	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
+	// Out through the old opening (old start − before) and a few seconds beyond it.
+	s.stays(time.Until(oldStart.Add(3*time.Second)), gRoom, "booker@example.com", false)
+}
+
+// accessWindow checks that emails are in gRoom from opens until closes
+// (give or take the time a change takes to reach Salto KS): out until
+// shortly before opens, in within a few seconds after it, in until
+// shortly before closes, and out within a few seconds after it.
+func (s *stack) accessWindow(opens, closes time.Time, emails ...string) {
+	s.t.Helper()
+	const early, late = 300 * time.Millisecond, 4 * time.Second
+	s.stays(time.Until(opens)-early, gRoom, emails[0], false)
+	for _, e := range emails {
+		s.eventually(time.Until(opens.Add(late)), e+" added to the room at "+rfc(opens), func() bool { return s.inGroup(gRoom, e) })
+	}
+	s.stays(time.Until(closes)-early, gRoom, emails[0], true)
+	for _, e := range emails {
+		s.eventually(time.Until(closes.Add(late)), e+" removed from the room at "+rfc(closes), func() bool { return !s.inGroup(gRoom, e) })
+	}
+}
+
+// Changing the org's booking buffers reaches bookings under way at once:
+// a shorter buffer after closes the door at the new end + after, not at
+// the old one.
+func TestOrgBufferChangeReachesBookings(t *testing.T) {
+	settings := map[string]any{"name": "Acme", "time_zone": "Europe/London", "booking_buffer_before": "2s", "booking_buffer_after": "60s"}
+	s := newStack(t, stackOptions{orgSettings: settings})
+	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
+	s.mapGroups("resources", "room1", gRoom)
+	s.put("/members/m1", member("m1", "booker@example.com"))
+
+	start := time.Now().Add(4 * time.Second)
+	end := start.Add(8 * time.Second)
+	s.put("/bookings/b1", map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(start), "ends_at": rfc(end),
+		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}})
+	s.waitIn(gRoom, "booker@example.com")
+	s.waitIn(gRoom, "guest@example.com")
+
+	settings["booking_buffer_after"] = "2s"
+	s.call(200, "PUT", s.orgPath(), adminToken, settings)
+	// The old close is a minute later; the new one comes well before.
+	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
+}
