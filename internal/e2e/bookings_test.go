@@ -3,6 +3,10 @@ package e2e_test
 import (
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"doorsync/contract"
 )
 
 // 5. A booking adds booker and guests at start − before and removes them at
@@ -97,10 +101,11 @@ func TestBookingRescheduledLater(t *testing.T) {
 	s.mapGroups("resources", "room1", gRoom)
 	s.put("/members/m1", member("m1", "booker@example.com"))
 
-	oldStart := time.Now().Add(6 * time.Second)
+	oldStart := time.Now().Add(8 * time.Second)
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(3 * time.Second)),
 		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
 	s.put("/bookings/b1", booking)
+	s.waitTimer(contract.KindBooking, "b1") // the old window is planned
 	start := oldStart.Add(12 * time.Second)
 	end := start.Add(3 * time.Second)
 	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
@@ -123,6 +128,7 @@ func TestBookingRescheduledEarlier(t *testing.T) {
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(time.Hour)),
 		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
 	s.put("/bookings/b1", booking)
+	s.waitTimer(contract.KindBooking, "b1") // the old window is planned
 	start := time.Now().Add(6 * time.Second)
 	end := start.Add(3 * time.Second)
 	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
@@ -131,6 +137,26 @@ func TestBookingRescheduledEarlier(t *testing.T) {
 	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
 	// Out through the old opening (old start − before) and a few seconds beyond it.
 	s.stays(time.Until(oldStart.Add(3*time.Second)), gRoom, "booker@example.com", false)
+}
+
+// waitTimer waits until the lifecycle workflow of entity (kind, id) has
+// planned its next wake: its history holds a started timer.
+func (s *stack) waitTimer(kind, id string) {
+	s.t.Helper()
+	workflowID := contract.LifecycleWorkflowID(s.org, kind, id)
+	s.eventually(30*time.Second, workflowID+" started a timer", func() bool {
+		it := s.temporal.GetWorkflowHistory(s.ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				return false
+			}
+			if e.GetEventType() == enumspb.EVENT_TYPE_TIMER_STARTED {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // accessWindow checks that emails are in gRoom from opens until closes
