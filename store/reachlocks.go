@@ -24,7 +24,7 @@ import (
 // operator configures (locations, floors, resources, plans, teams,
 // mappings), one per member, and one per team's membership roll.
 
-// configKey is the lock of an org's locations, floors, resources, plans,
+// configKey is the lock of an org's settings, locations, floors, resources, plans,
 // teams and mappings.
 func configKey(orgID string) string { return orgID + "/config" }
 
