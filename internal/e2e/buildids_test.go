@@ -18,6 +18,9 @@ import (
 
 // An access workflow starts with the BuildIds search attribute its first
 // task gives it, so Temporal writes its visibility record once, not twice.
+// The server counts the upserts of every workflow, the org's reconcile
+// schedule's too, so the test allows a few: without the attribute there
+// is one per access workflow.
 func TestAccessWorkflowsStartWithTheirBuildIds(t *testing.T) {
 	srv := testenv.NewDevServer(t)
 	s := newStack(t, stackOptions{server: srv, orgSettings: map[string]any{"reconcile_interval": "24h"}})
@@ -27,7 +30,7 @@ func TestAccessWorkflowsStartWithTheirBuildIds(t *testing.T) {
 	time.Sleep(time.Second) // the visibility queue catches up
 	before := visibilityUpserts(t, srv)
 
-	const n = 10
+	const n = 20
 	for i := range n {
 		id := fmt.Sprintf("m%d", i+1)
 		s.put("/members/"+id, member(id, id+"@example.com"))
@@ -37,8 +40,8 @@ func TestAccessWorkflowsStartWithTheirBuildIds(t *testing.T) {
 		s.waitIn(gMembers, fmt.Sprintf("m%d@example.com", i+1))
 	}
 	time.Sleep(time.Second)
-	if upserts := visibilityUpserts(t, srv) - before; upserts != 0 {
-		t.Errorf("%d visibility upserts for %d started access workflows, want 0", upserts, n)
+	if upserts := visibilityUpserts(t, srv) - before; upserts > n/4 {
+		t.Errorf("%d visibility upserts for %d started access workflows, want none of theirs", upserts, n)
 	}
 	desc, err := s.temporal.DescribeWorkflowExecution(s.ctx, contract.AccessWorkflowID(s.org, "member:m1"), "")
 	if err != nil {
