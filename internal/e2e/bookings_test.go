@@ -12,10 +12,7 @@ import (
 // 5. A booking adds booker and guests at start − before and removes them at
 // end + after; rescheduling moves both; cancelling revokes now.
 func TestBookingWindowWithGuests(t *testing.T) {
-	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
-	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
-	s.mapGroups("resources", "room1", gRoom)
-	s.put("/members/m1", member("m1", "booker@example.com"))
+	s := newBookingStack(t)
 
 	start := time.Now().Add(5 * time.Second)
 	end := start.Add(2 * time.Second)
@@ -96,10 +93,7 @@ func TestDayPass(t *testing.T) {
 // 5. Rescheduling moves both instants: a booking moved later opens at the
 // new start − before, not the old one, and closes at the new end + after.
 func TestBookingRescheduledLater(t *testing.T) {
-	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
-	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
-	s.mapGroups("resources", "room1", gRoom)
-	s.put("/members/m1", member("m1", "booker@example.com"))
+	s := newBookingStack(t)
 
 	oldStart := time.Now().Add(8 * time.Second)
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(3 * time.Second)),
@@ -119,10 +113,7 @@ func TestBookingRescheduledLater(t *testing.T) {
 // 5. A booking moved earlier opens and closes at its new instants, and
 // nothing happens at the old ones.
 func TestBookingRescheduledEarlier(t *testing.T) {
-	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
-	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
-	s.mapGroups("resources", "room1", gRoom)
-	s.put("/members/m1", member("m1", "booker@example.com"))
+	s := newBookingStack(t)
 
 	oldStart := time.Now().Add(22 * time.Second)
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(time.Hour)),
@@ -197,4 +188,15 @@ func TestOrgBufferChangeReachesBookings(t *testing.T) {
 	s.call(200, "PUT", s.orgPath(), adminToken, settings)
 	// The old close is a minute later; the new one comes well before.
 	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
+}
+
+// newBookingStack is a stack with 2 s booking buffers, bookable room1
+// mapped to gRoom, and member m1 (booker@example.com).
+func newBookingStack(t *testing.T) *stack {
+	t.Helper()
+	s := newStack(t, stackOptions{orgSettings: map[string]any{"booking_buffer_before": "2s", "booking_buffer_after": "2s"}})
+	s.put("/resources/room1", map[string]any{"kind": "bookable", "name": "Room 1", "location_id": "lon"})
+	s.mapGroups("resources", "room1", gRoom)
+	s.put("/members/m1", member("m1", "booker@example.com"))
+	return s
 }
