@@ -98,16 +98,7 @@ type importRun struct {
 	mu       sync.Mutex
 	res      importResult
 	firstErr error
-	// analyzeAt is the count of accepted lines at which the import next
-	// refreshes the entities table's statistics (see analyze).
-	analyzeAt int
-	analyzing sync.WaitGroup
 }
-
-// firstAnalyze is how many accepted lines an import writes before it first
-// refreshes the table statistics; it does so again each time the count
-// doubles.
-const firstAnalyze = 1000
 
 // importLine is a parsed line on its way to a writer.
 type importLine struct {
@@ -118,7 +109,7 @@ type importLine struct {
 }
 
 func newImport(ctx context.Context, h *handlers, orgID string) *importRun {
-	imp := &importRun{h: h, orgID: orgID, res: importResult{Rejected: []importRejection{}}, analyzeAt: firstAnalyze}
+	imp := &importRun{h: h, orgID: orgID, res: importResult{Rejected: []importRejection{}}}
 	imp.ctx, imp.cancel = context.WithCancel(ctx)
 	for range importWriters {
 		ch := make(chan importLine, 64)
@@ -164,10 +155,6 @@ func (imp *importRun) done(n int, err error) {
 	defer imp.mu.Unlock()
 	if err == nil {
 		imp.res.Accepted++
-		if imp.res.Accepted == imp.analyzeAt {
-			imp.analyzeAt *= 2
-			imp.analyzing.Go(imp.analyze)
-		}
 		return
 	}
 	if errs, ok := lineErrors(err); ok {
@@ -187,22 +174,9 @@ func (imp *importRun) wait() (importResult, error) {
 		close(ch)
 	}
 	imp.wg.Wait()
-	imp.analyzing.Wait()
 	imp.cancel()
 	slices.SortFunc(imp.res.Rejected, func(a, b importRejection) int { return cmp.Compare(a.Line, b.Line) })
 	return imp.res, imp.firstErr
-}
-
-// analyze refreshes the entities table's statistics while the import
-// grows it. Postgres plans the writers' lookups from those statistics, and
-// autovacuum refreshes them only about once a minute: an import into a
-// young table otherwise runs on plans made for an almost empty one (a
-// member lookup walked every member: 10,000 memberships took 25 s instead
-// of 10 s). A failure only costs speed, so it is logged, not returned.
-func (imp *importRun) analyze() {
-	if err := imp.h.store.AnalyzeEntities(imp.ctx); err != nil && imp.ctx.Err() == nil {
-		imp.h.log.WarnContext(imp.ctx, "import: could not refresh table statistics", "err", err)
-	}
 }
 
 // parseImportLine reads one line: its type, id and body, validated as its

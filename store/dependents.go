@@ -60,7 +60,7 @@ var mappingKinds = map[string]string{"plans": "plan", "locations": "location", "
 	"resources": "resource", "day-passes": "day-passes"}
 
 func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...any) ([]Poke, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, append([]any{cachedPlan}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: dependents: %w", err)
 	}
@@ -111,7 +111,8 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 // (an import's member lines, before their memberships). Whatever grants
 // them access later pokes them itself.
 func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
-	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = 'member' and primary_member_id = $2`, orgID, id)
+	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = 'member' and primary_member_id = $2`,
+		cachedPlan, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: co-members: %w", err)
 	}
@@ -142,25 +143,34 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
 	var team, primary string
 	err := tx.QueryRow(ctx, `select coalesce(team_id, ''), coalesce(primary_member_id, '') from entities
-		where org_id = $1 and kind = 'member' and id = $2`, orgID, id).Scan(&team, &primary)
+		where org_id = $1 and kind = 'member' and id = $2`, cachedPlan, orgID, id).Scan(&team, &primary)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return false, fmt.Errorf("store: member %s: %w", id, err)
 	}
 	if primary != "" {
 		return true, nil
 	}
-	var concerned bool
+	var granted, recorded bool
+	err = tx.QueryRow(ctx, `select
+		exists (select 1 from entities where org_id = $1 and member_id = $2
+			and kind in ('membership', 'booking', 'day_pass'))
+		or exists (select 1 from entities where org_id = $1 and team_id = $3
+			and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')`,
+		cachedPlan, orgID, id, team).Scan(&granted)
+	if err != nil || granted {
+		return granted, wrapConcerned(id, err)
+	}
 	err = tx.QueryRow(ctx, `select
 		exists (select 1 from applied_access where org_id = $1 and person = $2)
 		or exists (select 1 from salto_identities where org_id = $1 and person = $2)
-		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')
-		or exists (select 1 from entities where org_id = $1 and member_id = $3
-			and kind in ('membership', 'booking', 'day_pass'))
-		or exists (select 1 from entities where org_id = $1 and team_id = $4
-			and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')`,
-		orgID, "member:"+id, id, team).Scan(&concerned)
+		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')`,
+		orgID, "member:"+id).Scan(&recorded)
+	return recorded, wrapConcerned(id, err)
+}
+
+func wrapConcerned(id string, err error) error {
 	if err != nil {
-		return false, fmt.Errorf("store: member %s concerned: %w", id, err)
+		return fmt.Errorf("store: member %s concerned: %w", id, err)
 	}
-	return concerned, nil
+	return nil
 }

@@ -114,6 +114,9 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		})
 		return err
 	})
+	if err == nil && res.Created {
+		s.entityCreated()
+	}
 	return res, err
 }
 
@@ -255,7 +258,7 @@ func (s *Store) AnalyzeEntities(ctx context.Context) error {
 // GetEntity returns one entity, or ErrNotFound.
 func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, error) {
 	e, err := scanEntity(s.db.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and kind = $2 and id = $3`, orgID, kind, id))
+		where org_id = $1 and kind = $2 and id = $3`, cachedPlan, orgID, kind, id))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: get %s %s: %w", kind, id, err)
 	}
@@ -264,7 +267,7 @@ func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, 
 
 func lockEntity(ctx context.Context, tx pgx.Tx, orgID, kind, id string) (Entity, error) {
 	return scanEntity(tx.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and kind = $2 and id = $3 for update`, orgID, kind, id))
+		where org_id = $1 and kind = $2 and id = $3 for update`, cachedPlan, orgID, kind, id))
 }
 
 func scanEntity(row pgx.Row) (Entity, error) {
@@ -293,7 +296,7 @@ func updateEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error)
 		update entities set body = $4, version = coalesce($5, version), emails = $6, updated_at = now()
 		where org_id = $1 and kind = $2 and id = $3
 		returning org_id, kind, id, body, version, updated_at`,
-		w.OrgID, w.Kind, w.ID, w.Body, w.Version, emailsOf(w)))
+		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, w.Version, emailsOf(w)))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, err)
 	}
@@ -310,7 +313,7 @@ func insertEntity(ctx context.Context, tx pgx.Tx, w EntityWrite, version *int64)
 		insert into entities (org_id, kind, id, body, version, emails) values ($1, $2, $3, $4, $5, $6)
 		on conflict (org_id, kind, id) do nothing
 		returning org_id, kind, id, body, version, updated_at`,
-		w.OrgID, w.Kind, w.ID, w.Body, version, emailsOf(w)))
+		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, version, emailsOf(w)))
 	if errors.Is(err, ErrNotFound) {
 		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, errCreatedMeanwhile)
 	}

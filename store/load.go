@@ -63,7 +63,7 @@ func (s *Store) MembersAndCoMembers(ctx context.Context, orgID string, ids []str
 // day passes, as "kind:id".
 func (s *Store) LifecycleEntityIDs(ctx context.Context, orgID string) ([]string, error) {
 	rows, err := s.db.Query(ctx, `select kind || ':' || id from entities where org_id = $1
-		and kind in ('membership', 'booking', 'day_pass') order by kind, id`, orgID)
+		and kind in ('membership', 'booking', 'day_pass') order by kind, id`, cachedPlan, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: lifecycle entities: %w", err)
 	}
@@ -71,7 +71,7 @@ func (s *Store) LifecycleEntityIDs(ctx context.Context, orgID string) ([]string,
 }
 
 func (s *Store) queryEntities(ctx context.Context, sql string, args ...any) ([]Entity, error) {
-	rows, err := s.db.Query(ctx, sql, args...)
+	rows, err := s.db.Query(ctx, sql, append([]any{cachedPlan}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: load entities: %w", err)
 	}

@@ -98,7 +98,7 @@ func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([
 // Mappings returns every mapping of org, ordered by kind and id.
 func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
 	rows, err := s.db.Query(ctx, `select kind, ref_id, site_id, group_id from mappings where org_id = $1
-		order by kind, ref_id, site_id, group_id`, orgID)
+		order by kind, ref_id, site_id, group_id`, cachedPlan, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: mappings: %w", err)
 	}

@@ -146,7 +146,7 @@ func upsertOrg(ctx context.Context, tx pgx.Tx, o Org) (Org, bool, error) {
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
 	o := Org{ID: id}
 	var settings []byte
-	err := s.db.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, id).
+	err := s.db.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, cachedPlan, id).
 		Scan(&o.Name, &settings, &o.CreatedAt, &o.UpdatedAt)
 	if err != nil {
 		return Org{}, fmt.Errorf("store: get org %s: %w", id, notFound(err))

@@ -52,7 +52,7 @@ func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConn
 	err := s.db.QueryRow(ctx, `
 		select mode, identity_url, api_url, client_id, client_secret_enc, username, password_enc, token_enc,
 			generation, last_error, last_error_at, last_success_at
-		from salto_connections where org_id = $1`, orgID).
+		from salto_connections where org_id = $1`, cachedPlan, orgID).
 		Scan(&c.Mode, &c.IdentityURL, &c.APIURL, &c.ClientID, &c.ClientSecretEnc, &c.Username, &c.PasswordEnc,
 			&c.TokenEnc, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Store) MarkSaltoResult(ctx context.Context, orgID, errMsg string) error
 		_, err = s.db.Exec(ctx, `
 			update salto_connections set last_error = '', last_error_at = null, last_success_at = now()
 			where org_id = $1 and (last_error <> '' or last_success_at is null
-				or last_success_at < now() - $2::interval)`, orgID, successHeartbeat)
+				or last_success_at < now() - $2::interval)`, cachedPlan, orgID, successHeartbeat)
 	} else {
 		_, err = s.db.Exec(ctx, `update salto_connections set last_error = $2, last_error_at = now() where org_id = $1`, orgID, errMsg)
 	}

@@ -19,8 +19,9 @@ const defaultMaxConns = 32
 // Store wraps a connection pool. A Store handed to a write's plan (see
 // EntityWrite.Plan) reads through that write's transaction instead.
 type Store struct {
-	pool *pgxpool.Pool
-	db   dbtx
+	pool   *pgxpool.Pool
+	db     dbtx
+	growth *growth
 }
 
 // dbtx is what queries run on: the pool, or a transaction.
@@ -31,8 +32,32 @@ type dbtx interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
+// cachedPlan, passed as a statement's first argument, lets Postgres keep a
+// generic plan for it (a prepared statement, planned once per connection).
+//
+// Statements are otherwise planned afresh, with their arguments, each time
+// they run (pgx's QueryExecModeCacheDescribe: unnamed statements). A
+// generic plan is made for the table as it is when the statement has run
+// five times, and kept until the table's statistics change: made while a
+// table was small (a new install, the first import) it walks the whole
+// table long after it has grown. A person's Salto KS identities took
+// 0.87 ms a call instead of 0.13 ms in the import benchmark, whose tables
+// grow from nothing to 10,000 rows within a minute, faster than autovacuum
+// analyzes them.
+//
+// Only statements on the entities table and on the per-org tables (orgs,
+// salto_connections, mappings) take cachedPlan. The store refreshes the
+// entities table's statistics as its writes grow the table (see growth),
+// which drops the cached plans; the per-org tables grow with the number of
+// orgs and their configuration, never in bursts. Planning is what these
+// statements cost: the entities table's partial indexes made it more than
+// half of Postgres's time in the import benchmark. The tables a change of
+// access writes (identities, applied access, audit, outbox) keep planning
+// afresh.
+const cachedPlan = pgx.QueryExecModeCacheStatement
+
 // inside returns a Store that runs its queries in tx.
-func (s *Store) inside(tx pgx.Tx) *Store { return &Store{pool: s.pool, db: tx} }
+func (s *Store) inside(tx pgx.Tx) *Store { return &Store{pool: s.pool, db: tx, growth: s.growth} }
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
@@ -45,24 +70,16 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		// activities each hold a connection; the URL's pool_max_conns wins.
 		cfg.MaxConns = defaultMaxConns
 	}
-	// Plan every statement for the table as it is now. With Postgres's
-	// default, a statement run a few times keeps a generic plan made when a
-	// table was small (new install, first import) and walks the whole
-	// table long after it has grown: a person's Salto KS identities took
-	// 1.6 ms instead of 0.05 ms once 10,000 were stored. Letting only the
-	// entities table keep generic plans (the import analyzes it as it grows
-	// it) saved about 8 % of the import benchmark's time, but after a small
-	// import, which analyzes nothing, plans made on the young table raised
-	// the real-time benchmark's p99 from about 100 ms to 180-380 ms. A
-	// plan_cache_mode in DATABASE_URL wins.
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Plan statements for the tables as they are now (see cachedPlan). A
+	// default_query_exec_mode in DATABASE_URL wins.
+	if !strings.Contains(databaseURL, "default_query_exec_mode") {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s := &Store{pool: pool, db: pool}
+	s := &Store{pool: pool, db: pool, growth: &growth{due: firstRefresh}}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -78,5 +95,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases every connection.
-func (s *Store) Close() { s.pool.Close() }
+// Close releases every connection, once a statistics refresh under way has
+// ended.
+func (s *Store) Close() {
+	s.growth.wait()
+	s.pool.Close()
+}
