@@ -43,7 +43,8 @@ type demoStep struct {
 // Salto KS at saltoURL (password grant, the demo seed's system user), then
 // loads a small coworking space through the API as a platform would, and
 // prints what a newcomer needs. Every write is an upsert, so loading again
-// into the same database succeeds.
+// into the same database succeeds; a reconciliation run then repairs what
+// the fake Salto KS no longer holds.
 func loadDemo(ctx context.Context, env *environment, apiBase, saltoURL string) error {
 	admin := newDemoClient(apiBase, env.cfg.AdminToken)
 	if err := admin.waitHealthy(ctx); err != nil {
@@ -60,6 +61,12 @@ func loadDemo(ctx context.Context, env *environment, apiBase, saltoURL string) e
 		if _, err := platform.call(ctx, "PUT", demoOrgPath+s.path, s.body); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+	}
+	// A database kept from an earlier run may say access is applied that a
+	// fresh fake Salto KS (after make clean) does not hold: reconcile now
+	// rather than at the schedule's first run.
+	if _, err := platform.call(ctx, "POST", demoOrgPath+"/reconcile", map[string]any{"dry_run": false}); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	printDemo(env.stdout, demoBanner{admin: env.cfg.AdminToken, key: key, api: apiBase, salto: saltoURL}, steps)
 	return nil
