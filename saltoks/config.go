@@ -77,6 +77,15 @@ type Config struct {
 	// caller already holds them.
 	OnToken func(context.Context, *oauth2.Token) error
 
+	// Tokens, when set, is where the account's token is kept for every
+	// process that uses the account; OnToken is then not called. The
+	// identity server rotates refresh tokens (each works once), so a token
+	// source that refreshed on its own would invalidate the one every other
+	// process holds. With Tokens, an expired token is first replaced by the
+	// latest stored one, and a refresh happens inside Tokens.Update, which
+	// lets one process at a time renew.
+	Tokens TokenStore
+
 	// MaxRetries is how many times a failed request is retried: a 429 on
 	// any method, and a 5xx or transport error on any method but POST.
 	// Zero means no retry beyond the single 401 → refresh → retry.

@@ -12,8 +12,9 @@
 // [PasswordToken] for a dedicated system user, [AuthCodeURL] and [ExchangeCode]
 // for the authorization-code flow with PKCE. [New] wraps a token in a token
 // source that refreshes it (refresh_token grant), hands every new token to
-// [Config.OnToken] so the caller can persist it, and on a 401 refreshes once
-// and retries once. Tokens, client secrets and passwords never appear in the
+// [Config.OnToken] so the caller can persist it (or, for a token several
+// processes share, keeps it in [Config.Tokens], renewing under its lock), and
+// on a 401 refreshes once and retries once. Tokens, client secrets and passwords never appear in the
 // errors this package returns; the package does not log.
 //
 // Every site user has two ids: [SiteUser.ID] is the site-user id used for

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SaltoConnection is an org's Salto KS account link. The *Enc fields are
@@ -61,15 +64,60 @@ func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConn
 	return c, nil
 }
 
-// SaveSaltoToken stores a refreshed token (sealed). The generation is kept:
-// a refresh does not invalidate clients.
-func (s *Store) SaveSaltoToken(ctx context.Context, orgID, tokenEnc string) error {
-	_, err := s.db.Exec(ctx, `update salto_connections set token_enc = $2, updated_at = now() where org_id = $1`,
-		orgID, tokenEnc)
+// ErrSaltoConnectionChanged means the org's Salto KS connection was
+// replaced (its generation moved on) since the caller read it.
+var ErrSaltoConnectionChanged = errors.New("store: the Salto KS connection was replaced")
+
+// SaltoToken returns the sealed token of the org's connection at
+// generation, or ErrSaltoConnectionChanged if the connection is another
+// one now.
+func (s *Store) SaltoToken(ctx context.Context, orgID string, generation int64) (string, error) {
+	var tokenEnc string
+	var current int64
+	err := s.db.QueryRow(ctx, `select token_enc, generation from salto_connections where org_id = $1`,
+		cachedPlan, orgID).Scan(&tokenEnc, &current)
 	if err != nil {
-		return fmt.Errorf("store: save salto token: %w", err)
+		return "", fmt.Errorf("store: salto token %s: %w", orgID, notFound(err))
 	}
-	return nil
+	if current != generation {
+		return "", ErrSaltoConnectionChanged
+	}
+	return tokenEnc, nil
+}
+
+// UpdateSaltoToken locks the org's connection row (so one process at a
+// time renews its token), calls renew with the sealed token stored now and
+// stores what renew returns, unless that is the same. It returns the sealed
+// token stored at the end. A connection that is not at generation any more
+// is ErrSaltoConnectionChanged and renew is not called.
+func (s *Store) UpdateSaltoToken(ctx context.Context, orgID string, generation int64,
+	renew func(tokenEnc string) (string, error)) (string, error) {
+	var stored string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var current int64
+		err := tx.QueryRow(ctx, `select token_enc, generation from salto_connections where org_id = $1 for update`,
+			orgID).Scan(&stored, &current)
+		if err != nil {
+			return fmt.Errorf("store: lock salto token %s: %w", orgID, notFound(err))
+		}
+		if current != generation {
+			return ErrSaltoConnectionChanged
+		}
+		renewed, err := renew(stored)
+		if err != nil || renewed == stored {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `update salto_connections set token_enc = $2, updated_at = now() where org_id = $1`,
+			orgID, renewed); err != nil {
+			return fmt.Errorf("store: save salto token: %w", err)
+		}
+		stored = renewed
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return stored, nil
 }
 
 // successHeartbeat is how stale last_success_at may grow while Salto KS

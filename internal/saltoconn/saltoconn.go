@@ -104,8 +104,10 @@ func (m *Manager) Client(ctx context.Context, orgID string) (*saltoks.Client, er
 	return client, nil
 }
 
-// build opens the connection's sealed fields and makes a client whose
-// refreshed tokens are sealed and stored.
+// build opens the connection's sealed fields and makes a client that
+// shares the stored token with every other process: it takes the latest
+// stored token when its own expires, and renews under the connection's row
+// lock.
 func (m *Manager) build(conn store.SaltoConnection) (*saltoks.Client, error) {
 	cfg, err := m.config(conn)
 	if err != nil {
@@ -117,10 +119,7 @@ func (m *Manager) build(conn store.SaltoConnection) (*saltoks.Client, error) {
 			return nil, err
 		}
 	}
-	orgID := conn.OrgID
-	cfg.OnToken = func(ctx context.Context, t *oauth2.Token) error {
-		return m.saveToken(ctx, orgID, t)
-	}
+	cfg.Tokens = sharedToken{m: m, orgID: conn.OrgID, generation: conn.Generation}
 	return saltoks.New(cfg, token), nil
 }
 
