@@ -95,6 +95,9 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Detail = http.StatusConflict, err.Error()
 	case errors.As(err, &refused):
 		p.Status, p.Detail = http.StatusBadGateway, refused.Error()
+	case errors.Is(err, saltoconn.ErrRepoint):
+		p.Status, p.Detail = http.StatusConflict, "this would move the org to another Salto KS account while doorsync has applied access through the current one; "+
+			"ask to replace it (\"replace\": true, or replace=true on …/salto/authorize) to revoke that access first"
 	case errors.Is(err, saltoconn.ErrNotConnected):
 		p.Status, p.Detail = http.StatusConflict, "the org is not connected to Salto KS"
 	case errors.Is(err, saltoconn.ErrNoPartnerClient):

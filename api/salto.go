@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -18,6 +19,9 @@ type saltoPasswordBody struct {
 	Password     string `json:"password"`
 	IdentityURL  string `json:"identity_url"`
 	APIURL       string `json:"api_url"`
+	// Replace lets the connection re-point the org to another Salto KS
+	// account while doorsync has applied access through the current one.
+	Replace bool `json:"replace"`
 }
 
 func (b *saltoPasswordBody) validate() error {
@@ -58,7 +62,7 @@ func (h *handlers) putSalto(w http.ResponseWriter, r *http.Request) error {
 	}
 	sites, err := h.salto.ConnectPassword(r.Context(), org.ID, saltoconn.PasswordConnection{
 		ClientID: body.ClientID, ClientSecret: body.ClientSecret, Username: body.Username,
-		Password: body.Password, IdentityURL: body.IdentityURL, APIURL: body.APIURL,
+		Password: body.Password, IdentityURL: body.IdentityURL, APIURL: body.APIURL, Replace: body.Replace,
 	})
 	if err != nil {
 		return err
@@ -90,12 +94,18 @@ func (h *handlers) authorizeSalto(w http.ResponseWriter, r *http.Request) error 
 	if redirectURI == "" {
 		redirectURI = h.publicURL + "/v1/salto/callback"
 	}
+	v := &validationError{}
 	if u, err := url.Parse(redirectURI); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		v := &validationError{}
 		v.add("redirect_uri", "must be an absolute http(s) URL")
-		return v
 	}
-	target, err := h.salto.AuthorizeURL(r.Context(), org.ID, redirectURI)
+	replace, err := queryBool(r, "replace")
+	if err != nil {
+		v.add("replace", "must be true or false")
+	}
+	if err := v.orNil(); err != nil {
+		return err
+	}
+	target, err := h.salto.AuthorizeURL(r.Context(), org.ID, redirectURI, replace)
 	if err != nil {
 		return err
 	}
@@ -180,4 +190,15 @@ func (h *handlers) listSaltoGroups(w http.ResponseWriter, r *http.Request) error
 type listPage[T any] struct {
 	Data       []T    `json:"data"`
 	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// queryBool reads an optional true/false query parameter (absent: false).
+func queryBool(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s must be true or false", name)
 }

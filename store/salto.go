@@ -21,6 +21,9 @@ type SaltoConnection struct {
 	Username        string
 	PasswordEnc     string
 	TokenEnc        string
+	// AccountID is the Salto KS user the token belongs to (GET /me's id);
+	// empty for connections made before it was recorded.
+	AccountID string
 	// Generation grows on every change of credentials, so cached clients
 	// know to rebuild.
 	Generation    int64
@@ -32,21 +35,64 @@ type SaltoConnection struct {
 // PutSaltoConnection creates or replaces an org's connection, clearing any
 // previous error and bumping its generation.
 func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
-	_, err := s.db.Exec(ctx, `
+	return putSaltoConnection(ctx, s.db, c)
+}
+
+func putSaltoConnection(ctx context.Context, db execer, c SaltoConnection) error {
+	_, err := db.Exec(ctx, `
 		insert into salto_connections (org_id, mode, identity_url, api_url, client_id, client_secret_enc,
-			username, password_enc, token_enc, last_success_at)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+			username, password_enc, token_enc, account_id, last_success_at)
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
 		on conflict (org_id) do update set mode = excluded.mode, identity_url = excluded.identity_url,
 			api_url = excluded.api_url, client_id = excluded.client_id,
 			client_secret_enc = excluded.client_secret_enc, username = excluded.username,
-			password_enc = excluded.password_enc, token_enc = excluded.token_enc,
+			password_enc = excluded.password_enc, token_enc = excluded.token_enc, account_id = excluded.account_id,
 			generation = salto_connections.generation + 1, last_error = '', last_error_at = null,
 			last_success_at = now(), updated_at = now()`,
-		c.OrgID, c.Mode, c.IdentityURL, c.APIURL, c.ClientID, c.ClientSecretEnc, c.Username, c.PasswordEnc, c.TokenEnc)
+		c.OrgID, c.Mode, c.IdentityURL, c.APIURL, c.ClientID, c.ClientSecretEnc, c.Username, c.PasswordEnc, c.TokenEnc, c.AccountID)
 	if err != nil {
 		return fmt.Errorf("store: put salto connection: %w", err)
 	}
 	return nil
+}
+
+// ReplaceSaltoConnection re-points an org to another Salto KS account once
+// what doorsync applied through the old one is revoked: in one transaction
+// it forgets who the org's people are in Salto KS (those ids belong to the
+// old account), stores the connection and pokes persons, so their access
+// is applied again through the new account.
+func (s *Store) ReplaceSaltoConnection(ctx context.Context, c SaltoConnection, persons []string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `delete from salto_identities where org_id = $1`, c.OrgID); err != nil {
+			return fmt.Errorf("store: forget salto identities: %w", err)
+		}
+		if err := putSaltoConnection(ctx, tx, c); err != nil {
+			return err
+		}
+		pokes := make([]Poke, len(persons))
+		for i, p := range persons {
+			pokes[i] = Poke{Kind: PokeAccess, Target: p, At: time.Now(), Reason: "salto_connection_replaced"}
+		}
+		_, err := queuePokes(ctx, tx, c.OrgID, pokes, nil)
+		return err
+	})
+}
+
+// OrgAppliedAccess returns everything doorsync has applied for an org.
+func (s *Store) OrgAppliedAccess(ctx context.Context, orgID string) ([]AppliedGroup, error) {
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+		where org_id = $1 order by person, site_id, group_id`, orgID)
+}
+
+// HasAppliedAccess reports whether doorsync has applied any access for an
+// org.
+func (s *Store) HasAppliedAccess(ctx context.Context, orgID string) (bool, error) {
+	var ok bool
+	err := s.db.QueryRow(ctx, `select exists (select 1 from applied_access where org_id = $1)`, orgID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: has applied access: %w", err)
+	}
+	return ok, nil
 }
 
 // GetSaltoConnection returns an org's connection, or ErrNotFound.
@@ -54,10 +100,10 @@ func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConn
 	c := SaltoConnection{OrgID: orgID}
 	err := s.db.QueryRow(ctx, `
 		select mode, identity_url, api_url, client_id, client_secret_enc, username, password_enc, token_enc,
-			generation, last_error, last_error_at, last_success_at
+			account_id, generation, last_error, last_error_at, last_success_at
 		from salto_connections where org_id = $1`, cachedPlan, orgID).
 		Scan(&c.Mode, &c.IdentityURL, &c.APIURL, &c.ClientID, &c.ClientSecretEnc, &c.Username, &c.PasswordEnc,
-			&c.TokenEnc, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt)
+			&c.TokenEnc, &c.AccountID, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt)
 	if err != nil {
 		return SaltoConnection{}, fmt.Errorf("store: salto connection %s: %w", orgID, notFound(err))
 	}
@@ -154,12 +200,15 @@ type OAuthState struct {
 	VerifierEnc string
 	RedirectURI string
 	ExpiresAt   time.Time
+	// Replace lets the flow re-point the org to another Salto KS account.
+	Replace bool
 }
 
 // CreateOAuthState records a flow's state.
 func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
-	_, err := s.db.Exec(ctx, `insert into salto_oauth_states (state, org_id, verifier_enc, redirect_uri, expires_at) values ($1, $2, $3, $4, $5)`,
-		st.State, st.OrgID, st.VerifierEnc, st.RedirectURI, st.ExpiresAt)
+	_, err := s.db.Exec(ctx, `insert into salto_oauth_states (state, org_id, verifier_enc, redirect_uri, expires_at, replace_account)
+		values ($1, $2, $3, $4, $5, $6)`,
+		st.State, st.OrgID, st.VerifierEnc, st.RedirectURI, st.ExpiresAt, st.Replace)
 	if err != nil {
 		return fmt.Errorf("store: create oauth state: %w", err)
 	}
@@ -173,8 +222,8 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, state string) (OAuthState
 	err := s.db.QueryRow(ctx, `
 		update salto_oauth_states set used_at = now()
 		where state = $1 and used_at is null and expires_at > now()
-		returning org_id, verifier_enc, redirect_uri, expires_at`, state).
-		Scan(&st.OrgID, &st.VerifierEnc, &st.RedirectURI, &st.ExpiresAt)
+		returning org_id, verifier_enc, redirect_uri, expires_at, replace_account`, state).
+		Scan(&st.OrgID, &st.VerifierEnc, &st.RedirectURI, &st.ExpiresAt, &st.Replace)
 	if err != nil {
 		return OAuthState{}, fmt.Errorf("store: oauth state: %w", notFound(err))
 	}

@@ -24,15 +24,16 @@ var ErrBadState = errors.New("saltoconn: unknown, used or expired state")
 
 // AuthorizeURL starts the authorization-code flow for orgID: it stores a
 // single-use state bound to the org with the PKCE verifier (sealed) and
-// returns where to send the operator's browser.
-func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string) (string, error) {
+// whether the flow may re-point the org to another account (replace, see
+// ErrRepoint), and returns where to send the operator's browser.
+func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string, replace bool) (string, error) {
 	p := m.opts.Partner
 	if p.ClientID == "" {
 		return "", ErrNoPartnerClient
 	}
 	state, verifier := randomToken(), saltoks.GenerateVerifier()
 	err := m.opts.Store.CreateOAuthState(ctx, store.OAuthState{
-		State: state, OrgID: orgID, RedirectURI: redirectURI, ExpiresAt: m.opts.Now().Add(StateTTL),
+		State: state, OrgID: orgID, RedirectURI: redirectURI, ExpiresAt: m.opts.Now().Add(StateTTL), Replace: replace,
 		VerifierEnc: m.opts.Secrets.Seal([]byte(verifier), "oauth-state:"+state),
 	})
 	if err != nil {
@@ -43,7 +44,9 @@ func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string) (
 }
 
 // CompleteAuthorization exchanges the code of a callback, verifies the
-// token by listing sites and stores the connection. It returns the org.
+// token by listing sites and stores the connection, re-pointing the org
+// only if the flow was started with replace (see ErrRepoint). It returns
+// the org.
 func (m *Manager) CompleteAuthorization(ctx context.Context, code, state string) (string, int, error) {
 	st, err := m.opts.Store.ConsumeOAuthState(ctx, state)
 	if errors.Is(err, store.ErrNotFound) {
@@ -62,21 +65,22 @@ func (m *Manager) CompleteAuthorization(ctx context.Context, code, state string)
 	if err != nil {
 		return st.OrgID, 0, refused(err)
 	}
-	sites, token, err := verify(ctx, cfg, token)
+	v, err := verify(ctx, cfg, token)
 	if err != nil {
 		return st.OrgID, 0, err
 	}
-	sealedToken, err := m.sealToken(st.OrgID, token)
+	sealedToken, err := m.sealToken(st.OrgID, v.token)
 	if err != nil {
 		return st.OrgID, 0, err
 	}
-	err = m.opts.Store.PutSaltoConnection(ctx, store.SaltoConnection{
+	err = m.save(ctx, store.SaltoConnection{
 		OrgID: st.OrgID, Mode: ModeAuthorizationCode, IdentityURL: p.IdentityURL, APIURL: p.APIURL,
 		ClientID:        p.ClientID,
 		ClientSecretEnc: m.opts.Secrets.Seal([]byte(p.ClientSecret), sealContext(st.OrgID, "client_secret")),
 		TokenEnc:        sealedToken,
-	})
-	return st.OrgID, len(sites), err
+		AccountID:       v.accountID,
+	}, st.Replace)
+	return st.OrgID, len(v.sites), err
 }
 
 func randomToken() string {

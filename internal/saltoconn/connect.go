@@ -20,6 +20,10 @@ type PasswordConnection struct {
 	Password     string
 	IdentityURL  string
 	APIURL       string
+	// Replace lets the connection re-point the org to another Salto KS
+	// account although doorsync applied access through the current one
+	// (see ErrRepoint).
+	Replace bool
 }
 
 // RefusedError means Salto KS refused the credentials or could not be
@@ -38,35 +42,50 @@ func (m *Manager) ConnectPassword(ctx context.Context, orgID string, p PasswordC
 	if err != nil {
 		return 0, refused(err)
 	}
-	sites, token, err := verify(ctx, cfg, token)
+	v, err := verify(ctx, cfg, token)
 	if err != nil {
 		return 0, err
 	}
-	sealedToken, err := m.sealToken(orgID, token)
+	sealedToken, err := m.sealToken(orgID, v.token)
 	if err != nil {
 		return 0, err
 	}
-	err = m.opts.Store.PutSaltoConnection(ctx, store.SaltoConnection{
+	err = m.save(ctx, store.SaltoConnection{
 		OrgID: orgID, Mode: ModePassword, IdentityURL: p.IdentityURL, APIURL: p.APIURL, ClientID: p.ClientID,
 		ClientSecretEnc: m.opts.Secrets.Seal([]byte(p.ClientSecret), sealContext(orgID, "client_secret")),
 		Username:        p.Username,
 		PasswordEnc:     m.opts.Secrets.Seal([]byte(p.Password), sealContext(orgID, "password")),
 		TokenEnc:        sealedToken,
-	})
-	return len(sites), err
+		AccountID:       v.accountID,
+	}, p.Replace)
+	return len(v.sites), err
 }
 
-// verify lists the sites with token. If the client refreshes the token on
-// the way (it may be close to expiry), the newest token is returned: refresh
-// tokens are single-use, so it is the one to store.
-func verify(ctx context.Context, cfg saltoks.Config, token *oauth2.Token) ([]saltoks.Site, *oauth2.Token, error) {
-	latest := token
-	cfg.OnToken = func(_ context.Context, t *oauth2.Token) error { latest = t; return nil }
-	sites, err := saltoks.New(cfg, token).ListSites(ctx)
+// verified is what connecting learnt of an account.
+type verified struct {
+	sites     []saltoks.Site
+	token     *oauth2.Token
+	accountID string // the Salto KS user the token belongs to
+}
+
+// verify lists the sites with token and asks whose token it is. If the
+// client refreshes the token on the way (it may be close to expiry), the
+// newest token is returned: refresh tokens are single-use, so it is the
+// one to store.
+func verify(ctx context.Context, cfg saltoks.Config, token *oauth2.Token) (verified, error) {
+	v := verified{token: token}
+	cfg.OnToken = func(_ context.Context, t *oauth2.Token) error { v.token = t; return nil }
+	client := saltoks.New(cfg, token)
+	sites, err := client.ListSites(ctx)
 	if err != nil {
-		return nil, nil, refused(err)
+		return verified{}, refused(err)
 	}
-	return sites, latest, nil
+	me, err := client.Me(ctx)
+	if err != nil {
+		return verified{}, refused(err)
+	}
+	v.sites, v.accountID = sites, me.ID
+	return v, nil
 }
 
 // refused turns a Salto KS failure into a RefusedError with a safe reason.

@@ -95,7 +95,7 @@ func newBox(t *testing.T) *secrets.Box {
 func connectWithCode(t *testing.T, m *saltoconn.Manager, fake *saltokstest.Server, org string) {
 	t.Helper()
 	ctx := context.Background()
-	target, err := m.AuthorizeURL(ctx, org, "http://127.0.0.1/callback")
+	target, err := m.AuthorizeURL(ctx, org, "http://127.0.0.1/callback", false)
 	if err != nil {
 		t.Fatal(err)
 	}
