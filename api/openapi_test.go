@@ -472,7 +472,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		t.Error("List must be {data, next_cursor}")
 	}
 
-	if got := enum(props("AuditEntry")["trigger"]); !reflect.DeepEqual(got, []string{"realtime", "reconcile"}) {
+	if got := enum(props("AuditEntry")["trigger"]); !reflect.DeepEqual(got, []string{"realtime", "reconcile", "replace"}) {
 		t.Errorf("AuditEntry.trigger enum = %v", got)
 	}
 	if got := enum(schema("AuditAction")); !reflect.DeepEqual(got, []string{"create_user", "adopt_user", "add",

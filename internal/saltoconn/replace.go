@@ -2,6 +2,7 @@ package saltoconn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -24,6 +25,9 @@ const (
 	TriggerReplace   = "replace"
 	ResultLeftBehind = "left_behind"
 )
+
+// replacedReason is the audit reason of a removal made for a re-point.
+var replacedReason = json.RawMessage(`{"why":"the Salto KS connection was replaced"}`)
 
 // legacyAccountTimeout bounds asking the old account who it is, for a
 // connection stored before its account was recorded.
@@ -120,7 +124,7 @@ func (m *Manager) revokeApplied(ctx context.Context, orgID string) ([]string, er
 			persons = append(persons, ap.Person)
 		}
 		audit := store.AuditEntry{Action: "remove", Person: ap.Person, SiteID: ap.SiteID, GroupID: ap.GroupID,
-			SaltoUserID: ap.UserID, Trigger: TriggerReplace, Result: "ok"}
+			SaltoUserID: ap.UserID, Reason: replacedReason, Trigger: TriggerReplace, Result: "ok"}
 		failure := gone
 		if failure == nil {
 			failure = m.removeOld(ctx, client, orgID, ap)
