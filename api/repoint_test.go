@@ -29,6 +29,23 @@ func (a *testAPI) applyAccess(fake *saltokstest.Server, org string) string {
 	return u.UserID
 }
 
+// authorize runs the authorization-code flow for acme as a browser would,
+// following every redirect (keeping cookies) through the fake's identity
+// server, which logs in owner@ through partner-app, to the callback.
+func (a *testAPI) authorize(key, query string) *http.Response {
+	a.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	req := mustRequest(a.t, "GET", a.URL+"/v1/orgs/acme/salto/authorize"+query)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := browser.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 func newFake(t *testing.T) *saltokstest.Server {
 	t.Helper()
 	fake := saltokstest.NewServer()
@@ -135,18 +152,7 @@ func TestAuthorizationCodeRepointNeedsReplace(t *testing.T) {
 	a.must(200, "PUT", "/v1/orgs/acme/salto", key, passwordBody(a.Fake, nil)) // integration@ through client doorsync
 	ann := a.applyAccess(a.Fake, "acme")
 
-	authorize := func(query string) *http.Response {
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar}
-		req := mustRequest(t, "GET", a.URL+"/v1/orgs/acme/salto/authorize"+query)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := browser.Do(req) // through the fake's identity server (owner@ through partner-app) to the callback
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
-	}
+	authorize := func(query string) *http.Response { return a.authorize(key, query) }
 	if resp := authorize(""); resp.StatusCode != http.StatusConflict || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("callback of a re-pointing flow without replace = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -178,5 +184,16 @@ func TestRepointCheckOfAConnectionStoredWithoutItsAccount(t *testing.T) {
 	a.must(200, "PUT", "/v1/orgs/acme/salto", key, passwordBody(a.Fake, nil))
 	if id := a.query(`select account_id from salto_connections`)[0][0]; id == "" {
 		t.Error("re-connecting did not record the account")
+	}
+
+	// An authorization-code connection has no username to go by: its
+	// account answers who it is.
+	if resp := a.authorize(key, "?replace=true"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("replacing flow = %d", resp.StatusCode)
+	}
+	a.applyAccess(newFake(t), "acme")
+	a.exec(`update salto_connections set account_id = ''`)
+	if resp := a.authorize(key, ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("re-authorizing the same account = %d, want 200", resp.StatusCode)
 	}
 }
