@@ -10,11 +10,14 @@ import (
 
 type apiKeyBody struct {
 	Name string `json:"name"`
+	// Role is "platform" or "operator" (the default).
+	Role string `json:"role"`
 }
 
 type apiKeyCreated struct {
-	ID  string `json:"id"`
-	Key string `json:"key"`
+	ID   string `json:"id"`
+	Key  string `json:"key"`
+	Role string `json:"role"`
 }
 
 // createAPIKey mints a key for an existing org and shows it once.
@@ -23,10 +26,11 @@ func (h *handlers) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	if body.Name == "" {
-		v := &validationError{}
-		v.add("name", "is required")
-		return v
+	if body.Role == "" {
+		body.Role = store.KeyRoleOperator
+	}
+	if err := validateAPIKey(body); err != nil {
+		return err
 	}
 	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
 	if err != nil {
@@ -34,11 +38,23 @@ func (h *handlers) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, key := newAPIKey()
 	sum := hashKey(key)
-	if err := h.store.CreateAPIKey(r.Context(), store.APIKey{ID: id, OrgID: org.ID, Name: body.Name, KeyHash: sum[:]}); err != nil {
+	if err := h.store.CreateAPIKey(r.Context(), store.APIKey{ID: id, OrgID: org.ID, Name: body.Name, KeyHash: sum[:], Role: body.Role}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiKeyCreated{ID: id, Key: key})
+	writeJSON(w, http.StatusCreated, apiKeyCreated{ID: id, Key: key, Role: body.Role})
 	return nil
+}
+
+// validateAPIKey checks a new key's name and role.
+func validateAPIKey(body apiKeyBody) error {
+	v := &validationError{}
+	if body.Name == "" {
+		v.add("name", "is required")
+	}
+	if _, ok := keyRoles[body.Role]; !ok {
+		v.add("role", `must be "platform" or "operator"`)
+	}
+	return v.orNil()
 }
 
 func (h *handlers) deleteAPIKey(w http.ResponseWriter, r *http.Request) error {

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -17,9 +18,14 @@ import (
 
 // principal is who a request acts as: the admin, or one org's key.
 type principal struct {
-	admin bool
-	orgID string
+	role  role
+	orgID string // the key's org; empty for the admin
+	keyID string // empty for the admin
+	name  string // the key's name, or "admin"
 }
+
+// actor names the principal in the audit log: the key's name, or "admin".
+func (p principal) actor() string { return p.name }
 
 type principalKey struct{}
 
@@ -56,7 +62,7 @@ func (h *handlers) principalFor(ctx context.Context, token string) (principal, e
 		return principal{}, errUnauthorized
 	}
 	if equalHashes(token, h.adminToken) {
-		return principal{admin: true}, nil
+		return principal{role: roleAdmin, name: adminActor}, nil
 	}
 	id, ok := apiKeyID(token)
 	if !ok {
@@ -73,7 +79,11 @@ func (h *handlers) principalFor(ctx context.Context, token string) (principal, e
 	if subtle.ConstantTimeCompare(sum[:], k.KeyHash) != 1 {
 		return principal{}, errUnauthorized
 	}
-	return principal{orgID: k.OrgID}, nil
+	r, ok := keyRoles[k.Role]
+	if !ok {
+		return principal{}, fmt.Errorf("api key %s has the unknown role %q", id, k.Role)
+	}
+	return principal{role: r, orgID: k.OrgID, keyID: k.ID, name: k.Name}, nil
 }
 
 // equalHashes compares two secrets in constant time, whatever their length.
@@ -112,7 +122,7 @@ func hashKey(key string) [32]byte { return sha256.Sum256([]byte(key)) }
 func (h *handlers) scopeToOrg(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := principalFrom(r.Context())
-		if !p.admin && p.orgID != chi.URLParam(r, "org") {
+		if p.role != roleAdmin && p.orgID != chi.URLParam(r, "org") {
 			h.writeError(w, r, errNotFound)
 			return
 		}
@@ -120,13 +130,15 @@ func (h *handlers) scopeToOrg(next http.Handler) http.Handler {
 	})
 }
 
-// adminOnly refuses org keys (403) on routes only the admin may use.
-func (h *handlers) adminOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !principalFrom(r.Context()).admin {
-			h.writeError(w, r, httpError(http.StatusForbidden, "only the admin token may do this"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// requireRole refuses (403) a principal whose role is below want.
+func (h *handlers) requireRole(want role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !principalFrom(r.Context()).role.allows(want) {
+				h.writeError(w, r, errForbidden(want))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }

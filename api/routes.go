@@ -89,39 +89,62 @@ func NewHandler(d Deps) http.Handler {
 		// this group checks them again there.
 		r.Group(func(r chi.Router) {
 			r.Use(h.validatePathIDs)
-			r.With(h.adminOnly).Put("/", h.handle(h.putOrg))
-			r.Get("/", h.handle(h.getOrg))
-			r.With(h.adminOnly).Post("/api-keys", h.handle(h.createAPIKey))
-			r.With(h.adminOnly).Delete("/api-keys/{id}", h.handle(h.deleteAPIKey))
-
-			r.Put("/salto", h.handle(h.putSalto))
-			r.Get("/salto", h.handle(h.getSalto))
-			r.Get("/salto/authorize", h.handle(h.authorizeSalto))
-			r.Get("/salto/sites", h.handle(h.listSaltoSites))
-			r.Get("/salto/sites/{site}/access-groups", h.handle(h.listSaltoGroups))
-
-			for _, k := range entityKinds {
-				r.Put("/"+k.path+"/{id}", h.handle(h.putEntity(k)))
-				r.Get("/"+k.path+"/{id}", h.handle(h.getEntity(k)))
-				r.Delete("/"+k.path+"/{id}", h.handle(h.deleteEntity(k)))
+			for _, rt := range h.orgRoutes() {
+				r.With(h.requireRole(rt.role)).Method(rt.method, rt.pattern, h.handle(rt.handle))
 			}
-			r.Post("/day-passes/{id}/uses", h.handle(h.useDayPass))
-			r.Post("/import", h.handle(h.importEntities))
-
-			r.Get("/mappings", h.handle(h.listMappings))
-			r.Put("/mappings/{kind}/{ref}", h.handle(h.putMapping))
-			r.Delete("/mappings/{kind}/{ref}", h.handle(h.deleteMapping))
-
-			r.Get("/members/{id}/access", h.handle(h.explainMember))
-			r.Get("/guests/{email}/access", h.handle(h.explainGuest))
-			r.Get("/audit", h.handle(h.listAudit))
-
-			r.Post("/reconcile", h.handle(h.reconcile))
-			r.Get("/reconcile/runs/{run_id}", h.handle(h.getRun))
-			r.Get("/holds", h.handle(h.listHolds))
-			r.Post("/holds/{id}/approve", h.handle(h.approveHold))
-			r.Post("/holds/{id}/reject", h.handle(h.rejectHold))
 		})
 	})
 	return r
+}
+
+// route is one row of the route table below /v1/orgs/{org}: the least role
+// that may use it (see role), and its handler.
+type route struct {
+	method  string
+	pattern string
+	role    role
+	handle  handlerFunc
+}
+
+// orgRoutes is the route table below /v1/orgs/{org}. A platform key keeps
+// the space (entities, day-pass uses, imports) and reads what doorsync made
+// of it (explain, audit); the Salto KS connection, mappings, reconcile runs
+// and holds are an operator's; orgs and their keys are the admin's.
+func (h *handlers) orgRoutes() []route {
+	rs := []route{
+		{"PUT", "/", roleAdmin, h.putOrg},
+		{"GET", "/", rolePlatform, h.getOrg},
+		{"POST", "/api-keys", roleAdmin, h.createAPIKey},
+		{"DELETE", "/api-keys/{id}", roleAdmin, h.deleteAPIKey},
+
+		{"PUT", "/salto", roleOperator, h.putSalto},
+		{"GET", "/salto", roleOperator, h.getSalto},
+		{"GET", "/salto/authorize", roleOperator, h.authorizeSalto},
+		{"GET", "/salto/sites", roleOperator, h.listSaltoSites},
+		{"GET", "/salto/sites/{site}/access-groups", roleOperator, h.listSaltoGroups},
+	}
+	for _, k := range entityKinds {
+		rs = append(rs,
+			route{"PUT", "/" + k.path + "/{id}", rolePlatform, h.putEntity(k)},
+			route{"GET", "/" + k.path + "/{id}", rolePlatform, h.getEntity(k)},
+			route{"DELETE", "/" + k.path + "/{id}", rolePlatform, h.deleteEntity(k)})
+	}
+	return append(rs,
+		route{"POST", "/day-passes/{id}/uses", rolePlatform, h.useDayPass},
+		route{"POST", "/import", rolePlatform, h.importEntities},
+
+		route{"GET", "/mappings", roleOperator, h.listMappings},
+		route{"PUT", "/mappings/{kind}/{ref}", roleOperator, h.putMapping},
+		route{"DELETE", "/mappings/{kind}/{ref}", roleOperator, h.deleteMapping},
+
+		route{"GET", "/members/{id}/access", rolePlatform, h.explainMember},
+		route{"GET", "/guests/{email}/access", rolePlatform, h.explainGuest},
+		route{"GET", "/audit", rolePlatform, h.listAudit},
+
+		route{"POST", "/reconcile", roleOperator, h.reconcile},
+		route{"GET", "/reconcile/runs/{run_id}", roleOperator, h.getRun},
+		route{"GET", "/holds", roleOperator, h.listHolds},
+		route{"POST", "/holds/{id}/approve", roleOperator, h.approveHold},
+		route{"POST", "/holds/{id}/reject", roleOperator, h.rejectHold},
+	)
 }

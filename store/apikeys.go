@@ -11,12 +11,23 @@ type APIKey struct {
 	OrgID   string
 	Name    string
 	KeyHash []byte
+	// Role is KeyRolePlatform or KeyRoleOperator.
+	Role string
 }
 
-// CreateAPIKey stores a key's hash.
+// Key roles: what an org key may do (see api/routes.go).
+const (
+	KeyRolePlatform = "platform"
+	KeyRoleOperator = "operator"
+)
+
+// CreateAPIKey stores a key's hash; a key without a role is an operator.
 func (s *Store) CreateAPIKey(ctx context.Context, k APIKey) error {
-	_, err := s.db.Exec(ctx, `insert into api_keys (id, org_id, name, key_hash) values ($1, $2, $3, $4)`,
-		k.ID, k.OrgID, k.Name, k.KeyHash)
+	if k.Role == "" {
+		k.Role = KeyRoleOperator
+	}
+	_, err := s.db.Exec(ctx, `insert into api_keys (id, org_id, name, key_hash, role) values ($1, $2, $3, $4, $5)`,
+		k.ID, k.OrgID, k.Name, k.KeyHash, k.Role)
 	if err != nil {
 		return fmt.Errorf("store: create api key: %w", err)
 	}
@@ -38,8 +49,8 @@ func (s *Store) DeleteAPIKey(ctx context.Context, orgID, id string) error {
 // APIKeyByID returns a key's record for verification, or ErrNotFound.
 func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 	k := APIKey{ID: id}
-	err := s.db.QueryRow(ctx, `select org_id, name, key_hash from api_keys where id = $1`, id).
-		Scan(&k.OrgID, &k.Name, &k.KeyHash)
+	err := s.db.QueryRow(ctx, `select org_id, name, key_hash, role from api_keys where id = $1`, id).
+		Scan(&k.OrgID, &k.Name, &k.KeyHash, &k.Role)
 	if err != nil {
 		return APIKey{}, fmt.Errorf("store: api key: %w", notFound(err))
 	}
