@@ -26,6 +26,7 @@ type auditView struct {
 	RunID       string          `json:"run_id"`
 	Result      string          `json:"result"`
 	Error       string          `json:"error"`
+	Actor       string          `json:"actor"` // "" for doorsync's own changes
 }
 
 // listAudit answers audit entries, newest first, filtered by person (a
@@ -78,7 +79,7 @@ func (h *handlers) listAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.Data = append(page.Data, auditView{At: e.At, Action: e.Action, Person: e.Person, SiteID: e.SiteID,
 			GroupID: e.GroupID, SaltoUserID: e.SaltoUserID, Reason: e.Reason, Trigger: e.Trigger,
-			WorkflowID: e.WorkflowID, RunID: e.RunID, Result: e.Result, Error: e.Error})
+			WorkflowID: e.WorkflowID, RunID: e.RunID, Result: e.Result, Error: e.Error, Actor: e.Actor})
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil

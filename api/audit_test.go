@@ -78,13 +78,13 @@ func TestAuditFiltersAndPages(t *testing.T) {
 			}
 		}
 	})
-	wantKeys := []string{"action", "at", "error", "group_id", "person", "reason", "result", "run_id", "salto_user_id", "site_id", "trigger", "workflow_id"}
+	wantKeys := []string{"action", "actor", "at", "error", "group_id", "person", "reason", "result", "run_id", "salto_user_id", "site_id", "trigger", "workflow_id"}
 	if !reflect.DeepEqual(keys, wantKeys) {
 		t.Errorf("entry keys = %v", keys)
 	}
 	wantFirst := map[string]any{"at": "2026-01-01T10:00:00Z", "action": "add", "person": "member:m1", "site_id": siteLondon,
 		"group_id": "g1", "salto_user_id": "u-member:m1", "trigger": "realtime", "workflow_id": "access:acme:member:m1",
-		"run_id": "", "result": "ok", "error": "",
+		"run_id": "", "result": "ok", "error": "", "actor": "",
 		"reason": map[string]any{"kind": "membership", "id": "ms1", "via": "plan", "ref": "p1"}}
 	if !reflect.DeepEqual(first, wantFirst) {
 		t.Errorf("entry = %v\nwant %v", first, wantFirst)

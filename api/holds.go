@@ -152,10 +152,12 @@ func (h *handlers) rejectHold(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decideHold approves or rejects a pending hold; one already decided is a
-// 409 naming its status, an unknown one 404.
+// decideHold approves or rejects a pending hold, auditing it under the
+// request's principal (its key's name, or "admin"); one already decided is
+// a 409 naming its status, an unknown one 404.
 func (h *handlers) decideHold(ctx context.Context, orgID, id, status string) (store.Hold, error) {
-	hd, err := h.store.DecideHold(ctx, orgID, id, status)
+	p := principalFrom(ctx)
+	hd, err := h.store.DecideHold(ctx, orgID, id, store.HoldDecision{Status: status, Actor: p.actor(), KeyID: p.keyID})
 	if errors.Is(err, store.ErrConflict) {
 		if cur, gerr := h.store.GetHold(ctx, orgID, id); gerr == nil {
 			return hd, httpError(http.StatusConflict, "the hold is not pending: it is "+cur.Status)

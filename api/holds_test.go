@@ -29,7 +29,7 @@ func TestHoldsListsPendingHoldsOldestFirst(t *testing.T) {
 		store.HeldRemoval{SaltoUserID: "u1", Person: "member:m1"}, store.HeldRemoval{SaltoUserID: "u2"})
 	a.hold("a", "hold-3", "g3", "2026-01-03T10:00:00Z", store.HeldRemoval{SaltoUserID: "u4"})
 	a.hold("b", "hold-b", "g1", "2026-01-01T09:00:00Z", store.HeldRemoval{SaltoUserID: "u5"})
-	if _, err := a.Store.DecideHold(context.Background(), "a", "hold-3", store.HoldRejected); err != nil {
+	if _, err := a.Store.DecideHold(context.Background(), "a", "hold-3", store.HoldDecision{Status: store.HoldRejected, Actor: "admin"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -146,4 +146,53 @@ func TestApproveWithoutAReconcilerIsUnavailable(t *testing.T) {
 	}
 	a.must(200, "GET", "/v1/orgs/a/holds", key, nil)
 	a.must(204, "POST", "/v1/orgs/a/holds/hold-1/reject", key, nil)
+}
+
+// TestHoldDecisionsAreAnOperatorsAndAudited: a platform key may not approve
+// or reject a hold (403, the hold stays pending, nothing is applied or
+// audited); an operator key's decision is in the audit log under the key's
+// name, the admin's under "admin".
+func TestHoldDecisionsAreAnOperatorsAndAudited(t *testing.T) {
+	a, f := newReconcileAPI(t)
+	a.createOrg("a")
+	platform := a.createKey("a", "booking platform", "platform")
+	r := a.must(201, "POST", "/v1/orgs/a/api-keys", adminToken, map[string]any{"name": "ops desk", "role": "operator"}).JSON(t)
+	operator, operatorID := r["key"].(string), r["id"].(string)
+	a.hold("a", "hold-1", "g1", "2026-01-01T10:00:00Z", store.HeldRemoval{SaltoUserID: "u1"}, store.HeldRemoval{SaltoUserID: "u2"})
+	a.hold("a", "hold-2", "g2", "2026-01-01T11:00:00Z", store.HeldRemoval{SaltoUserID: "u3"})
+
+	for _, decision := range []string{"approve", "reject"} {
+		p := a.must(403, "POST", "/v1/orgs/a/holds/hold-1/"+decision, platform, nil)
+		if p.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s as a platform key: %s", decision, p.Header.Get("Content-Type"))
+		}
+	}
+	if rows := a.query(`select status, decided_at is null from removal_holds where id = 'hold-1'`); rows[0][0] != "pending" || rows[0][1] != "true" {
+		t.Errorf("a platform key changed the hold: %v", rows)
+	}
+	if calls := f.recorded(); len(calls) != 0 {
+		t.Errorf("a platform key's approval was applied: %+v", calls)
+	}
+	if data := a.must(200, "GET", "/v1/orgs/a/audit", platform, nil).JSON(t)["data"].([]any); len(data) != 0 {
+		t.Errorf("a refused approval was audited: %v", data)
+	}
+
+	a.must(202, "POST", "/v1/orgs/a/holds/hold-1/approve", operator, nil)
+	a.must(204, "POST", "/v1/orgs/a/holds/hold-2/reject", adminToken, nil)
+	a.must(409, "POST", "/v1/orgs/a/holds/hold-2/approve", operator, nil) // not audited: nothing was decided
+
+	page := a.must(200, "GET", "/v1/orgs/a/audit", platform, nil).JSON(t)
+	for _, e := range page["data"].([]any) {
+		delete(e.(map[string]any), "at")
+	}
+	sameJSON(t, "audit", page, `{"data":[
+	 {"action":"reject_hold","actor":"admin","person":"","site_id":"s1","group_id":"g2","salto_user_id":"",
+	  "reason":{"hold_id":"hold-2","removals":1},"trigger":"api","workflow_id":"","run_id":"run-hold-2",
+	  "result":"ok","error":""},
+	 {"action":"approve_hold","actor":"ops desk","person":"","site_id":"s1","group_id":"g1","salto_user_id":"",
+	  "reason":{"hold_id":"hold-1","removals":2,"key_id":"`+operatorID+`"},"trigger":"api","workflow_id":"","run_id":"run-hold-1",
+	  "result":"ok","error":""}]}`)
+	if page := a.must(200, "GET", "/v1/orgs/a/audit?group_id=g1", platform, nil).JSON(t); len(page["data"].([]any)) != 1 {
+		t.Errorf("the approval is not found by its group: %v", page)
+	}
 }

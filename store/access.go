@@ -169,6 +169,9 @@ type AuditEntry struct {
 	RunID       string          `json:"run_id"`
 	Result      string          `json:"result"`
 	Error       string          `json:"error"`
+	// Actor names who made the change through the API (an API key's name,
+	// or "admin"); empty for the changes doorsync makes on its own.
+	Actor string `json:"actor"`
 }
 
 // AddAudit appends one audit row.
@@ -187,8 +190,9 @@ func insertAudit(ctx context.Context, db execer, orgID string, e AuditEntry) err
 		reason = nil
 	}
 	_, err := db.Exec(ctx, `insert into audit_log (org_id, action, person, site_id, group_id, salto_user_id, reason, trigger,
-		workflow_id, run_id, result, error) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error)
+		workflow_id, run_id, result, error, actor) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error,
+		e.Actor)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -209,7 +213,7 @@ type AuditFilter struct {
 // Audit returns entries matching f, newest first.
 func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error) {
 	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-			workflow_id, run_id, result, error from audit_log
+			workflow_id, run_id, result, error, actor from audit_log
 		where org_id = $1 and ($2 = '' or person = $2) and ($3 = '' or site_id = $3) and ($4 = '' or group_id = $4)
 			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6)
 		order by id desc limit $7`,
@@ -225,7 +229,7 @@ func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]Audit
 // of one of actions when any are given; ErrNotFound when there is none.
 func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID string, actions ...string) (AuditEntry, error) {
 	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-			workflow_id, run_id, result, error from audit_log
+			workflow_id, run_id, result, error, actor from audit_log
 		where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
 			and (coalesce(cardinality($5::text[]), 0) = 0 or action = any($5))
 		order by id desc limit 1`,
@@ -246,7 +250,7 @@ func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID st
 func scanAudit(r pgx.CollectableRow) (AuditEntry, error) {
 	var e AuditEntry
 	err := r.Scan(&e.ID, &e.At, &e.Action, &e.Person, &e.SiteID, &e.GroupID, &e.SaltoUserID, &e.Reason, &e.Trigger,
-		&e.WorkflowID, &e.RunID, &e.Result, &e.Error)
+		&e.WorkflowID, &e.RunID, &e.Result, &e.Error, &e.Actor)
 	return e, err
 }
 

@@ -210,18 +210,61 @@ func mergeRemovals(old, more []HeldRemoval) ([]HeldRemoval, bool) {
 	return old, grew
 }
 
-// DecideHold moves a pending hold to approved or rejected; a hold that is
-// not pending is ErrConflict, an unknown one ErrNotFound.
-func (s *Store) DecideHold(ctx context.Context, orgID, id, status string) (Hold, error) {
-	h, err := s.scanHold(s.db.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
-		where org_id = $1 and id = $2 and status = 'pending'
-		returning id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at`, orgID, id, status))
+// HoldDecision is an approval or a rejection of a hold, and who made it.
+type HoldDecision struct {
+	// Status is HoldApproved or HoldRejected.
+	Status string
+	// Actor is the API key's name, or "admin"; KeyID the key's id (empty
+	// for the admin token).
+	Actor string
+	KeyID string
+}
+
+// Audit rows of hold decisions: the action for each decision, and their
+// trigger (an API request).
+const (
+	ActionApproveHold = "approve_hold"
+	ActionRejectHold  = "reject_hold"
+	TriggerAPI        = "api"
+)
+
+// DecideHold moves a pending hold to approved or rejected and audits who
+// decided, in one transaction; a hold that is not pending is ErrConflict,
+// an unknown one ErrNotFound.
+func (s *Store) DecideHold(ctx context.Context, orgID, id string, d HoldDecision) (Hold, error) {
+	var h Hold
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		h, err = s.scanHold(tx.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
+			where org_id = $1 and id = $2 and status = 'pending'
+			returning id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at`, orgID, id, d.Status))
+		if err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, orgID, holdDecisionAudit(h, d))
+	})
 	if errors.Is(err, ErrNotFound) {
 		if _, getErr := s.GetHold(ctx, orgID, id); getErr == nil {
 			return h, fmt.Errorf("store: hold %s is not pending: %w", id, ErrConflict)
 		}
 	}
 	return h, err
+}
+
+// holdDecisionAudit is the audit row of a decided hold: who decided, the
+// group, the run that held it and how many removals it held.
+func holdDecisionAudit(h Hold, d HoldDecision) AuditEntry {
+	action := ActionRejectHold
+	if d.Status == HoldApproved {
+		action = ActionApproveHold
+	}
+	reason, _ := json.Marshal(struct {
+		HoldID   string `json:"hold_id"`
+		Removals int    `json:"removals"`
+		KeyID    string `json:"key_id,omitempty"`
+	}{h.ID, len(h.Remove), d.KeyID})
+	return AuditEntry{Action: action, SiteID: h.SiteID, GroupID: h.GroupID, Reason: reason, Trigger: TriggerAPI,
+		RunID: h.RunID, Result: "ok", Actor: d.Actor}
 }
 
 // RecentRemovals counts a group's removals made since since.
