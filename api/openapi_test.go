@@ -472,12 +472,21 @@ func TestOpenAPISchemas(t *testing.T) {
 		t.Error("List must be {data, next_cursor}")
 	}
 
-	if got := enum(props("AuditEntry")["trigger"]); !reflect.DeepEqual(got, []string{"realtime", "reconcile", "replace"}) {
+	if got := enum(props("AuditEntry")["trigger"]); !reflect.DeepEqual(got, []string{"realtime", "reconcile", "replace", "api"}) {
 		t.Errorf("AuditEntry.trigger enum = %v", got)
 	}
 	if got := enum(schema("AuditAction")); !reflect.DeepEqual(got, []string{"create_user", "adopt_user", "add",
-		"remove", "assign_tag", "unassign_tag", "suspend_user"}) {
+		"remove", "assign_tag", "unassign_tag", "suspend_user", "approve_hold", "reject_hold"}) {
 		t.Errorf("AuditAction enum = %v", got)
+	}
+	if props("AuditEntry")["actor"] == nil {
+		t.Error("AuditEntry lacks actor")
+	}
+	if got := enum(schema("KeyRole")); !reflect.DeepEqual(got, []string{"platform", "operator"}) || schema("KeyRole")["default"] != "operator" {
+		t.Errorf("KeyRole = %v, want platform|operator, default operator", schema("KeyRole"))
+	}
+	if dig(props("APIKeyRequest"), "role", "$ref") == nil || dig(props("APIKeyCreated"), "role", "$ref") == nil {
+		t.Error("API keys' request and answer must carry the role")
 	}
 	reason := props("Reason")
 	if got := enum(reason["via"]); !reflect.DeepEqual(got, []string{"plan", "location", "floor", "resource", "bookable_resource", "day_pass"}) {

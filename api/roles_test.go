@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -207,5 +208,40 @@ func TestAPIKeysHaveARole(t *testing.T) {
 	a.must(200, "GET", "/v1/orgs/a/holds", legacy, nil)
 	if rows := a.query(`select role from api_keys where id = 'legacy1'`); rows[0][0] != "operator" {
 		t.Errorf("a key without a role is %v", rows)
+	}
+}
+
+// TestOpenAPINamesEachOperationsRole: every operation of openapi.yaml
+// states in x-required-role the role routeRoles expects, and every one a
+// key may be refused answers 403 there.
+func TestOpenAPINamesEachOperationsRole(t *testing.T) {
+	params := regexp.MustCompile(`\{[^}]*\}`)
+	want := map[string]string{}
+	for key, role := range routeRoles() {
+		want[params.ReplaceAllString(key, "{}")] = role
+	}
+	for op, spec := range operations(t, loadOpenAPI(t)) {
+		key := op[0] + " " + params.ReplaceAllString(op[1], "{}")
+		role, ok := want[key]
+		if !ok {
+			role, ok = want["* "+op[1]]
+		}
+		if !ok {
+			t.Errorf("%s %s: no expected role", op[0], op[1])
+			continue
+		}
+		got, _ := spec["x-required-role"].(string)
+		if role == publicRoute {
+			if got != "" {
+				t.Errorf("%s %s: x-required-role %q on a public operation", op[0], op[1], got)
+			}
+			continue
+		}
+		if got != role {
+			t.Errorf("%s %s: x-required-role = %q, want %q", op[0], op[1], got, role)
+		}
+		if role != platformRoute && dig(spec, "responses", "403") == nil {
+			t.Errorf("%s %s: no 403 response", op[0], op[1])
+		}
 	}
 }
