@@ -113,7 +113,8 @@ func TestEveryRouteNeedsItsRole(t *testing.T) {
 				t.Errorf("%s as %s = %d, want it let through (it needs %s)\n%s", key, p.name, r.Status, role, r.Body)
 			}
 		}
-		if r := a.sendAs(method, path, otherOrg); r.Status != 404 {
+		// A route of no org (an admin's list of orgs) has no other org.
+		if r := a.sendAs(method, path, otherOrg); strings.Contains(route, "{org}") && r.Status != 404 {
 			t.Errorf("%s with another org's key = %d, want 404", key, r.Status)
 		}
 		return nil
