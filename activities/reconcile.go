@@ -175,9 +175,13 @@ func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (Gro
 
 func (rc *reconcile) listMembers(ctx context.Context, g access.GroupRef) ([]saltoks.GroupMember, error) {
 	var all []saltoks.GroupMember
+	trail := rc.client.NewPageTrail()
 	next := ""
 	for {
 		page, err := rc.client.GroupMembersPage(ctx, g.SiteID, g.GroupID, next)
+		if err == nil && page.NextPageLink != "" {
+			err = trail.Follow(page.NextPageLink)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list members of %s/%s: %w", g.SiteID, g.GroupID, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,9 +20,6 @@ import (
 // apiVersion is the Connect API version every method uses (reference §4.1:
 // v1.2 serves all the routes this client needs).
 const apiVersion = "v1.2"
-
-// maxBody caps how much of a response is read.
-const maxBody = 32 << 20
 
 // Client calls the Connect API of one Salto KS account. It is safe for
 // concurrent use. Every method takes the caller's context, which bounds the
@@ -171,11 +169,28 @@ func (c *Client) roundTrip(ctx context.Context, req request, tok *oauth2.Token) 
 		return nil, nil, &transportError{method: req.method, path: req.path(), err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := c.readBody(resp.Body)
+	if errors.Is(err, ErrResponseTooLarge) {
+		return nil, nil, fmt.Errorf("saltoks: %s %s: %w", req.method, req.path(), err)
+	}
 	if err != nil {
 		return nil, nil, &transportError{method: req.method, path: req.path(), err: err}
 	}
 	return resp, body, nil
+}
+
+// readBody reads a response body of at most Config.MaxResponseBytes; a
+// longer one is ErrResponseTooLarge, never silently cut.
+func (c *Client) readBody(r io.Reader) ([]byte, error) {
+	limit := c.cfg.maxResponseBytes()
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w (over %d bytes)", ErrResponseTooLarge, limit)
+	}
+	return body, nil
 }
 
 // retryWait decides whether err is worth another attempt and how long to

@@ -34,6 +34,10 @@ const (
 	defaultHTTPTimeout  = 30 * time.Second
 	defaultRetryWait    = 30 * time.Second
 	defaultRefreshEarly = 60 * time.Second
+	// DefaultMaxPages is how many pages one listing follows at most.
+	DefaultMaxPages = 10_000
+	// DefaultMaxResponseBytes caps one response body (8 MiB).
+	DefaultMaxResponseBytes = 8 << 20
 )
 
 // Config describes one Salto KS account: where its identity server and
@@ -96,6 +100,13 @@ type Config struct {
 	// RefreshEarly is how long before its expiry a token is refreshed
 	// (capped at half the token's expires_in when known). Zero means 60 s.
 	RefreshEarly time.Duration
+
+	// MaxPages is how many pages a listing (List*) follows before it gives
+	// up with ErrTooManyPages. Zero means DefaultMaxPages.
+	MaxPages int
+	// MaxResponseBytes caps one response body; a larger one fails with
+	// ErrResponseTooLarge. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
 }
 
 func (c Config) httpClient() *http.Client {
@@ -119,6 +130,20 @@ func (c Config) refreshEarly() time.Duration {
 		return c.RefreshEarly
 	}
 	return defaultRefreshEarly
+}
+
+func (c Config) maxPages() int {
+	if c.MaxPages > 0 {
+		return c.MaxPages
+	}
+	return DefaultMaxPages
+}
+
+func (c Config) maxResponseBytes() int64 {
+	if c.MaxResponseBytes > 0 {
+		return c.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
 }
 
 func (c Config) limiter() *rate.Limiter {

@@ -28,6 +28,17 @@ const (
 // reconnect; retrying will not help.
 var ErrAuth = errors.New("saltoks: authentication failed")
 
+// ErrResponseTooLarge means an answer's body was longer than
+// Config.MaxResponseBytes; it was not read to the end.
+var ErrResponseTooLarge = errors.New("saltoks: response body too large")
+
+// ErrTooManyPages means a listing had more pages than Config.MaxPages.
+var ErrTooManyPages = errors.New("saltoks: listing has too many pages")
+
+// ErrPageLoop means a listing's next_page_link pointed back to a page
+// already followed.
+var ErrPageLoop = errors.New("saltoks: next_page_link points to a page already followed")
+
 // ErrSuspended is matched (errors.Is) by a *SuspendedError.
 var ErrSuspended = errors.New("saltoks: site user is suspended")
 

@@ -99,8 +99,13 @@ func fetchPage[W, T any](ctx context.Context, c *Client, req request, link strin
 	return page, nil
 }
 
-// fetchAll follows next_page_link from the first page to the last.
+// fetchAll follows next_page_link from the first page to the last, within
+// the bounds of a PageTrail.
 func fetchAll[W, T any](ctx context.Context, c *Client, req request, conv func(W) T) ([]T, error) {
+	trail := c.NewPageTrail()
+	if err := trail.follow(req.url); err != nil {
+		return nil, err
+	}
 	var all []T
 	link := ""
 	for {
@@ -109,11 +114,51 @@ func fetchAll[W, T any](ctx context.Context, c *Client, req request, conv func(W
 			return nil, err
 		}
 		all = append(all, page.Items...)
-		if page.NextPageLink == "" || page.NextPageLink == link {
+		if page.NextPageLink == "" {
 			return all, nil
+		}
+		if err := trail.Follow(page.NextPageLink); err != nil {
+			return nil, err
 		}
 		link = page.NextPageLink
 	}
+}
+
+// PageTrail bounds one listing followed page by page: at most
+// Config.MaxPages pages, and never the same page twice (a next_page_link
+// loop). fetchAll keeps one; a caller paging itself (GroupMembersPage,
+// UsersPage) keeps its own and calls Follow before each next page.
+type PageTrail struct {
+	client *Client
+	seen   map[string]bool
+}
+
+// NewPageTrail starts the bounds of one listing.
+func (c *Client) NewPageTrail() *PageTrail {
+	return &PageTrail{client: c, seen: map[string]bool{}}
+}
+
+// Follow records that link (a next_page_link) is about to be fetched. It
+// fails with ErrPageLoop when the link was already followed and with
+// ErrTooManyPages when the listing would pass Config.MaxPages.
+func (t *PageTrail) Follow(link string) error {
+	u, err := t.client.resolveLink(link)
+	if err != nil {
+		return err
+	}
+	return t.follow(u)
+}
+
+func (t *PageTrail) follow(u *url.URL) error {
+	key := u.String()
+	switch {
+	case t.seen[key]:
+		return fmt.Errorf("saltoks: GET %s: %w", u.Path, ErrPageLoop)
+	case len(t.seen) >= t.client.cfg.maxPages():
+		return fmt.Errorf("saltoks: GET %s: %w (more than %d)", u.Path, ErrTooManyPages, t.client.cfg.maxPages())
+	}
+	t.seen[key] = true
+	return nil
 }
 
 // decodeList accepts the {"items",…} envelope and a bare array.
