@@ -15,6 +15,7 @@ import (
 	"doorsync/access"
 	"doorsync/activities"
 	"doorsync/contract"
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -55,7 +56,7 @@ func newBigOrg(b *testing.B) *bigOrg {
 	o.seedStore(b, url)
 	key, _ := secrets.ParseKey(secrets.NewKey())
 	box, _ := secrets.New(key)
-	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box})
+	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: egress.MustParse("test", []string{o.fake.URL})})
 	if _, err := mgr.ConnectPassword(ctx, bigOrgID, saltoconn.PasswordConnection{ClientID: "doorsync", ClientSecret: "secret",
 		Username: "sys@example.com", Password: "pw", IdentityURL: o.fake.URL, APIURL: o.fake.URL}); err != nil {
 		b.Fatal(err)

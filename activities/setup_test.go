@@ -10,6 +10,7 @@ import (
 
 	"doorsync/access"
 	"doorsync/activities"
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -57,7 +58,7 @@ func newEnv(t *testing.T) *env {
 	}
 	key, _ := secrets.ParseKey(secrets.NewKey())
 	box, _ := secrets.New(key)
-	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box})
+	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: egress.MustParse("test", []string{fake.URL})})
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: org, Name: "Acme", Settings: store.OrgSettings{TimeZone: "Europe/London",
 		BookingBufferBefore: 15 * time.Minute, BookingBufferAfter: 15 * time.Minute, ReconcileInterval: 15 * time.Minute,
 		RemovalGuard: store.RemovalGuard{MaxFraction: 0.2, MinCount: 10}, NoAccessPolicy: "keep"}}); err != nil {

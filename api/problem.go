@@ -76,6 +76,7 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		serr     *statusError
 		maxErr   *http.MaxBytesError
 		refused  *saltoconn.RefusedError
+		hostErr  *saltoconn.HostRefusedError
 		saltoErr *saltoks.Error
 	)
 	switch {
@@ -93,6 +94,9 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Detail = http.StatusConflict, "the stored version is newer; nothing was changed"
 	case errors.Is(err, store.ErrConflict):
 		p.Status, p.Detail = http.StatusConflict, err.Error()
+	case errors.As(err, &hostErr):
+		p.Status, p.Detail = http.StatusBadRequest, "a Salto KS URL names a host this deployment may not reach; nothing was stored"
+		p.Errors = []fieldError{{Field: hostErr.Field, Message: hostErr.Reason}}
 	case errors.As(err, &refused):
 		p.Status, p.Detail = http.StatusBadGateway, refused.Error()
 	case errors.Is(err, saltoconn.ErrRepoint):

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"doorsync/api"
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -74,7 +75,7 @@ func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 // a restarted API process would have.
 func (a *testAPI) newManager() *saltoconn.Manager {
 	return saltoconn.New(saltoconn.Options{
-		Store: a.Store, Secrets: a.Secrets, Logger: a.deps.Logger,
+		Store: a.Store, Secrets: a.Secrets, Logger: a.deps.Logger, Egress: egress.MustParse("test", []string{a.Fake.URL}),
 		Partner: saltoconn.PartnerClient{ClientID: "partner-app", ClientSecret: partnerSecret,
 			IdentityURL: a.Fake.URL, APIURL: a.Fake.URL},
 	})

@@ -86,7 +86,7 @@ func tokenError(op string, err error, secrets ...string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &transportError{method: http.MethodPost, path: "/connect/token", err: err}
 	}
-	return &AuthError{Op: op, Code: "invalid_response", Description: scrub(err.Error(), secrets...)}
+	return &AuthError{Op: op, Code: "invalid_response", Description: brief(scrub(err.Error(), secrets...), MaxMessageLen)}
 }
 
 func retrieveError(op string, re *oauth2.RetrieveError, secrets []string) error {
@@ -95,15 +95,15 @@ func retrieveError(op string, re *oauth2.RetrieveError, secrets []string) error 
 	if re.Response != nil {
 		status, header = re.Response.StatusCode, re.Response.Header
 	}
-	desc := scrub(re.ErrorDescription, secrets...)
+	desc := brief(scrub(re.ErrorDescription, secrets...), MaxMessageLen)
 	if status == http.StatusTooManyRequests || status >= 500 {
-		e := &Error{Status: status, Code: re.ErrorCode, Message: desc, Method: http.MethodPost, Path: "/connect/token"}
+		e := &Error{Status: status, Code: brief(re.ErrorCode, maxCodeLen), Message: desc, Method: http.MethodPost, Path: "/connect/token"}
 		if header != nil {
 			e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
 		}
 		return e
 	}
-	code := re.ErrorCode
+	code := brief(re.ErrorCode, maxCodeLen)
 	if code == "" {
 		code = fmt.Sprintf("http_%d", status)
 	}

@@ -22,6 +22,20 @@ const (
 	AcceptAPIURL       = "https://clp-accept-user.my-clay.com"
 )
 
+// PublicHosts are Salto KS's own identity and Connect API hosts, production
+// and accept, current and older ones still seen answering (reference §2).
+// They are the default allow-list of the hosts a connection may use.
+var PublicHosts = []string{
+	"identity.eu.my-clay.com",
+	"connect.my-clay.com",
+	"identity-acc.eu.my-clay.com",
+	"clp-accept-user.my-clay.com",
+	"identity.my-clay.com",
+	"user.my-clay.com",
+	"clp-accept-identityserver.my-clay.com",
+	"clp-accept-identityserver.saltoks.com",
+}
+
 // OAuth scopes requested by this package.
 const (
 	// ScopeFullAccess is the Connect API scope.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // ErrorCode values observed on the Connect API (reference §4.4).
@@ -225,12 +226,42 @@ func newError(method, path string, resp *http.Response, body []byte) *Error {
 	if json.Unmarshal(body, &eb) != nil {
 		return e
 	}
-	e.Code = errorCode(eb.ErrorCode)
-	e.Message = firstNonEmpty(eb.Message, eb.Detail, eb.Title, eb.ErrorDescription)
+	e.Code = brief(errorCode(eb.ErrorCode), maxCodeLen)
+	e.Message = brief(firstNonEmpty(eb.Message, eb.Detail, eb.Title, eb.ErrorDescription), MaxMessageLen)
 	if e.Code == "" {
-		e.Code = eb.OAuthError
+		e.Code = brief(eb.OAuthError, maxCodeLen)
 	}
 	return e
+}
+
+// MaxMessageLen bounds the remote's message kept in an Error or AuthError.
+const MaxMessageLen = 200
+
+const maxCodeLen = 40
+
+// brief makes a remote's text safe to show: printable characters only
+// (others become spaces, runs of spaces one), trimmed, and at most n
+// characters (cut ones end in "…").
+func brief(s string, n int) string {
+	var b strings.Builder
+	count, space := 0, false
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			space = count > 0
+			continue
+		}
+		if count >= n {
+			b.WriteString("…")
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			count, space = count+1, false
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return b.String()
 }
 
 // errorCode accepts ErrorCode as a JSON string or a JSON number.

@@ -2,6 +2,7 @@ package saltoks_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -278,5 +279,33 @@ func TestRefusalsFromTheServerAreRefused(t *testing.T) {
 		if !saltoks.IsRefused(err) || saltoks.IsRetryable(err) {
 			t.Errorf("%d: %v: refused %v, retryable %v; want refused, not retryable", status, err, saltoks.IsRefused(err), saltoks.IsRetryable(err))
 		}
+	}
+}
+
+func TestRemoteMessagesAreBoundedAndPrintable(t *testing.T) {
+	long := "first line\r\n\x00\x1b[31m" + strings.Repeat("é", 1000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"ErrorCode": strings.Repeat("9", 300), "Message": long})
+	}))
+	t.Cleanup(srv.Close)
+	_, err := saltoks.New(saltoks.Config{APIURL: srv.URL}, validToken()).ListSites(ctx(t))
+	var e *saltoks.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len([]rune(e.Message)); n > saltoks.MaxMessageLen+1 {
+		t.Errorf("Message has %d characters", n)
+	}
+	if len(e.Code) > 41*3 {
+		t.Errorf("Code has %d bytes", len(e.Code))
+	}
+	for _, r := range e.Message + e.Code {
+		if r < ' ' || r == 0x7f {
+			t.Fatalf("a control character %q was kept: %q", r, e.Message)
+		}
+	}
+	if !strings.HasPrefix(e.Message, "first line [31m") {
+		t.Errorf("Message = %.40q", e.Message)
 	}
 }

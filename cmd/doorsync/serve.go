@@ -45,7 +45,7 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	}
 	salto := saltoconn.New(saltoconn.Options{
 		Store: st, Secrets: box, Logger: e.log.With("component", "salto"),
-		Partner: saltoconn.PartnerClient(e.cfg.SaltoOAuth),
+		Partner: saltoconn.PartnerClient(e.cfg.SaltoOAuth), Egress: e.cfg.SaltoEgress,
 	})
 	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox")}
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
@@ -102,6 +102,9 @@ func runDev(ctx context.Context, env *environment, args []string) error {
 	if err := env.devDefaults(); err != nil {
 		return err
 	}
+	if err := env.allowDemoSalto(*demoSalto); err != nil {
+		return err
+	}
 	svc, err := env.connect(ctx)
 	if err != nil {
 		return err
@@ -119,6 +122,20 @@ func runDev(ctx context.Context, env *environment, args []string) error {
 		g.Go(func() error { return loadDemo(ctx, env, "http://"+l.Addr().String(), *demoSalto) })
 	}
 	return g.Wait()
+}
+
+// allowDemoSalto adds the Salto KS the demo is loaded against (the fake,
+// on loopback and plain http) to the allow-list: dev was told to use it.
+func (e *environment) allowDemoSalto(url string) error {
+	if url == "" {
+		return nil
+	}
+	p, err := e.cfg.SaltoEgress.With(url)
+	if err != nil {
+		return fmt.Errorf("-demo-salto: %w", err)
+	}
+	e.cfg.SaltoEgress = p
+	return nil
 }
 
 // ensureSchedules makes every org's reconcile schedule match its settings

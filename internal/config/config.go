@@ -11,6 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"doorsync/internal/egress"
+	"doorsync/saltoks"
 )
 
 // Config is every setting doorsync reads at start-up.
@@ -43,7 +46,13 @@ type Config struct {
 	// SaltoOAuth is the partner client used for the authorization-code flow;
 	// empty when the deployment has none.
 	SaltoOAuth SaltoOAuth
+	// SaltoEgress is the allow-list of the Salto KS hosts connections may
+	// use (DOORSYNC_SALTO_ALLOWED_HOSTS; default saltoks.PublicHosts).
+	SaltoEgress *egress.Policy
 }
+
+// SaltoAllowedHostsVar names the Salto KS allow-list.
+const SaltoAllowedHostsVar = "DOORSYNC_SALTO_ALLOWED_HOSTS"
 
 // SaltoOAuth is a Salto KS partner client for the authorization-code flow.
 type SaltoOAuth struct {
@@ -91,6 +100,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
 	}
+	cfg.SaltoEgress = r.saltoEgress()
+	r.check("DOORSYNC_SALTO_IDENTITY_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.IdentityURL))
+	r.check("DOORSYNC_SALTO_API_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.APIURL))
 	r.check("DOORSYNC_PUBLIC_URL", validHTTPURL(cfg.PublicURL))
 	r.check("DOORSYNC_HTTP_ADDR", validHostPort(cfg.HTTPAddr))
 	r.check("TEMPORAL_ADDRESS", validHostPort(cfg.Temporal.Address))
@@ -162,6 +174,24 @@ func (r *reader) check(name string, err error) {
 	if err != nil {
 		r.err = errors.Join(r.err, fmt.Errorf("%s: %w", name, err))
 	}
+}
+
+// saltoEgress parses the Salto KS allow-list; an invalid one is reported
+// and leaves the defaults.
+func (r *reader) saltoEgress() *egress.Policy {
+	list := r.list(SaltoAllowedHostsVar)
+	if len(list) == 0 {
+		list = saltoks.PublicHosts
+	}
+	p, err := egress.Parse(SaltoAllowedHostsVar, list)
+	r.check(SaltoAllowedHostsVar, err)
+	return p
+}
+
+// permitted checks a configured URL against the allow-list (no DNS).
+func permitted(p *egress.Policy, raw string) error {
+	_, err := p.Permits(raw)
+	return err
 }
 
 func validHostPort(s string) error {

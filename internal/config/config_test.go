@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"doorsync/saltoks"
 )
 
 func TestLoadDefaults(t *testing.T) {
@@ -79,4 +81,45 @@ func envExampleNames(t *testing.T) map[string]bool {
 		names[name] = true
 	}
 	return names
+}
+
+func TestSaltoAllowList(t *testing.T) {
+	cfg, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.SaltoEgress.Permits("https://connect.my-clay.com"); err != nil {
+		t.Errorf("the default list refuses Salto KS: %v", err)
+	}
+	if _, err := cfg.SaltoEgress.Permits("http://127.0.0.1:8090"); err == nil {
+		t.Error("the default list allows a loopback fake")
+	}
+
+	env := map[string]string{SaltoAllowedHostsVar: "connect.my-clay.com, identity.eu.my-clay.com ,http://127.0.0.1:8090"}
+	cfg, err = Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.SaltoEgress.Permits("http://127.0.0.1:8090"); err != nil {
+		t.Errorf("an allow-listed fake is refused: %v", err)
+	}
+
+	env = map[string]string{SaltoAllowedHostsVar: "ftp://x", "DOORSYNC_SALTO_IDENTITY_URL": "https://idp.example"}
+	_, err = Load(func(k string) string { return env[k] })
+	for _, name := range []string{SaltoAllowedHostsVar, "DOORSYNC_SALTO_IDENTITY_URL"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestEnvExampleShowsTheDefaultSaltoHosts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SaltoAllowedHostsVar + "=" + strings.Join(saltoks.PublicHosts, ",") + "\n"
+	if !strings.Contains(string(b), want) {
+		t.Errorf(".env.example does not show the default: %s", want)
+	}
 }

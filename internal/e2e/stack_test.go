@@ -21,6 +21,7 @@ import (
 
 	"doorsync/activities"
 	"doorsync/api"
+	"doorsync/internal/egress"
 	"doorsync/internal/outbox"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
@@ -112,7 +113,8 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	key, _ := secrets.ParseKey(secrets.NewKey())
 	box, _ := secrets.New(key)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: log})
+	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: log,
+		Egress: egress.MustParse("test", []string{fake.URL})})
 	s := &stack{t: t, dbURL: dbURL, secrets: box, org: orgFor(t), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
 		acts: &activities.Activities{Store: st, Salto: mgr, Log: log}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"golang.org/x/oauth2"
 
+	"doorsync/internal/egress"
 	"doorsync/saltoks"
 	"doorsync/store"
 )
@@ -36,6 +39,9 @@ func (e *RefusedError) Error() string { return "Salto KS refused the connection:
 // the sites, then stores them (sealed) with the token. It returns how many
 // sites the account sees.
 func (m *Manager) ConnectPassword(ctx context.Context, orgID string, p PasswordConnection) (int, error) {
+	if err := m.checkHosts(ctx, p.IdentityURL, p.APIURL); err != nil {
+		return 0, err
+	}
 	cfg := m.baseConfig(p.IdentityURL, p.APIURL, p.ClientID, p.ClientSecret)
 	cfg.Username, cfg.Password = p.Username, p.Password
 	token, err := saltoks.PasswordToken(ctx, cfg, p.Username, p.Password)
@@ -88,20 +94,78 @@ func verify(ctx context.Context, cfg saltoks.Config, token *oauth2.Token) (verif
 	return v, nil
 }
 
-// refused turns a Salto KS failure into a RefusedError with a safe reason.
-func refused(err error) error {
-	var authErr *saltoks.AuthError
-	var apiErr *saltoks.Error
-	switch {
-	case errors.As(err, &authErr):
-		return &RefusedError{Reason: authErr.Error()}
-	case errors.As(err, &apiErr):
-		return &RefusedError{Reason: fmt.Sprintf("HTTP %d %s", apiErr.Status, apiErr.Message)}
-	case errors.Is(err, saltoks.ErrAuth):
-		return &RefusedError{Reason: "authentication failed"}
-	default:
-		return &RefusedError{Reason: "Salto KS could not be reached"}
+// HostRefusedError means a Salto KS URL names a host this deployment may
+// not reach (see Options.Egress); nothing was sent to it and nothing was
+// stored. Field is "identity_url" or "api_url".
+type HostRefusedError struct{ Field, Reason string }
+
+func (e *HostRefusedError) Error() string { return "saltoconn: " + e.Field + ": " + e.Reason }
+
+// checkHosts checks both URLs against the allow-list, resolving them.
+func (m *Manager) checkHosts(ctx context.Context, identityURL, apiURL string) error {
+	for _, u := range []struct{ field, url string }{{"identity_url", identityURL}, {"api_url", apiURL}} {
+		var re *egress.RefusedError
+		if err := m.opts.Egress.CheckURL(ctx, u.url); errors.As(err, &re) {
+			return &HostRefusedError{Field: u.field, Reason: re.Reason}
+		} else if err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// maxReasonLen bounds a RefusedError's reason.
+const maxReasonLen = 200
+
+// refused turns a Salto KS failure into a RefusedError with a safe reason:
+// what failed, the HTTP status and the remote's error code, never its
+// message or body, at most maxReasonLen printable characters.
+func refused(err error) error {
+	return &RefusedError{Reason: bounded(reason(err))}
+}
+
+func reason(err error) string {
+	var (
+		authErr *saltoks.AuthError
+		apiErr  *saltoks.Error
+		egErr   *egress.RefusedError
+	)
+	switch {
+	case errors.As(err, &egErr):
+		return "not allowed to connect: " + egErr.Reason
+	case errors.As(err, &authErr):
+		s := authErr.Op + ": authentication failed: " + authErr.Code
+		if authErr.Status != 0 {
+			s += fmt.Sprintf(" (HTTP %d)", authErr.Status)
+		}
+		return s
+	case errors.As(err, &apiErr):
+		s := fmt.Sprintf("HTTP %d", apiErr.Status)
+		if apiErr.Code != "" {
+			s += " (ErrorCode " + apiErr.Code + ")"
+		}
+		return s
+	case errors.Is(err, saltoks.ErrAuth):
+		return "authentication failed"
+	case errors.Is(err, saltoks.ErrResponseTooLarge), errors.Is(err, saltoks.ErrTooManyPages), errors.Is(err, saltoks.ErrPageLoop):
+		return "Salto KS answered beyond this deployment's bounds"
+	default:
+		return "Salto KS could not be reached"
+	}
+}
+
+// bounded keeps printable characters and at most maxReasonLen of them.
+func bounded(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, s)
+	if r := []rune(s); len(r) > maxReasonLen {
+		s = string(r[:maxReasonLen-1]) + "…"
+	}
+	return s
 }
 
 // Status is what an operator sees of a connection: never a secret.

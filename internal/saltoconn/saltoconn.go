@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"doorsync/internal/egress"
 	"doorsync/internal/secrets"
 	"doorsync/saltoks"
 	"doorsync/store"
@@ -44,8 +45,11 @@ type Options struct {
 	Store   *store.Store
 	Secrets *secrets.Box
 	Logger  *slog.Logger
-	// HTTPClient makes every Salto KS request; nil means a 30 s timeout.
-	HTTPClient *http.Client
+	// Egress is the allow-list of the Salto KS hosts a connection may use
+	// (DOORSYNC_SALTO_ALLOWED_HOSTS); nil means saltoks.PublicHosts. URLs
+	// are checked when connecting, and every request's connection by the
+	// dialer of the client the Manager builds from it.
+	Egress *egress.Policy
 	// RequestsPerSecond caps each org's request rate; 0 means no cap.
 	RequestsPerSecond float64
 	// MaxRetries is passed to each client (429/5xx retries inside one call).
@@ -58,6 +62,7 @@ type Options struct {
 // Manager is safe for concurrent use.
 type Manager struct {
 	opts  Options
+	http  *http.Client
 	mu    sync.Mutex
 	cache map[string]cachedClient
 }
@@ -69,8 +74,8 @@ type cachedClient struct {
 
 // New returns a Manager.
 func New(opts Options) *Manager {
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	if opts.Egress == nil {
+		opts.Egress = egress.MustParse("DOORSYNC_SALTO_ALLOWED_HOSTS", saltoks.PublicHosts)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -78,7 +83,7 @@ func New(opts Options) *Manager {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Manager{opts: opts, cache: map[string]cachedClient{}}
+	return &Manager{opts: opts, http: opts.Egress.Client(30 * time.Second), cache: map[string]cachedClient{}}
 }
 
 // Client returns the org's client, building it on first use and again
@@ -142,7 +147,7 @@ func (m *Manager) config(conn store.SaltoConnection) (saltoks.Config, error) {
 func (m *Manager) baseConfig(identityURL, apiURL, clientID, clientSecret string) saltoks.Config {
 	return saltoks.Config{
 		IdentityURL: identityURL, APIURL: apiURL, ClientID: clientID, ClientSecret: clientSecret,
-		HTTPClient: m.opts.HTTPClient, RequestsPerSecond: m.opts.RequestsPerSecond, MaxRetries: m.opts.MaxRetries,
+		HTTPClient: m.http, RequestsPerSecond: m.opts.RequestsPerSecond, MaxRetries: m.opts.MaxRetries,
 	}
 }
 

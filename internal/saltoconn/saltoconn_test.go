@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -24,7 +25,7 @@ func TestClientIsCachedUntilTheConnectionChanges(t *testing.T) {
 	}
 	key, _ := secrets.ParseKey(secrets.NewKey())
 	box, _ := secrets.New(key)
-	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box})
+	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: egress.MustParse("test", []string{fake.URL})})
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
