@@ -106,6 +106,8 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Detail = http.StatusConflict, "the org is not connected to Salto KS"
 	case errors.Is(err, saltoconn.ErrNoPartnerClient):
 		p.Status, p.Detail = http.StatusBadRequest, "this deployment has no Salto KS partner client for the authorization-code flow; connect with PUT …/salto instead"
+	case errors.Is(err, saltoconn.ErrNotStarter):
+		p.Status, p.Detail = http.StatusBadRequest, "this browser did not start the authorization (its cookie is missing or does not match); start again from …/salto/authorize"
 	case errors.Is(err, saltoconn.ErrBadState):
 		p.Status, p.Detail = http.StatusBadRequest, "the authorization state is unknown, already used or expired; start again"
 	case saltoks.IsNotFound(err):

@@ -84,60 +84,6 @@ func (h *handlers) getSalto(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// authorizeSalto starts the authorization-code flow (PKCE).
-func (h *handlers) authorizeSalto(w http.ResponseWriter, r *http.Request) error {
-	org, err := h.store.GetOrg(r.Context(), chi.URLParam(r, "org"))
-	if err != nil {
-		return err
-	}
-	redirectURI := r.URL.Query().Get("redirect_uri")
-	if redirectURI == "" {
-		redirectURI = h.publicURL + "/v1/salto/callback"
-	}
-	v := &validationError{}
-	if u, err := url.Parse(redirectURI); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		v.add("redirect_uri", "must be an absolute http(s) URL")
-	}
-	replace, err := queryBool(r, "replace")
-	if err != nil {
-		v.add("replace", "must be true or false")
-	}
-	if err := v.orNil(); err != nil {
-		return err
-	}
-	target, err := h.salto.AuthorizeURL(r.Context(), org.ID, redirectURI, replace)
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, target, http.StatusFound)
-	return nil
-}
-
-// saltoCallback completes the authorization-code flow; the single-use
-// state, not a bearer token, says which org it is for.
-func (h *handlers) saltoCallback(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		return httpError(http.StatusBadGateway, "Salto KS did not authorize: "+e)
-	}
-	v := &validationError{}
-	if q.Get("code") == "" {
-		v.add("code", "is required")
-	}
-	if q.Get("state") == "" {
-		v.add("state", "is required")
-	}
-	if err := v.orNil(); err != nil {
-		return err
-	}
-	orgID, sites, err := h.salto.CompleteAuthorization(r.Context(), q.Get("code"), q.Get("state"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"org": orgID, "connected": true, "mode": saltoconn.ModeAuthorizationCode, "sites": sites})
-	return nil
-}
-
 type siteView struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`

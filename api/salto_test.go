@@ -81,28 +81,16 @@ func TestAuthorizationCodeFlowAndRefreshAcrossRestart(t *testing.T) {
 	a := newTestAPI(t)
 	key := a.createOrg("acme")
 	a.Fake.SetTokenTTL(time.Hour)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	browser := newBrowser(t)
 
 	callback := a.URL + "/v1/salto/callback"
-	req, _ := http.NewRequest("GET", a.URL+"/v1/orgs/acme/salto/authorize?redirect_uri="+url.QueryEscape(callback), nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp := mustDo(t, noFollow, req, http.StatusFound)
-	authorize, _ := url.Parse(resp.Header.Get("Location"))
-	q := authorize.Query()
-	if !strings.HasPrefix(authorize.String(), a.Fake.URL+"/connect/authorize") || q.Get("code_challenge_method") != "S256" ||
-		!strings.Contains(q.Get("scope"), "offline_access") || q.Get("state") == "" {
-		t.Fatalf("authorize redirect = %s", authorize)
+	back := a.authorizeInBrowser(browser, "acme", key, "?redirect_uri="+url.QueryEscape(callback))
+	resp := mustDo(t, browser, mustRequest(t, "GET", back), http.StatusSeeOther)
+	if page := resp.Header.Get("Location"); !strings.HasPrefix(page, callback+"?connected=") {
+		t.Fatalf("after the callback the browser is sent to %q", page)
 	}
-
-	// The fake's identity server approves at once and sends the browser back.
-	resp = mustDo(t, noFollow, mustRequest(t, "GET", authorize.String()), http.StatusFound)
-	back := resp.Header.Get("Location")
-	if !strings.HasPrefix(back, callback+"?") {
-		t.Fatalf("identity server redirected to %s", back)
-	}
-	resp = mustDo(t, noFollow, mustRequest(t, "GET", back), http.StatusOK)
 	// The state is single-use.
-	mustDo(t, noFollow, mustRequest(t, "GET", back), http.StatusBadRequest)
+	mustDo(t, browser, mustRequest(t, "GET", back), http.StatusBadRequest)
 
 	status := a.must(200, "GET", "/v1/orgs/acme/salto", key, nil).JSON(t)
 	if status["connected"] != true || status["mode"] != "authorization_code" {

@@ -65,7 +65,9 @@ func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	a.URL = srv.URL
-	a.deps.PublicURL = srv.URL
+	if a.deps.PublicURL == "" {
+		a.deps.PublicURL = srv.URL
+	}
 	a.deps.Salto = a.newManager()
 	srv.Config.Handler = api.NewHandler(a.deps)
 	return a

@@ -3,7 +3,11 @@ package saltoconn
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -22,46 +26,95 @@ var ErrNoPartnerClient = errors.New("saltoconn: no Salto KS partner client is co
 // ErrBadState means the callback's state is unknown, used or expired.
 var ErrBadState = errors.New("saltoconn: unknown, used or expired state")
 
+// ErrNotStarter means the callback came from a browser other than the one
+// that started the flow: its nonce (a cookie) is missing or wrong.
+var ErrNotStarter = errors.New("saltoconn: the authorization was not started by this browser")
+
+// Authorization is a started authorization-code flow.
+type Authorization struct {
+	// URL is where to send the operator's browser.
+	URL string
+	// State names the flow; the callback brings it back.
+	State string
+	// Nonce must come back with the callback from the browser that started
+	// the flow (the API keeps it in a cookie); it is bound to the state.
+	Nonce string
+}
+
+// flowSecrets are sealed with a state: the PKCE verifier, and the hash of
+// the nonce that binds the flow to the browser that started it.
+type flowSecrets struct {
+	Verifier  string `json:"verifier"`
+	NonceHash string `json:"nonce_hash"`
+}
+
 // AuthorizeURL starts the authorization-code flow for orgID: it stores a
-// single-use state bound to the org with the PKCE verifier (sealed) and
-// whether the flow may re-point the org to another account (replace, see
-// ErrRepoint), and returns where to send the operator's browser.
-func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string, replace bool) (string, error) {
+// single-use state bound to the org, with the PKCE verifier and the hash of
+// a new nonce (sealed), and whether the flow may re-point the org to
+// another account (replace, see ErrRepoint); it returns where to send the
+// operator's browser and the nonce the callback must bring back.
+func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string, replace bool) (Authorization, error) {
 	p := m.opts.Partner
 	if p.ClientID == "" {
-		return "", ErrNoPartnerClient
+		return Authorization{}, ErrNoPartnerClient
 	}
-	state, verifier := randomToken(), saltoks.GenerateVerifier()
-	err := m.opts.Store.CreateOAuthState(ctx, store.OAuthState{
+	state, nonce, verifier := randomToken(), randomToken(), saltoks.GenerateVerifier()
+	sealed, err := json.Marshal(flowSecrets{Verifier: verifier, NonceHash: nonceHash(nonce)})
+	if err != nil {
+		return Authorization{}, err
+	}
+	err = m.opts.Store.CreateOAuthState(ctx, store.OAuthState{
 		State: state, OrgID: orgID, RedirectURI: redirectURI, ExpiresAt: m.opts.Now().Add(StateTTL), Replace: replace,
-		VerifierEnc: m.opts.Secrets.Seal([]byte(verifier), "oauth-state:"+state),
+		VerifierEnc: m.opts.Secrets.Seal(sealed, "oauth-state:"+state),
 	})
 	if err != nil {
-		return "", err
+		return Authorization{}, err
 	}
 	cfg := m.baseConfig(p.IdentityURL, p.APIURL, p.ClientID, p.ClientSecret)
-	return saltoks.AuthCodeURL(cfg, redirectURI, state, verifier), nil
+	return Authorization{URL: saltoks.AuthCodeURL(cfg, redirectURI, state, verifier), State: state, Nonce: nonce}, nil
+}
+
+// openFlow consumes the state and checks the nonce against it (in
+// constant time), returning the state and its PKCE verifier.
+func (m *Manager) openFlow(ctx context.Context, state, nonce string) (store.OAuthState, string, error) {
+	st, err := m.opts.Store.ConsumeOAuthState(ctx, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.OAuthState{}, "", ErrBadState
+	}
+	if err != nil {
+		return store.OAuthState{}, "", err
+	}
+	plain, err := m.opts.Secrets.Open(st.VerifierEnc, "oauth-state:"+state)
+	if err != nil {
+		return store.OAuthState{}, "", fmt.Errorf("saltoconn: open verifier: %w", err)
+	}
+	var fs flowSecrets
+	if json.Unmarshal(plain, &fs) != nil || fs.NonceHash == "" || nonce == "" ||
+		subtle.ConstantTimeCompare([]byte(fs.NonceHash), []byte(nonceHash(nonce))) != 1 {
+		return store.OAuthState{}, "", ErrNotStarter
+	}
+	return st, fs.Verifier, nil
+}
+
+func nonceHash(nonce string) string {
+	h := sha256.Sum256([]byte("doorsync-oauth-nonce:" + nonce))
+	return hex.EncodeToString(h[:])
 }
 
 // CompleteAuthorization exchanges the code of a callback, verifies the
 // token by listing sites and stores the connection, re-pointing the org
 // only if the flow was started with replace (see ErrRepoint). It returns
-// the org.
-func (m *Manager) CompleteAuthorization(ctx context.Context, code, state string) (string, int, error) {
-	st, err := m.opts.Store.ConsumeOAuthState(ctx, state)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", 0, ErrBadState
-	}
+// the org. nonce is the one AuthorizeURL returned, as the browser brought
+// it back; a missing or different one is ErrNotStarter and connects
+// nothing (the state is used up all the same).
+func (m *Manager) CompleteAuthorization(ctx context.Context, code, state, nonce string) (string, int, error) {
+	st, verifier, err := m.openFlow(ctx, state, nonce)
 	if err != nil {
 		return "", 0, err
 	}
-	verifier, err := m.opts.Secrets.Open(st.VerifierEnc, "oauth-state:"+state)
-	if err != nil {
-		return "", 0, fmt.Errorf("saltoconn: open verifier: %w", err)
-	}
 	p := m.opts.Partner
 	cfg := m.baseConfig(p.IdentityURL, p.APIURL, p.ClientID, p.ClientSecret)
-	token, err := saltoks.ExchangeCode(ctx, cfg, code, st.RedirectURI, string(verifier))
+	token, err := saltoks.ExchangeCode(ctx, cfg, code, st.RedirectURI, verifier)
 	if err != nil {
 		return st.OrgID, 0, refused(err)
 	}
@@ -87,4 +140,25 @@ func randomToken() string {
 	b := make([]byte, 24)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ConnectedBy returns the org a completed flow connected: its state must
+// have been used within StateTTL of its start and the org must hold an
+// authorization-code connection. Otherwise ErrBadState.
+func (m *Manager) ConnectedBy(ctx context.Context, state string) (string, error) {
+	st, err := m.opts.Store.UsedOAuthState(ctx, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrBadState
+	}
+	if err != nil {
+		return "", err
+	}
+	conn, err := m.opts.Store.GetSaltoConnection(ctx, st.OrgID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Mode != ModeAuthorizationCode) {
+		return "", ErrBadState
+	}
+	if err != nil {
+		return "", err
+	}
+	return st.OrgID, nil
 }

@@ -100,7 +100,7 @@ func connectWithCode(t *testing.T, m *saltoconn.Manager, fake *saltokstest.Serve
 		t.Fatal(err)
 	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(target)
+	resp, err := noFollow.Get(target.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func connectWithCode(t *testing.T, m *saltoconn.Manager, fake *saltokstest.Serve
 	if err != nil || back.Query().Get("code") == "" {
 		t.Fatalf("the identity server answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, _, err := m.CompleteAuthorization(ctx, back.Query().Get("code"), back.Query().Get("state")); err != nil {
+	if _, _, err := m.CompleteAuthorization(ctx, back.Query().Get("code"), back.Query().Get("state"), target.Nonce); err != nil {
 		t.Fatal(err)
 	}
 }
