@@ -101,8 +101,10 @@ func Load(getenv func(string) string) (Config, error) {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
 	}
 	cfg.SaltoEgress = r.saltoEgress()
-	r.check("DOORSYNC_SALTO_IDENTITY_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.IdentityURL))
-	r.check("DOORSYNC_SALTO_API_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.APIURL))
+	if cfg.SaltoOAuth.ClientID != "" {
+		r.check("DOORSYNC_SALTO_IDENTITY_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.IdentityURL))
+		r.check("DOORSYNC_SALTO_API_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.APIURL))
+	}
 	r.check("DOORSYNC_PUBLIC_URL", validHTTPURL(cfg.PublicURL))
 	r.check("DOORSYNC_HTTP_ADDR", validHostPort(cfg.HTTPAddr))
 	r.check("TEMPORAL_ADDRESS", validHostPort(cfg.Temporal.Address))

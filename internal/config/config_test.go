@@ -104,12 +104,20 @@ func TestSaltoAllowList(t *testing.T) {
 		t.Errorf("an allow-listed fake is refused: %v", err)
 	}
 
-	env = map[string]string{SaltoAllowedHostsVar: "ftp://x", "DOORSYNC_SALTO_IDENTITY_URL": "https://idp.example"}
+	env = map[string]string{SaltoAllowedHostsVar: "ftp://x", "DOORSYNC_SALTO_CLIENT_ID": "partner",
+		"DOORSYNC_SALTO_IDENTITY_URL": "https://idp.example", "DOORSYNC_SALTO_API_URL": "http://connect.my-clay.com"}
 	_, err = Load(func(k string) string { return env[k] })
-	for _, name := range []string{SaltoAllowedHostsVar, "DOORSYNC_SALTO_IDENTITY_URL"} {
+	for _, name := range []string{SaltoAllowedHostsVar, "DOORSYNC_SALTO_IDENTITY_URL", "DOORSYNC_SALTO_API_URL"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
+	}
+
+	// Without a partner client its URLs are not used, so a narrower list
+	// does not have to hold them.
+	env = map[string]string{SaltoAllowedHostsVar: "http://127.0.0.1:8090"}
+	if _, err := Load(func(k string) string { return env[k] }); err != nil {
+		t.Errorf("a list without the unused partner hosts: %v", err)
 	}
 }
 
