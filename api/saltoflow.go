@@ -67,7 +67,7 @@ func (h *handlers) saltoCallback(w http.ResponseWriter, r *http.Request) error {
 		return h.saltoConnectedPage(w, r, q.Get("connected"))
 	}
 	if e := q.Get("error"); e != "" {
-		return httpError(http.StatusBadGateway, "Salto KS did not authorize: "+e)
+		return httpError(http.StatusBadGateway, "Salto KS did not authorize: "+oauthErrorCode(e))
 	}
 	code, state, err := callbackParams(q)
 	if err != nil {
@@ -115,4 +115,13 @@ func (h *handlers) flowCookie(state, nonce string, maxAge int) *http.Cookie {
 func flowCookieName(state string) string {
 	sum := sha256.Sum256([]byte(state))
 	return "doorsync_salto_flow_" + hex.EncodeToString(sum[:8])
+}
+
+// oauthErrorCode repeats an OAuth error code (RFC 6749 §4.1.2.1: a short
+// ASCII word such as access_denied) and nothing else the browser brought.
+func oauthErrorCode(e string) string {
+	if len(e) > 40 || strings.IndexFunc(e, func(r rune) bool { return (r < 'a' || r > 'z') && r != '_' }) >= 0 {
+		return "an error"
+	}
+	return e
 }

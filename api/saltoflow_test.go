@@ -182,3 +182,15 @@ func TestCallbackSendsTheBrowserToAPageNamingTheOrg(t *testing.T) {
 	}
 	a.must(400, "GET", "/v1/salto/callback?connected=not-a-state", "", nil)
 }
+
+func TestCallbackErrorRepeatsOnlyAnOAuthCode(t *testing.T) {
+	a := newTestAPI(t)
+	r := a.must(502, "GET", "/v1/salto/callback?error=access_denied", "", nil)
+	if !strings.Contains(string(r.Body), "did not authorize: access_denied") {
+		t.Errorf("answer = %s", r.Body)
+	}
+	r = a.must(502, "GET", "/v1/salto/callback?error="+url.QueryEscape("<b>call +1 555 0100</b>"), "", nil)
+	if strings.Contains(string(r.Body), "555") || strings.Contains(string(r.Body), "\\u003cb") {
+		t.Errorf("the callback echoes what the browser brought: %s", r.Body)
+	}
+}
