@@ -31,7 +31,10 @@ type Activities struct {
 	// Workflows lists running lifecycle workflows (reconciliation restarts
 	// missing ones); nil skips that step.
 	Workflows RunningWorkflows
-	Log       *slog.Logger
+	// Orgs stops an org's workflows and schedule when it is deleted; nil
+	// makes StopOrgWorkflows fail (and retry).
+	Orgs OrgWorkflows
+	Log  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -51,6 +54,9 @@ func (a *Activities) Definitions() []Definition {
 		{contract.ReconcileOrgActivity, a.ReconcileOrg},
 		{contract.ApplyHoldActivity, a.ApplyHold},
 		{contract.FinishRunActivity, a.FinishRun},
+		{contract.StopOrgWorkflowsActivity, a.StopOrgWorkflows},
+		{contract.RevokeOrgActivity, a.RevokeOrg},
+		{contract.DeleteOrgDataActivity, a.DeleteOrgData},
 	}
 }
 

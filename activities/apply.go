@@ -49,6 +49,9 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	}
 	grants := access.GrantsForPerson(snap, person)
 	org, err := a.Store.GetOrg(ctx, in.OrgID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && org.DeletingSince != nil) {
+		return contract.ApplyAccessResult{}, nil // deleted, or being deleted: nothing is granted any more
+	}
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}
@@ -281,7 +284,21 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 		return false, fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
 	}
 	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
-	return true, r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
+	err = r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
+	if errors.Is(err, store.ErrOrgDeleting) {
+		return false, r.undoAdd(ctx, g, id)
+	}
+	return err == nil, err
+}
+
+// undoAdd takes back an addition the org's deletion overtook: the deletion
+// revokes only what was recorded, and this was not.
+func (r *applyRun) undoAdd(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) error {
+	err := r.client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
+	if err != nil && !saltoks.IsNotFound(err) {
+		return fmt.Errorf("undo adding %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+	}
+	return nil
 }
 
 // addNotFound handles a 404 on adding to a group. Salto KS answers 404

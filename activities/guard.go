@@ -42,9 +42,7 @@ func (r *applyRun) mayRemove(ctx context.Context, g access.GroupRef, ap store.Ap
 
 // guardTrips says whether removals must be held: at least the org's
 // minimum count and more than its fraction of the group's members.
-func guardTrips(g store.RemovalGuard, removals, members int) bool {
-	return removals > 0 && removals >= g.MinCount && float64(removals) > g.MaxFraction*float64(members)
-}
+func guardTrips(g store.RemovalGuard, removals, members int) bool { return g.Trips(removals, members) }
 
 func (r *applyRun) holdRemoval(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, members int) error {
 	h, added, err := r.a.Store.HoldRemovals(ctx, store.Hold{ID: newID("hold"), OrgID: r.org, SiteID: g.SiteID, GroupID: g.GroupID,

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"time"
 
 	"doorsync/access"
 	"doorsync/contract"
@@ -50,5 +51,27 @@ func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) 
 func (a *Activities) FinishRun(ctx context.Context, in contract.FinishRunInput) error {
 	summary := map[string]any{"groups": in.Result.Groups, "adds": in.Result.Adds, "removes": in.Result.Removes,
 		"held": in.Result.Held, "applied": in.Result.Applied, "lifecycles_restarted": in.Result.Restarted}
-	return a.Store.FinishRun(ctx, in.OrgID, in.RunID, summary, in.Error)
+	if err := a.Store.FinishRun(ctx, in.OrgID, in.RunID, summary, in.Error); err != nil {
+		return err
+	}
+	return a.prune(ctx, in.OrgID)
+}
+
+// RunRetention is how long finished reconcile runs are kept.
+const RunRetention = 30 * 24 * time.Hour
+
+// prune removes the org's finished runs older than RunRetention and its
+// expired OAuth states; every reconcile run of the org does it when it
+// ends. Entity tombstones are kept: they are what refuses a late write of
+// a deleted entity, however late.
+func (a *Activities) prune(ctx context.Context, orgID string) error {
+	now := a.now()
+	p, err := a.Store.PruneOrg(ctx, orgID, now.Add(-RunRetention), now)
+	if err != nil {
+		return err
+	}
+	if p.Runs+p.OAuthStates > 0 && a.Log != nil {
+		a.Log.InfoContext(ctx, "pruned", "org", orgID, "reconcile_runs", p.Runs, "oauth_states", p.OAuthStates)
+	}
+	return nil
 }

@@ -111,6 +111,9 @@ func (a *Activities) newReconcile(ctx context.Context, in contract.ReconcileOrgI
 	if rc.org, err = a.Store.GetOrg(ctx, in.OrgID); err != nil {
 		return nil, err
 	}
+	if rc.org.DeletingSince != nil {
+		return nil, temporal.NewNonRetryableApplicationError("the org is being deleted", "OrgDeleting", store.ErrOrgDeleting)
+	}
 	if rc.client, err = a.Salto.Client(ctx, in.OrgID); err != nil {
 		if errors.Is(err, saltoconn.ErrNotConnected) {
 			return nil, temporal.NewNonRetryableApplicationError(problemNoConnection, "NotConnected", err)

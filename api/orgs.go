@@ -133,16 +133,16 @@ func checkRange(v *validationError, field string, d, lo, hi time.Duration) {
 	}
 }
 
-func orgResponse(o store.Org) orgBody {
+func orgResponse(o store.Org) orgView {
 	s := o.Settings
 	before, after, interval := duration(s.BookingBufferBefore), duration(s.BookingBufferAfter), duration(s.ReconcileInterval)
 	fraction, minCount := s.RemovalGuard.MaxFraction, s.RemovalGuard.MinCount
-	return orgBody{
+	return orgView{orgBody: orgBody{
 		ID: o.ID, Name: o.Name, TimeZone: s.TimeZone,
 		BookingBufferBefore: &before, BookingBufferAfter: &after, ReconcileInterval: &interval,
 		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount},
 		ProtectedSaltoUsers: s.ProtectedSaltoUsers, NoAccessPolicy: s.NoAccessPolicy,
-	}
+	}, DeletingSince: o.DeletingSince}
 }
 
 func createdOrOK(created bool) int {

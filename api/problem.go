@@ -78,6 +78,7 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		refused  *saltoconn.RefusedError
 		hostErr  *saltoconn.HostRefusedError
 		saltoErr *saltoks.Error
+		guard    *store.GuardTripped
 	)
 	switch {
 	case errors.As(err, &verr):
@@ -86,6 +87,12 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Detail = serr.status, serr.detail
 	case errors.As(err, &maxErr):
 		p.Status, p.Detail = http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB"
+	case errors.As(err, &guard):
+		p.Status, p.Errors = http.StatusConflict, guardErrors(guard)
+		p.Detail = fmt.Sprintf("deleting the org would remove %d Salto KS users from %d access groups, more than its mass-removal guard lets through; nothing was changed: repeat with ?force=true to remove them anyway",
+			guard.Removals, len(guard.Groups))
+	case errors.Is(err, store.ErrOrgDeleting):
+		p.Status, p.Detail = http.StatusConflict, "the org is being deleted; it takes no more writes"
 	case errors.Is(err, store.ErrNotFound):
 		p.Status, p.Detail = http.StatusNotFound, "not found"
 	case errors.Is(err, store.ErrDeletedVersion):
@@ -123,6 +130,16 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	writeBody(w, p)
+}
+
+// guardErrors names each group a deletion's guard holds and how many users
+// it would remove from it.
+func guardErrors(g *store.GuardTripped) []fieldError {
+	out := make([]fieldError, len(g.Groups))
+	for i, gr := range g.Groups {
+		out[i] = fieldError{Field: "access_groups", Message: fmt.Sprintf("%s/%s: %d users", gr.SiteID, gr.GroupID, gr.Users)}
+	}
+	return out
 }
 
 // handlerFunc is an HTTP handler that returns its error for writeError.

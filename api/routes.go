@@ -33,6 +33,9 @@ type Deps struct {
 	Now func() time.Time
 	// Reconciler starts reconciliation runs and hold approvals.
 	Reconciler Reconciler
+	// OrgDeleter starts org deletions; nil answers DELETE /v1/orgs/{org}
+	// with 503.
+	OrgDeleter OrgDeleter
 	// OnOrgSaved runs after an org is created or changed (e.g. to keep its
 	// reconcile schedule in step); nil does nothing.
 	OnOrgSaved func(context.Context, store.Org) error
@@ -60,12 +63,13 @@ type handlers struct {
 	outbox     Flusher
 	now        func() time.Time
 	reconciler Reconciler
+	orgDeleter OrgDeleter
 }
 
 // NewHandler builds the API's one route table.
 func NewHandler(d Deps) http.Handler {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
-		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler}
+		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -83,12 +87,15 @@ func NewHandler(d Deps) http.Handler {
 	r.Get("/openapi.yaml", handleOpenAPI)
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
+	r.With(h.authenticate, h.requireRole(roleAdmin)).Get("/v1/orgs", h.handle(h.listOrgs))
 	r.Route("/v1/orgs/{org}", func(r chi.Router) {
 		r.Use(h.validatePathIDs, h.authenticate, h.scopeToOrg)
+		r.With(h.requireRole(roleAdmin)).Delete("/", h.handle(h.deleteOrg))
 		// The ids below the mount are known only once the route matched, so
-		// this group checks them again there.
+		// this group checks them again there. An org being deleted takes no
+		// writes.
 		r.Group(func(r chi.Router) {
-			r.Use(h.validatePathIDs)
+			r.Use(h.validatePathIDs, h.refuseWhileDeleting)
 			for _, rt := range h.orgRoutes() {
 				r.With(h.requireRole(rt.role)).Method(rt.method, rt.pattern, h.handle(rt.handle))
 			}

@@ -101,9 +101,20 @@ func (s *Store) queryApplied(ctx context.Context, sql string, args ...any) ([]Ap
 }
 
 // RecordApplied notes that a person is now in a group, with its audit row,
-// in one transaction.
+// in one transaction. It refuses with ErrOrgDeleting (recording nothing)
+// once the org's deletion began: the share lock on the org row orders it
+// before or after BeginOrgDeletion, so a grant is either seen by the
+// deletion's revocation or refused here, for the caller to undo.
 func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var live bool
+		err := tx.QueryRow(ctx, `select deleting_since is null from orgs where id = $1 for share`, orgID).Scan(&live)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !live) {
+			return fmt.Errorf("store: record applied: %w", ErrOrgDeleting)
+		}
+		if err != nil {
+			return fmt.Errorf("store: record applied: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id) values ($1, $2, $3, $4, $5)
 			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id`,
 			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {

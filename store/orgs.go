@@ -17,6 +17,9 @@ type Org struct {
 	Settings  OrgSettings
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// DeletingSince is set once the org's deletion was accepted; nil
+	// otherwise (see BeginOrgDeletion).
+	DeletingSince *time.Time
 }
 
 // OrgSettings are an org's behaviour switches, stored as one JSON document.
@@ -134,8 +137,12 @@ func upsertOrg(ctx context.Context, tx pgx.Tx, o Org) (Org, bool, error) {
 	err = tx.QueryRow(ctx, `
 		insert into orgs (id, name, settings) values ($1, $2, $3)
 		on conflict (id) do update set name = excluded.name, settings = excluded.settings, updated_at = now()
+			where orgs.deleting_since is null
 		returning created_at, updated_at, (xmax = 0)`,
 		o.ID, o.Name, settings).Scan(&o.CreatedAt, &o.UpdatedAt, &created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Org{}, false, fmt.Errorf("store: put org %s: %w", o.ID, ErrOrgDeleting)
+	}
 	if err != nil {
 		return Org{}, false, fmt.Errorf("store: put org %s: %w", o.ID, err)
 	}
@@ -146,8 +153,8 @@ func upsertOrg(ctx context.Context, tx pgx.Tx, o Org) (Org, bool, error) {
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
 	o := Org{ID: id}
 	var settings []byte
-	err := s.db.QueryRow(ctx, `select name, settings, created_at, updated_at from orgs where id = $1`, cachedPlan, id).
-		Scan(&o.Name, &settings, &o.CreatedAt, &o.UpdatedAt)
+	err := s.db.QueryRow(ctx, `select name, settings, created_at, updated_at, deleting_since from orgs where id = $1`, cachedPlan, id).
+		Scan(&o.Name, &settings, &o.CreatedAt, &o.UpdatedAt, &o.DeletingSince)
 	if err != nil {
 		return Org{}, fmt.Errorf("store: get org %s: %w", id, notFound(err))
 	}

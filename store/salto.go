@@ -33,7 +33,8 @@ type SaltoConnection struct {
 }
 
 // PutSaltoConnection creates or replaces an org's connection, clearing any
-// previous error and bumping its generation.
+// previous error and giving it a new generation (from a sequence: never
+// one a deleted org's connection had).
 func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
 	return putSaltoConnection(ctx, s.db, c)
 }
@@ -47,7 +48,7 @@ func putSaltoConnection(ctx context.Context, db execer, c SaltoConnection) error
 			api_url = excluded.api_url, client_id = excluded.client_id,
 			client_secret_enc = excluded.client_secret_enc, username = excluded.username,
 			password_enc = excluded.password_enc, token_enc = excluded.token_enc, account_id = excluded.account_id,
-			generation = salto_connections.generation + 1, last_error = '', last_error_at = null,
+			generation = nextval('salto_connection_generations'), last_error = '', last_error_at = null,
 			last_success_at = now(), updated_at = now()`,
 		c.OrgID, c.Mode, c.IdentityURL, c.APIURL, c.ClientID, c.ClientSecretEnc, c.Username, c.PasswordEnc, c.TokenEnc, c.AccountID)
 	if err != nil {

@@ -19,5 +19,6 @@ func Definitions() []Definition {
 		{Name: contract.DayPassWorkflow, Fn: Lifecycle},
 		{Name: contract.AccessWorkflow, Fn: Access},
 		{Name: contract.ReconcileWorkflow, Fn: Reconcile},
+		{Name: contract.OrgDeleteWorkflow, Fn: OrgDelete},
 	}
 }

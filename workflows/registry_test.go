@@ -27,6 +27,7 @@ func TestDefinitionsUseContractNames(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		contract.MembershipWorkflow, contract.BookingWorkflow, contract.DayPassWorkflow, contract.AccessWorkflow, contract.ReconcileWorkflow,
+		contract.OrgDeleteWorkflow,
 	}, names)
 	for _, kind := range contract.LifecycleKinds {
 		fn, ok := byName[contract.LifecycleWorkflowType(kind)]

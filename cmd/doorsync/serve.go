@@ -87,7 +87,7 @@ func runWorker(ctx context.Context, env *environment, _ []string) error {
 
 func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
-	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Log: env.log.With("component", "activities")}
+	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities")}
 	return worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{})
 }
 
@@ -139,7 +139,8 @@ func (e *environment) allowDemoSalto(url string) error {
 }
 
 // ensureSchedules makes every org's reconcile schedule match its settings
-// (a schedule the API could not update when the org was saved, say).
+// (a schedule the API could not update when the org was saved, say), but
+// for orgs being deleted.
 func ensureSchedules(ctx context.Context, env *environment, svc *services) {
 	ids, err := svc.store.OrgIDs(ctx)
 	if err != nil {
@@ -148,6 +149,9 @@ func ensureSchedules(ctx context.Context, env *environment, svc *services) {
 	}
 	for _, id := range ids {
 		org, err := svc.store.GetOrg(ctx, id)
+		if err == nil && org.DeletingSince != nil {
+			continue // its deletion removes the schedule
+		}
 		if err == nil {
 			err = svc.rec.EnsureSchedule(ctx, id, org.Settings.ReconcileInterval)
 		}
@@ -182,6 +186,7 @@ func serveOn(ctx context.Context, env *environment, svc *services, l net.Listene
 		PublicURL:  env.cfg.PublicURL,
 		Outbox:     svc.relay,
 		Reconciler: svc.rec,
+		OrgDeleter: svc.rec,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			if err := svc.rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval); err != nil {
 				env.log.WarnContext(ctx, "could not update the reconcile schedule; the worker retries at start", "org", org.ID, "err", err)

@@ -119,10 +119,11 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 		acts: &activities.Activities{Store: st, Salto: mgr, Log: log}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}
 	s.acts.Workflows = rec
+	s.acts.Orgs = rec
 	s.startWorker()
 	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond}
 	go relay.Run(ctx)
-	h := api.NewHandler(api.Deps{Logger: log, Store: st, AdminToken: adminToken, Salto: mgr, Outbox: relay, Reconciler: rec,
+	h := api.NewHandler(api.Deps{Logger: log, Store: st, AdminToken: adminToken, Salto: mgr, Outbox: relay, Reconciler: rec, OrgDeleter: rec,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			return rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval)
 		}})
