@@ -42,12 +42,6 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}
-	at := a.evalTime(in.At)
-	snap, err := a.loader().Person(ctx, in.OrgID, person)
-	if err != nil {
-		return contract.ApplyAccessResult{}, err
-	}
-	grants := access.GrantsForPerson(snap, person)
 	org, err := a.Store.GetOrg(ctx, in.OrgID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.DeletingSince != nil) {
 		return contract.ApplyAccessResult{}, nil // deleted, or being deleted: nothing is granted any more
@@ -55,6 +49,12 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}
+	at := a.evalTime(in.At)
+	snap, err := a.loader().Person(ctx, in.OrgID, person)
+	if err != nil {
+		return contract.ApplyAccessResult{}, err
+	}
+	grants := access.GrantsForPerson(snap, person)
 	run := &applyRun{a: a, org: in.OrgID, person: person, key: in.Person, snap: snap, grants: grants, at: at,
 		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings, started: time.Now()}
 	run.workflowID, run.runID = auditContext(ctx)
