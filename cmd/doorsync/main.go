@@ -22,6 +22,8 @@ commands:
   worker                   run the Temporal worker
   dev                      api and worker in one process, for one machine
   temporal-setup           register doorsync's search attributes on the namespace
+  secrets reseal           seal every stored secret again with DOORSYNC_SECRET_KEY,
+                           so DOORSYNC_SECRET_KEYS_PREVIOUS can be retired
   fake-salto [-addr A] [-seed FILE]
                            a fake Salto KS for development and tests
 `
@@ -45,6 +47,7 @@ var commands = map[string]command{
 	"dev":     runDev,
 
 	"temporal-setup": runTemporalSetup,
+	"secrets":        runSecrets,
 	"fake-salto":     runFakeSalto,
 }
 

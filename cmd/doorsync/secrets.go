@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 )
 
@@ -64,4 +66,32 @@ func loadOrCreateKey(path string) (string, error) {
 		return "", fmt.Errorf("write dev secret key: %w", err)
 	}
 	return key, nil
+}
+
+// runSecrets runs `doorsync secrets reseal`: every stored secret sealed
+// with an older key (DOORSYNC_SECRET_KEYS_PREVIOUS) is sealed again with
+// DOORSYNC_SECRET_KEY, after which the older keys can be dropped.
+func runSecrets(ctx context.Context, env *environment, args []string) error {
+	if len(args) != 1 || args[0] != "reseal" {
+		return errors.New("secrets: want reseal")
+	}
+	box, err := env.secretBox()
+	if err != nil {
+		return err
+	}
+	st, err := env.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: env.log}).Reseal(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "resealed %d secrets under the current key; %d already were; %d changed meanwhile\n",
+		rep.Resealed, rep.Current, rep.Changed)
+	if rep.Changed > 0 {
+		fmt.Fprintln(env.stdout, "run it again to check the values that changed meanwhile before retiring an old key")
+	}
+	return nil
 }

@@ -65,7 +65,7 @@ func (m *Manager) AuthorizeURL(ctx context.Context, orgID, redirectURI string, r
 	}
 	err = m.opts.Store.CreateOAuthState(ctx, store.OAuthState{
 		State: state, OrgID: orgID, RedirectURI: redirectURI, ExpiresAt: m.opts.Now().Add(StateTTL), Replace: replace,
-		VerifierEnc: m.opts.Secrets.Seal(sealed, "oauth-state:"+state),
+		VerifierEnc: m.opts.Secrets.Seal(sealed, stateContext(state)),
 	})
 	if err != nil {
 		return Authorization{}, err
@@ -84,7 +84,7 @@ func (m *Manager) openFlow(ctx context.Context, state, nonce string) (store.OAut
 	if err != nil {
 		return store.OAuthState{}, "", err
 	}
-	plain, err := m.opts.Secrets.Open(st.VerifierEnc, "oauth-state:"+state)
+	plain, err := m.opts.Secrets.Open(st.VerifierEnc, stateContext(state))
 	if err != nil {
 		return store.OAuthState{}, "", fmt.Errorf("saltoconn: open verifier: %w", err)
 	}
@@ -135,6 +135,9 @@ func (m *Manager) CompleteAuthorization(ctx context.Context, code, state, nonce 
 	}, st.Replace)
 	return st.OrgID, len(v.sites), err
 }
+
+// stateContext binds a flow's sealed verifier to its state.
+func stateContext(state string) string { return "oauth-state:" + state }
 
 func randomToken() string {
 	b := make([]byte, 24)
