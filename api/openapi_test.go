@@ -22,6 +22,8 @@ var contractOperations = []struct{ method, path string }{
 	{"GET", "/v1/orgs/{org}"},
 	{"POST", "/v1/orgs/{org}/api-keys"},
 	{"DELETE", "/v1/orgs/{org}/api-keys/{id}"},
+	{"GET", "/v1/orgs"},
+	{"DELETE", "/v1/orgs/{org}"},
 
 	// Salto KS connection.
 	{"PUT", "/v1/orgs/{org}/salto"},
@@ -365,6 +367,8 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 	has("PUT", "/v1/orgs/{org}", "200", "201", "400", "401")
 	has("POST", "/v1/orgs/{org}/api-keys", "201")
 	has("DELETE", "/v1/orgs/{org}/api-keys/{id}", "204")
+	has("GET", "/v1/orgs", "200", "401", "403")
+	has("DELETE", "/v1/orgs/{org}", "202", "401", "403", "404", "409")
 	has("PUT", "/v1/orgs/{org}/salto", "200", "400", "502")
 	has("GET", "/v1/orgs/{org}/salto/authorize", "302", "400")
 	has("GET", "/v1/salto/callback", "200", "303", "400")
