@@ -87,6 +87,11 @@ func TestOrgDeletionRefusesGrantsAndChanges(t *testing.T) {
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Back"}); !errors.Is(err, store.ErrOrgDeleting) {
 		t.Errorf("PutOrg while deleting = %v, want ErrOrgDeleting", err)
 	}
+	conn := store.SaltoConnection{OrgID: "acme", Mode: "password", IdentityURL: "http://localhost", APIURL: "http://localhost",
+		ClientID: "other-account", ClientSecretEnc: "x"}
+	if err := st.PutSaltoConnection(ctx, conn); !errors.Is(err, store.ErrOrgDeleting) {
+		t.Errorf("PutSaltoConnection while deleting = %v, want ErrOrgDeleting", err)
+	}
 	if gone, err := st.DeleteOrgData(ctx, "acme"); err != nil || !gone {
 		t.Fatalf("DeleteOrgData = %v, %v", gone, err)
 	}

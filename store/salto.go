@@ -34,16 +34,17 @@ type SaltoConnection struct {
 
 // PutSaltoConnection creates or replaces an org's connection, clearing any
 // previous error and giving it a new generation (from a sequence: never
-// one a deleted org's connection had).
+// one a deleted org's connection had). An org being deleted keeps the
+// connection its deletion revokes through: ErrOrgDeleting.
 func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
 	return putSaltoConnection(ctx, s.db, c)
 }
 
 func putSaltoConnection(ctx context.Context, db execer, c SaltoConnection) error {
-	_, err := db.Exec(ctx, `
+	tag, err := db.Exec(ctx, `
 		insert into salto_connections (org_id, mode, identity_url, api_url, client_id, client_secret_enc,
 			username, password_enc, token_enc, account_id, last_success_at)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+		select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() from orgs where id = $1 and deleting_since is null for share
 		on conflict (org_id) do update set mode = excluded.mode, identity_url = excluded.identity_url,
 			api_url = excluded.api_url, client_id = excluded.client_id,
 			client_secret_enc = excluded.client_secret_enc, username = excluded.username,
@@ -53,6 +54,9 @@ func putSaltoConnection(ctx context.Context, db execer, c SaltoConnection) error
 		c.OrgID, c.Mode, c.IdentityURL, c.APIURL, c.ClientID, c.ClientSecretEnc, c.Username, c.PasswordEnc, c.TokenEnc, c.AccountID)
 	if err != nil {
 		return fmt.Errorf("store: put salto connection: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: put salto connection of %s: %w", c.OrgID, ErrOrgDeleting)
 	}
 	return nil
 }
