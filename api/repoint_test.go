@@ -46,13 +46,16 @@ func (a *testAPI) authorize(key, query string) *http.Response {
 	return resp
 }
 
-func newFake(t *testing.T) *saltokstest.Server {
-	t.Helper()
+// newFake starts another fake Salto KS (another account) on the API's
+// allow-list.
+func (a *testAPI) newFake() *saltokstest.Server {
+	a.t.Helper()
 	fake := saltokstest.NewServer()
-	t.Cleanup(fake.Close)
+	a.t.Cleanup(fake.Close)
 	if err := fake.SeedJSON([]byte(testSeed)); err != nil {
-		t.Fatal(err)
+		a.t.Fatal(err)
 	}
+	a.allow(fake.URL)
 	return fake
 }
 
@@ -75,7 +78,7 @@ func TestRepointingWhileAccessIsAppliedNeedsReplace(t *testing.T) {
 	key := a.createOrg("acme")
 	a.must(200, "PUT", "/v1/orgs/acme/salto", key, passwordBody(a.Fake, nil))
 	ann := a.applyAccess(a.Fake, "acme")
-	other := newFake(t)
+	other := a.newFake()
 
 	// Another host, or another Salto KS user on the same hosts: refused.
 	for name, body := range map[string]map[string]any{
@@ -124,7 +127,7 @@ func TestRepointingWhileAccessIsAppliedNeedsReplace(t *testing.T) {
 func TestRepointLeavesBehindWhatTheOldAccountCannotRevoke(t *testing.T) {
 	a := newTestAPI(t)
 	key := a.createOrg("acme")
-	old := newFake(t)
+	old := a.newFake()
 	a.must(200, "PUT", "/v1/orgs/acme/salto", key, passwordBody(old, nil))
 	a.applyAccess(old, "acme")
 	old.Close() // the old account no longer answers
@@ -191,7 +194,7 @@ func TestRepointCheckOfAConnectionStoredWithoutItsAccount(t *testing.T) {
 	if resp := a.authorize(key, "?replace=true"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("replacing flow = %d", resp.StatusCode)
 	}
-	a.applyAccess(newFake(t), "acme")
+	a.applyAccess(a.newFake(), "acme")
 	a.exec(`update salto_connections set account_id = ''`)
 	if resp := a.authorize(key, ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("re-authorizing the same account = %d, want 200", resp.StatusCode)

@@ -38,6 +38,9 @@ type testAPI struct {
 	Secrets *secrets.Box
 	logs    *syncBuffer
 	deps    api.Deps
+	srv     *httptest.Server
+	// allowed are Salto KS URLs allowed besides Fake's (see allow).
+	allowed []string
 }
 
 func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
@@ -68,16 +71,25 @@ func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 	if a.deps.PublicURL == "" {
 		a.deps.PublicURL = srv.URL
 	}
+	a.srv = srv
 	a.deps.Salto = a.newManager()
 	srv.Config.Handler = api.NewHandler(a.deps)
 	return a
+}
+
+// allow puts url on the API's Salto KS allow-list (another fake), as a
+// deployment listing it would.
+func (a *testAPI) allow(url string) {
+	a.allowed = append(a.allowed, url)
+	a.deps.Salto = a.newManager()
+	a.srv.Config.Handler = api.NewHandler(a.deps)
 }
 
 // newManager is a fresh connection manager on the same store and keys, as
 // a restarted API process would have.
 func (a *testAPI) newManager() *saltoconn.Manager {
 	return saltoconn.New(saltoconn.Options{
-		Store: a.Store, Secrets: a.Secrets, Logger: a.deps.Logger, Egress: egress.MustParse("test", []string{a.Fake.URL}),
+		Store: a.Store, Secrets: a.Secrets, Logger: a.deps.Logger, Egress: egress.MustParse("test", append([]string{a.Fake.URL}, a.allowed...)),
 		Partner: saltoconn.PartnerClient{ClientID: "partner-app", ClientSecret: partnerSecret,
 			IdentityURL: a.Fake.URL, APIURL: a.Fake.URL},
 	})

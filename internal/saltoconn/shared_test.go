@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -34,7 +35,7 @@ func TestManagersOnSeparatePoolsShareOneToken(t *testing.T) {
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	first := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Partner: partner})
+	first := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Partner: partner, Egress: allowFake(fake)})
 	connectWithCode(t, first, fake, "acme")
 
 	other, err := store.Open(ctx, dbURL)
@@ -42,7 +43,7 @@ func TestManagersOnSeparatePoolsShareOneToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(other.Close)
-	second := saltoconn.New(saltoconn.Options{Store: other, Secrets: box, Partner: partner})
+	second := saltoconn.New(saltoconn.Options{Store: other, Secrets: box, Partner: partner, Egress: allowFake(fake)})
 
 	const perManager, goroutines, minRefreshes = 300, 4, 4
 	fake.ResetRequests()
@@ -112,4 +113,9 @@ func connectWithCode(t *testing.T, m *saltoconn.Manager, fake *saltokstest.Serve
 	if _, _, err := m.CompleteAuthorization(ctx, back.Query().Get("code"), back.Query().Get("state"), target.Nonce); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// allowFake is an allow-list naming the fake alone.
+func allowFake(fake *saltokstest.Server) *egress.Policy {
+	return egress.MustParse("test", []string{fake.URL})
 }
