@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -46,7 +47,10 @@ func (s *Store) MappedGroups(ctx context.Context, orgID, siteID string) (map[Gro
 // granted). No groups deletes it.
 func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (created bool, outbox []int64, err error) {
 	err = s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		if err := lockKeys(ctx, tx, false, configKey(orgID)); err != nil { // see reachlocks.go
+		if err := lockKeys(ctx, tx, false, append(groupKeys(m.Groups), configKey(orgID))...); err != nil { // see reachlocks.go
+			return err
+		}
+		if err := checkGroupsFree(ctx, tx, orgID, m.Groups); err != nil {
 			return err
 		}
 		var n int
@@ -116,4 +120,47 @@ func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
 		out[len(out)-1].Groups = append(out[len(out)-1].Groups, g)
 	}
 	return out, rows.Err()
+}
+
+// ErrGroupTaken means a mapping names a Salto KS access group that another
+// org already manages (on the same site: Salto KS site ids are globally
+// unique). Its message names nothing of the other org.
+var ErrGroupTaken = fmt.Errorf("the access group is managed by another org: %w", ErrConflict)
+
+// groupKey is the lock of one Salto KS access group across orgs: two orgs
+// mapping the same group at once take it in turn, and the second sees the
+// first's mapping (see checkGroupsFree).
+func groupKey(g GroupRef) string { return "salto-group/" + g.SiteID + "/" + g.GroupID }
+
+func groupKeys(groups []GroupRef) []string {
+	keys := make([]string, len(groups))
+	for i, g := range groups {
+		keys[i] = groupKey(g)
+	}
+	return keys
+}
+
+// checkGroupsFree refuses groups another org maps (ErrGroupTaken). The
+// caller holds their group locks, so a concurrent mapping by another org
+// has committed before this reads (each statement reads what was committed
+// when it began) or waits until this transaction ends.
+func checkGroupsFree(ctx context.Context, tx pgx.Tx, orgID string, groups []GroupRef) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	sites, ids := make([]string, len(groups)), make([]string, len(groups))
+	for i, g := range groups {
+		sites[i], ids[i] = g.SiteID, g.GroupID
+	}
+	var site, group string
+	err := tx.QueryRow(ctx, `select m.site_id, m.group_id from mappings m
+		join unnest($2::text[], $3::text[]) as g(site_id, group_id) using (site_id, group_id)
+		where m.org_id <> $1 limit 1`, orgID, sites, ids).Scan(&site, &group)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: check mapped groups: %w", err)
+	}
+	return fmt.Errorf("access group %s on Salto KS site %s: %w", group, site, ErrGroupTaken)
 }
