@@ -6,6 +6,7 @@
 package contract
 
 import (
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -56,18 +57,39 @@ func LifecycleWorkflowType(kind string) string {
 }
 
 // LifecycleWorkflowID reads like "membership:{org}:{id}",
-// "booking:{org}:{id}" or "day-pass:{org}:{id}".
+// "booking:{org}:{id}" or "day-pass:{org}:{id}". The org part is escaped
+// (see IDPart), so no two orgs' ids can meet: org "a:b" with entity "c" is
+// "booking:a%3Ab:c", org "a" with entity "b:c" is "booking:a:b:c".
 func LifecycleWorkflowID(orgID, kind, id string) string {
 	prefix := kind
 	if kind == KindDayPass {
 		prefix = "day-pass"
 	}
-	return prefix + ":" + orgID + ":" + id
+	return prefix + ":" + IDPart(orgID) + ":" + id
 }
 
 // AccessWorkflowID reads like "access:{org}:member:m1" or
-// "access:{org}:guest:joe@example.com".
-func AccessWorkflowID(orgID, personKey string) string { return "access:" + orgID + ":" + personKey }
+// "access:{org}:guest:{hash}"; personKey is a workflow person key (a
+// guest's is a hash of their e-mail, never the e-mail: see
+// internal/guestkey). The org part is escaped as in LifecycleWorkflowID.
+func AccessWorkflowID(orgID, personKey string) string {
+	return "access:" + IDPart(orgID) + ":" + personKey
+}
+
+// IDPart escapes an id for a workflow id in which more parts follow it:
+// "%" becomes "%25" and ":" becomes "%3A", so the part ends at the first
+// ":" and the escaping can be undone. An id with neither (every id of the
+// common form) is unchanged, so its workflow ids read as they always did.
+// The last part of a workflow id needs no escaping: everything after the
+// part before it is the last part.
+func IDPart(id string) string {
+	if !strings.ContainsAny(id, ":%") {
+		return id
+	}
+	return idEscaper.Replace(id)
+}
+
+var idEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
 
 // ReconcileWorkflowID names an org's on-demand reconcile run; scheduled
 // runs get Temporal's schedule-derived IDs.
@@ -109,8 +131,9 @@ type LifecycleInput struct {
 	Persons  []string `json:"persons,omitempty"`
 }
 
-// AccessInput starts a person's access workflow. Person is a person key
-// ("member:m1", "guest:joe@example.com").
+// AccessInput starts a person's access workflow. Person is a workflow
+// person key ("member:m1", "guest:{hash}"; runs started before guests were
+// hashed carry "guest:joe@example.com").
 //
 // LocalFirst runs each ApplyAccess first as a local activity, falling back
 // to a regular activity when that attempt fails. Every start sets it; runs
