@@ -6,12 +6,14 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"doorsync/access"
 	"doorsync/contract"
+	"doorsync/internal/guestkey"
 	"doorsync/internal/snapshot"
 	"doorsync/saltoks"
 	"doorsync/store"
@@ -35,6 +37,9 @@ type Activities struct {
 	// makes StopOrgWorkflows fail (and retry).
 	Orgs OrgWorkflows
 	Log  *slog.Logger
+	// Guests names guests to workflows by a hash of their e-mail (see
+	// guests.go).
+	Guests *guestkey.Keyer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,8 +94,12 @@ func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycl
 	if !res.Exists {
 		return res, nil
 	}
-	for _, p := range access.AffectedPersons(snap, in.Kind, in.EntityID) {
-		res.Persons = append(res.Persons, p.Key())
+	if res.Persons, err = a.workflowKeys(ctx, in.OrgID, personKeys(access.AffectedPersons(snap, in.Kind, in.EntityID))); err != nil {
+		return contract.LoadLifecycleResult{}, err
+	}
+	slices.Sort(res.Persons)
+	if len(res.Persons) == 0 {
+		res.Persons = nil
 	}
 	grants := access.GrantsForEntity(snap, in.Kind, in.EntityID)
 	res.NextChange = access.NextChange(grants, at)
@@ -116,11 +125,15 @@ func entityExists(s access.Snapshot, kind, id string) bool {
 // PokePersons queues pokes for the persons' access workflows; the outbox
 // relay sends them (at once: the insert notifies it).
 func (a *Activities) PokePersons(ctx context.Context, in contract.PokePersonsInput) error {
-	pokes := make([]store.Poke, len(in.Persons))
-	for i, p := range in.Persons {
+	persons, err := a.storeKeys(ctx, in.OrgID, in.Persons)
+	if err != nil {
+		return err
+	}
+	pokes := make([]store.Poke, len(persons))
+	for i, p := range persons {
 		pokes[i] = store.Poke{Kind: store.PokeAccess, Target: p, At: in.At, Reason: in.Reason}
 	}
-	_, err := a.Store.QueuePokes(ctx, in.OrgID, pokes)
+	_, err = a.Store.QueuePokes(ctx, in.OrgID, pokes)
 	return err
 }
 

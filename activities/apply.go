@@ -32,16 +32,20 @@ const (
 	problemNoConnection = "the org is not connected to Salto KS"
 )
 
+// errBadPersonKey is an ApplyAccess input naming no person (its key is
+// not repeated: a guest's would be their e-mail).
+var errBadPersonKey = errors.New("not a person key")
+
 // ApplyAccess makes one person's Salto KS group memberships match what the
 // engine says they should have now: revocations first, then the person's
 // Salto KS user (adopted by e-mail before one is created), their tag, and
 // additions. Each change is recorded with an audit row as it is made, so a
 // retry after a failure half-way repeats nothing that was done.
+//
+// In is named by its workflow key (a guest's is a hash of their e-mail);
+// the e-mail is read from the store. A run of a workflow that is no longer
+// the person's hands the apply over to the current one.
 func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInput) (contract.ApplyAccessResult, error) {
-	person, err := access.ParsePersonKey(in.Person)
-	if err != nil {
-		return contract.ApplyAccessResult{}, err
-	}
 	org, err := a.Store.GetOrg(ctx, in.OrgID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.DeletingSince != nil) {
 		return contract.ApplyAccessResult{}, nil // deleted, or being deleted: nothing is granted any more
@@ -49,13 +53,25 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}
+	keys, err := a.storeKeys(ctx, in.OrgID, []string{in.Person})
+	if err != nil {
+		return contract.ApplyAccessResult{}, err
+	}
+	wkey := a.Guests.WorkflowKey(in.Person)
+	if superseded(ctx, in.OrgID, wkey) {
+		return contract.ApplyAccessResult{}, a.handOver(ctx, in, keys[0])
+	}
+	person, err := access.ParsePersonKey(keys[0])
+	if err != nil {
+		return contract.ApplyAccessResult{}, fmt.Errorf("apply access of %s: %w", wkey, errBadPersonKey)
+	}
 	at := a.evalTime(in.At)
 	snap, err := a.loader().Person(ctx, in.OrgID, person)
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}
 	grants := access.GrantsForPerson(snap, person)
-	run := &applyRun{a: a, org: in.OrgID, person: person, key: in.Person, snap: snap, grants: grants, at: at,
+	run := &applyRun{a: a, org: in.OrgID, person: person, key: keys[0], wkey: wkey, snap: snap, grants: grants, at: at,
 		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings, started: time.Now()}
 	run.workflowID, run.runID = auditContext(ctx)
 	res, err := run.apply(ctx)
@@ -68,7 +84,8 @@ type applyRun struct {
 	a                 *Activities
 	org               string
 	person            access.PersonRef
-	key               string
+	key               string // the store's person key
+	wkey              string // the workflow's: no e-mail, for errors and logs
 	snap              access.Snapshot
 	grants            []access.Grant
 	at                time.Time
@@ -221,7 +238,7 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 			}
 		}
 		if err != nil && !saltoks.IsNotFound(err) { // 404: already out
-			return false, fmt.Errorf("remove %s from %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+			return false, fmt.Errorf("remove %s from %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 		}
 	}
 	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, r.audit(ActionRemove, g, ap.UserID, reason))
@@ -281,7 +298,7 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 	case saltoks.IsNotFound(err):
 		return false, r.addNotFound(ctx, g, id, err)
 	case err != nil:
-		return false, fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+		return false, fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 	}
 	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
 	err = r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
@@ -319,7 +336,7 @@ func (r *applyRun) addNotFound(ctx context.Context, g access.GroupRef, id store.
 	if err := r.forgetIfGone(ctx, id); err != nil {
 		return err
 	}
-	return fmt.Errorf("add %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, addErr)
+	return fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, addErr)
 }
 
 // refused records a change Salto KS refused: what (with Salto KS's
@@ -383,7 +400,7 @@ func (r *applyRun) forgetIfGone(ctx context.Context, id store.SaltoIdentity) err
 		return nil // still there: Salto KS is provisioning it
 	}
 	r.a.Log.WarnContext(ctx, "Salto KS user is gone; it will be adopted or created again",
-		"org", r.org, "person", r.key, "site", id.SiteID, "site_user_id", id.SiteUserID)
+		"org", r.org, "person", r.wkey, "site", id.SiteID, "site_user_id", id.SiteUserID)
 	r.identitiesChanged()
 	return r.a.Store.ForgetIdentity(ctx, r.org, r.key, id.SiteID)
 }

@@ -3,6 +3,7 @@ package activities_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"doorsync/access"
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
+	"doorsync/store"
 )
 
 func (e *env) apply(person string) contract.ApplyAccessResult {
@@ -222,9 +224,32 @@ func TestLoadLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"guest:guest@example.com", "member:m1"}
+	guest := e.acts.Guests.WorkflowKey("guest:guest@example.com")
+	want := []string{guest, "member:m1"}
+	slices.Sort(want)
 	if !res.Exists || res.Done || !slices.Equal(res.Persons, want) || !res.NextChange.Equal(start.Add(-15*time.Minute)) {
 		t.Fatalf("LoadLifecycle = %+v, want persons %v and next change 15m before start", res, want)
+	}
+	if strings.Contains(fmt.Sprint(res), "@") {
+		t.Fatalf("LoadLifecycle = %+v names a guest by e-mail", res)
+	}
+	// the way back: poking the persons reaches the guest's store key
+	if err := e.acts.PokePersons(e.ctx, contract.PokePersonsInput{OrgID: org, Persons: res.Persons}); err != nil {
+		t.Fatal(err)
+	}
+	pokes, err := e.st.ClaimPokes(e.ctx, nil, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, p := range pokes {
+		if p.Kind == store.PokeAccess {
+			targets = append(targets, p.Target)
+		}
+	}
+	slices.Sort(targets)
+	if wantTargets := []string{"guest:guest@example.com", "member:m1"}; !slices.Equal(targets, wantTargets) {
+		t.Fatalf("PokePersons queued %v, want %v", targets, wantTargets)
 	}
 	res, _ = e.acts.LoadLifecycle(e.ctx, contract.LoadLifecycleInput{OrgID: org, Kind: "booking", EntityID: "b1", At: end.Add(15 * time.Minute)})
 	if !res.Done {

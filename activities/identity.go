@@ -59,7 +59,7 @@ func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.Sal
 	}
 	var suspended *saltoks.SuspendedError
 	if err != nil && !errors.As(err, &suspended) {
-		return store.SaltoIdentity{}, false, fmt.Errorf("create %s on site %s: %w", r.key, siteID, err)
+		return store.SaltoIdentity{}, false, fmt.Errorf("create %s on site %s: %w", r.wkey, siteID, err)
 	}
 	id := store.SaltoIdentity{Person: r.key, SiteID: siteID, SiteUserID: res.User.ID, UserID: res.User.UserID,
 		SubscriptionState: res.User.SubscriptionState, CreatedByDoorsync: !res.Adopted, TagID: res.User.TagID}

@@ -72,8 +72,8 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 		progress.Plan = append(progress.Plan, gp)
 		progress.Result = addCounts(progress.Result, gp, in.DryRun)
 		progress.NextGroup = i + 1
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, progress)
+		if err := rc.heartbeat(ctx, progress, gp); err != nil {
+			return progress.Result, err
 		}
 	}
 	if err := rc.finishOrg(ctx); err != nil {
@@ -103,6 +103,8 @@ type reconcile struct {
 	ids       map[string]*siteIdentities
 	protected map[string]bool
 	pokes     []store.Poke
+	// heartbeated is the plan so far as heartbeat details give it.
+	heartbeated []GroupPlan
 }
 
 func (a *Activities) newReconcile(ctx context.Context, in contract.ReconcileOrgInput) (*reconcile, error) {
@@ -136,7 +138,30 @@ func (rc *reconcile) resume(ctx context.Context) reconcileProgress {
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		activity.GetHeartbeatDetails(ctx, &p)
 	}
+	plan, err := rc.a.resumedPlan(ctx, rc.in.OrgID, p.Plan)
+	if err != nil {
+		return reconcileProgress{} // start over
+	}
+	rc.heartbeated = p.Plan
+	p.Plan = plan
 	return p
+}
+
+// heartbeat records progress after group plan gp, its persons named as
+// workflows name them (Temporal keeps heartbeat details; a guest's e-mail
+// stays in Postgres).
+func (rc *reconcile) heartbeat(ctx context.Context, progress reconcileProgress, gp GroupPlan) error {
+	if !activity.IsActivity(ctx) {
+		return nil
+	}
+	hidden, err := rc.a.heartbeatPlan(ctx, rc.in.OrgID, []GroupPlan{gp})
+	if err != nil {
+		return err
+	}
+	rc.heartbeated = append(rc.heartbeated, hidden...)
+	progress.Plan = rc.heartbeated
+	activity.RecordHeartbeat(ctx, progress)
+	return nil
 }
 
 func desiredByGroup(d access.Desired) map[access.GroupRef][]string {

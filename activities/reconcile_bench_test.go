@@ -16,6 +16,7 @@ import (
 	"doorsync/activities"
 	"doorsync/contract"
 	"doorsync/internal/egress"
+	"doorsync/internal/guestkey"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -61,7 +62,8 @@ func newBigOrg(b *testing.B) *bigOrg {
 		Username: "sys@example.com", Password: "pw", IdentityURL: o.fake.URL, APIURL: o.fake.URL}); err != nil {
 		b.Fatal(err)
 	}
-	o.acts = &activities.Activities{Store: st, Salto: mgr, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o.acts = &activities.Activities{Store: st, Salto: mgr, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Guests: guestkey.New(key)}
 	return o
 }
 

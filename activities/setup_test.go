@@ -11,6 +11,7 @@ import (
 	"doorsync/access"
 	"doorsync/activities"
 	"doorsync/internal/egress"
+	"doorsync/internal/guestkey"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -68,7 +69,8 @@ func newEnv(t *testing.T) *env {
 		Username: "sys@example.com", Password: "pw", IdentityURL: fake.URL, APIURL: fake.URL}); err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: st, Salto: mgr, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	acts := &activities.Activities{Store: st, Salto: mgr, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Guests: guestkey.New([]byte("test guest key"))}
 	e := &env{t: t, ctx: ctx, st: st, fake: fake, acts: acts}
 	e.put("location", "loc1", access.Location{ID: "loc1", Name: "London", TimeZone: "Europe/London", SaltoSiteID: london})
 	e.put("plan", "hot", access.MembershipPlan{ID: "hot", Name: "Hot desk"})

@@ -66,7 +66,7 @@ func (r *applyRun) suspendIdle(ctx context.Context, desired []access.GroupRef) e
 // audits it (as suspend_user, with the new state in the reason).
 func (r *applyRun) setSubscription(ctx context.Context, id store.SaltoIdentity, state string) error {
 	if err := r.client.SetSubscription(ctx, id.SiteID, id.SiteUserID, state); err != nil {
-		return fmt.Errorf("set subscription of %s on %s to %s: %w", r.key, id.SiteID, state, err)
+		return fmt.Errorf("set subscription of %s on %s to %s: %w", r.wkey, id.SiteID, state, err)
 	}
 	suspended := state == saltoks.SubscriptionSuspended
 	r.identitiesChanged()

@@ -84,7 +84,7 @@ func (r *applyRun) syncTag(ctx context.Context, id store.SaltoIdentity, cards []
 // setTag assigns tag want (or, with "", removes the user's tag), audited.
 func (r *applyRun) setTag(ctx context.Context, id store.SaltoIdentity, want string, cards []string) error {
 	if _, err := r.client.PatchUser(ctx, id.SiteID, id.SiteUserID, tagPatch(want)); err != nil {
-		return fmt.Errorf("set tag of %s on site %s: %w", r.key, id.SiteID, err)
+		return fmt.Errorf("set tag of %s on site %s: %w", r.wkey, id.SiteID, err)
 	}
 	action, tagRef := ActionAssignTag, want
 	if want == "" {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"doorsync/internal/guestkey"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 )
@@ -32,6 +33,23 @@ func (e *environment) secretBox() (*secrets.Box, error) {
 		older = append(older, k)
 	}
 	return secrets.New(primary, older...)
+}
+
+// guestKeyer builds the hasher naming guests in Temporal: from
+// DOORSYNC_GUEST_KEY, else derived from DOORSYNC_SECRET_KEY.
+func (e *environment) guestKeyer() (*guestkey.Keyer, error) {
+	if e.cfg.GuestKey != "" {
+		k, err := secrets.ParseKey(e.cfg.GuestKey)
+		if err != nil {
+			return nil, fmt.Errorf("DOORSYNC_GUEST_KEY: %w", err)
+		}
+		return guestkey.New(k), nil
+	}
+	k, err := secrets.ParseKey(e.cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("DOORSYNC_SECRET_KEY: %w", err)
+	}
+	return guestkey.New(guestkey.Derive(k)), nil
 }
 
 // devDefaults fills what one-machine dev mode may generate: a secret key

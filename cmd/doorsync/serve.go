@@ -12,6 +12,7 @@ import (
 
 	"doorsync/activities"
 	"doorsync/api"
+	"doorsync/internal/guestkey"
 	"doorsync/internal/outbox"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
@@ -26,6 +27,7 @@ type services struct {
 	salto    *saltoconn.Manager
 	relay    *outbox.Relay
 	rec      *reconciler.Reconciler
+	guests   *guestkey.Keyer
 }
 
 func (e *environment) connect(ctx context.Context) (*services, error) {
@@ -34,6 +36,11 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 		return nil, err
 	}
 	box, err := e.secretBox()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	guests, err := e.guestKeyer()
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -47,9 +54,10 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 		Store: st, Secrets: box, Logger: e.log.With("component", "salto"),
 		Partner: saltoconn.PartnerClient(e.cfg.SaltoOAuth), Egress: e.cfg.SaltoEgress,
 	})
-	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox")}
+	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox"),
+		Guests: guests}
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
-	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec}, nil
+	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests}, nil
 }
 
 func (s *services) close() {
@@ -87,7 +95,8 @@ func runWorker(ctx context.Context, env *environment, _ []string) error {
 
 func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
-	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities")}
+	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities"),
+		Guests: svc.guests}
 	return worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{})
 }
 

@@ -37,6 +37,10 @@ type Config struct {
 	// still open values sealed before a rotation.
 	SecretKey          string
 	PreviousSecretKeys []string
+	// GuestKey (base64, 32 bytes) hashes guests' e-mails into the names
+	// Temporal knows them by; empty derives it from SecretKey. It must stay
+	// the same for as long as guests' workflows should keep their ids.
+	GuestKey string
 	// DataDir holds what the one-machine dev mode generates (e.g. its
 	// secret key).
 	DataDir string
@@ -88,6 +92,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminToken:         r.str("DOORSYNC_ADMIN_TOKEN", ""),
 		SecretKey:          r.str("DOORSYNC_SECRET_KEY", ""),
 		PreviousSecretKeys: r.list("DOORSYNC_SECRET_KEYS_PREVIOUS"),
+		GuestKey:           r.str("DOORSYNC_GUEST_KEY", ""),
 		DataDir:            r.str("DOORSYNC_DATA_DIR", ".data"),
 		PublicURL:          strings.TrimRight(r.str("DOORSYNC_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
 		SaltoOAuth: SaltoOAuth{

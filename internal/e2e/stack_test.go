@@ -22,6 +22,7 @@ import (
 	"doorsync/activities"
 	"doorsync/api"
 	"doorsync/internal/egress"
+	"doorsync/internal/guestkey"
 	"doorsync/internal/outbox"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
@@ -115,13 +116,14 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: log,
 		Egress: egress.MustParse("test", []string{fake.URL})})
+	guests := guestkey.New(guestkey.Derive(key))
 	s := &stack{t: t, dbURL: dbURL, secrets: box, org: orgFor(t), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
-		acts: &activities.Activities{Store: st, Salto: mgr, Log: log}}
+		acts: &activities.Activities{Store: st, Salto: mgr, Log: log, Guests: guests}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}
 	s.acts.Workflows = rec
 	s.acts.Orgs = rec
 	s.startWorker()
-	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond}
+	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond, Guests: guests}
 	go relay.Run(ctx)
 	h := api.NewHandler(api.Deps{Logger: log, Store: st, AdminToken: adminToken, Salto: mgr, Outbox: relay, Reconciler: rec, OrgDeleter: rec,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {

@@ -24,6 +24,7 @@ import (
 
 	"doorsync/contract"
 	"doorsync/internal/buildid"
+	"doorsync/internal/guestkey"
 	"doorsync/store"
 )
 
@@ -33,6 +34,9 @@ type Relay struct {
 	Temporal  client.Client
 	TaskQueue string
 	Log       *slog.Logger
+	// Guests names guests in Temporal by a hash of their e-mail (the
+	// outbox holds store keys; see internal/guestkey).
+	Guests *guestkey.Keyer
 	// PollInterval is how often the loop looks for due pokes when no
 	// notification wakes it (default 2 s).
 	PollInterval time.Duration
@@ -241,15 +245,27 @@ func workflowFamily(kind string) string {
 }
 
 func (r *Relay) sendGroup(ctx context.Context, g *group) error {
-	err := r.signal(ctx, g.first, g.start, contract.Poke{At: g.at, Reason: g.first.Reason, Poked: g.poked})
+	err := r.rememberGuest(ctx, g.first)
+	if err == nil {
+		err = r.signal(ctx, g.first, g.start, contract.Poke{At: g.at, Reason: g.first.Reason, Poked: r.Guests.WorkflowKeys(g.poked)})
+	}
 	if err != nil {
 		backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
 		for _, id := range g.ids {
 			r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, err.Error())
 		}
-		return fmt.Errorf("poke %s %s: %w", g.first.Kind, g.first.Target, err)
+		return fmt.Errorf("poke %s %s: %w", g.first.Kind, r.Guests.WorkflowKey(g.first.Target), err)
 	}
 	return r.Store.DeletePokes(ctx, g.ids)
+}
+
+// rememberGuest records, before a guest's access workflow first hears of
+// them under their workflow key, how to find their e-mail from it.
+func (r *Relay) rememberGuest(ctx context.Context, p store.Poke) error {
+	if p.Kind != store.PokeAccess || !guestkey.IsStoredGuest(p.Target) {
+		return nil
+	}
+	return r.Store.RememberGuestKeys(ctx, []store.GuestKey{{OrgID: p.OrgID, Key: r.Guests.WorkflowKey(p.Target), Person: p.Target}})
 }
 
 // signal sends one poke. Workflows start with the BuildIds search
@@ -326,9 +342,10 @@ func (r *Relay) startOrSignal(ctx context.Context, id string, in contract.Access
 func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs temporal.SearchAttributes, err error) {
 	switch p.Kind {
 	case store.PokeAccess:
-		return contract.AccessWorkflowID(p.OrgID, p.Target), contract.AccessWorkflow,
-			contract.AccessInput{OrgID: p.OrgID, Person: p.Target, LocalFirst: true},
-			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(p.Target),
+		person := r.Guests.WorkflowKey(p.Target)
+		return contract.AccessWorkflowID(p.OrgID, person), contract.AccessWorkflow,
+			contract.AccessInput{OrgID: p.OrgID, Person: person, LocalFirst: true},
+			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(person),
 				contract.EntityKindKey.ValueSet("person")), nil
 	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
 		kind, entityID, ok := strings.Cut(p.Target, ":")
