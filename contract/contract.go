@@ -165,7 +165,8 @@ type LoadLifecycleInput struct {
 type LoadLifecycleResult struct {
 	// Exists is false once the entity was deleted.
 	Exists bool `json:"exists"`
-	// Persons are the person keys the entity grants to (sorted).
+	// Persons are the workflow person keys the entity grants to (sorted;
+	// a guest's is a hash of their e-mail, see AccessInput).
 	Persons []string `json:"persons,omitempty"`
 	// NextChange is the next instant after At at which any of its windows
 	// opens or closes; zero when none.
@@ -174,7 +175,8 @@ type LoadLifecycleResult struct {
 	Done bool `json:"done"`
 }
 
-// PokePersonsInput asks for the access workflows of Persons to be poked.
+// PokePersonsInput asks for the access workflows of Persons (workflow
+// person keys) to be poked.
 type PokePersonsInput struct {
 	OrgID   string    `json:"org_id"`
 	Persons []string  `json:"persons"`
@@ -187,6 +189,7 @@ type PokePersonsInput struct {
 // applies (the latest coalesced poke's reason, e.g. "membership ms1
 // deleted", or its alarm's); the audit of a removal gives it as the why.
 // Runs begun before Cause existed send none, which replays unchanged.
+// Person is a workflow person key, as in AccessInput.
 type ApplyAccessInput struct {
 	OrgID  string    `json:"org_id"`
 	Person string    `json:"person"`
