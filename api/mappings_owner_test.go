@@ -24,7 +24,8 @@ func TestAnotherOrgsGroupCannotBeMapped(t *testing.T) {
 		t.Errorf("content type = %q", ct)
 	}
 	detail, _ := r.JSON(t)["detail"].(string)
-	if !strings.Contains(detail, "another org") || strings.Contains(string(r.Body), "first-org-7c1d") {
+	if detail != "access group "+groupMembers+" on Salto KS site "+siteLondon+" is managed by another org" ||
+		strings.Contains(string(r.Body), "first-org-7c1d") {
 		t.Errorf("detail = %q (body %s)", detail, r.Body)
 	}
 	if got := a.query(`select count(*) from mappings where org_id = 'acme'`); got[0][0] != "0" {

@@ -122,10 +122,18 @@ func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
 	return out, rows.Err()
 }
 
-// ErrGroupTaken means a mapping names a Salto KS access group that another
-// org already manages (on the same site: Salto KS site ids are globally
-// unique). Its message names nothing of the other org.
-var ErrGroupTaken = fmt.Errorf("the access group is managed by another org: %w", ErrConflict)
+// GroupTakenError means a mapping names a Salto KS access group that
+// another org already manages (on the same site: Salto KS site ids are
+// globally unique). It is an ErrConflict, and its message names nothing
+// of the other org.
+type GroupTakenError struct{ Group GroupRef }
+
+func (e *GroupTakenError) Error() string {
+	return fmt.Sprintf("access group %s on Salto KS site %s is managed by another org", e.Group.GroupID, e.Group.SiteID)
+}
+
+// Unwrap makes it an ErrConflict.
+func (e *GroupTakenError) Unwrap() error { return ErrConflict }
 
 // groupKey is the lock of one Salto KS access group across orgs: two orgs
 // mapping the same group at once take it in turn, and the second sees the
@@ -140,7 +148,7 @@ func groupKeys(groups []GroupRef) []string {
 	return keys
 }
 
-// checkGroupsFree refuses groups another org maps (ErrGroupTaken). The
+// checkGroupsFree refuses groups another org maps (GroupTakenError). The
 // caller holds their group locks, so a concurrent mapping by another org
 // has committed before this reads (each statement reads what was committed
 // when it began) or waits until this transaction ends.
@@ -152,15 +160,15 @@ func checkGroupsFree(ctx context.Context, tx pgx.Tx, orgID string, groups []Grou
 	for i, g := range groups {
 		sites[i], ids[i] = g.SiteID, g.GroupID
 	}
-	var site, group string
+	var taken GroupRef
 	err := tx.QueryRow(ctx, `select m.site_id, m.group_id from mappings m
 		join unnest($2::text[], $3::text[]) as g(site_id, group_id) using (site_id, group_id)
-		where m.org_id <> $1 limit 1`, orgID, sites, ids).Scan(&site, &group)
+		where m.org_id <> $1 limit 1`, orgID, sites, ids).Scan(&taken.SiteID, &taken.GroupID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("store: check mapped groups: %w", err)
 	}
-	return fmt.Errorf("access group %s on Salto KS site %s: %w", group, site, ErrGroupTaken)
+	return &GroupTakenError{Group: taken}
 }
