@@ -19,8 +19,14 @@ type SaltoIdentity struct {
 	UserID            string `json:"user_id"`
 	SubscriptionState string `json:"subscription_state"`
 	CreatedByDoorsync bool   `json:"-"`
-	TagID             string `json:"-"`
-	TagNumber         string `json:"-"`
+	// TagID and TagNumber are the tag doorsync assigned to the user (one of
+	// the member's access cards); empty when it assigned none. A tag the
+	// user holds that doorsync did not assign (an adopted user's own, one
+	// given by hand) is not recorded here, and doorsync never unassigns it.
+	// Rows written before this rule may carry an adopted user's tag_id with
+	// an empty tag_number: that is not an assignment of doorsync's either.
+	TagID     string `json:"-"`
+	TagNumber string `json:"-"`
 	// SuspendedByDoorsync is set when doorsync suspended the user because
 	// they had no access left (no_access_policy "suspend").
 	SuspendedByDoorsync bool `json:"-"`
@@ -65,6 +71,22 @@ func (s *Store) SaveSaltoIdentity(ctx context.Context, orgID string, id SaltoIde
 		return fmt.Errorf("store: save salto identity: %w", err)
 	}
 	return nil
+}
+
+// SetAssignedTag records the tag doorsync assigned to a person's user on a
+// site (tagID and tagNumber "" once it assigned none), with its audit row
+// (nil: none) in one transaction.
+func (s *Store) SetAssignedTag(ctx context.Context, orgID, person, siteID, tagID, tagNumber string, audit *AuditEntry) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `update salto_identities set tag_id = $4, tag_number = $5, updated_at = now()
+			where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID, tagID, tagNumber); err != nil {
+			return fmt.Errorf("store: set assigned tag: %w", err)
+		}
+		if audit == nil {
+			return nil
+		}
+		return insertAudit(ctx, tx, orgID, *audit)
+	})
 }
 
 // AppliedGroup is a group membership doorsync has made.
@@ -254,6 +276,29 @@ func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID st
 	}
 	if err != nil {
 		return AuditEntry{}, fmt.Errorf("store: last audit: %w", err)
+	}
+	return e, nil
+}
+
+// LastTagAudit returns the newest assign_tag or unassign_tag entry of a
+// person on a site about one tag number (the reason's tag_number, compared
+// case-insensitively); ErrNotFound when there is none.
+func (s *Store) LastTagAudit(ctx context.Context, orgID, person, siteID, tagNumber string) (AuditEntry, error) {
+	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
+			workflow_id, run_id, result, error from audit_log
+		where org_id = $1 and person = $2 and site_id = $3 and group_id = ''
+			and action in ('assign_tag', 'unassign_tag') and lower(reason->>'tag_number') = lower($4)
+		order by id desc limit 1`,
+		orgID, person, siteID, tagNumber)
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("store: last tag audit: %w", err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanAudit)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AuditEntry{}, ErrNotFound
+	}
+	if err != nil {
+		return AuditEntry{}, fmt.Errorf("store: last tag audit: %w", err)
 	}
 	return e, nil
 }

@@ -156,3 +156,33 @@ func (s *Server) group(siteID, groupID string) (*site, *group, error) {
 	}
 	return st, g, nil
 }
+
+// SetTagDirect gives a site's tag to a user (by PLATFORM user id), as an
+// operator would in the Salto KS web app: the tag is taken from whoever
+// held it, and the user's previous tag is released. An empty tagID takes
+// the user's tag away.
+func (s *Server) SetTagDirect(siteID, userID, tagID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.site(siteID)
+	if err != nil {
+		return err
+	}
+	su := st.byPlatform[strings.ToLower(userID)]
+	if su == nil {
+		return fmt.Errorf("saltokstest: %q is not a platform user id of site %s", userID, st.id)
+	}
+	if tagID == "" {
+		assignTag(su, nil)
+		return nil
+	}
+	t, ok := st.tags.get(strings.ToLower(tagID))
+	if !ok {
+		return fmt.Errorf("saltokstest: no tag %q on site %s", tagID, st.id)
+	}
+	if t.holder != nil && t.holder != su {
+		assignTag(t.holder, nil)
+	}
+	assignTag(su, t)
+	return nil
+}
