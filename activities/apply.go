@@ -38,8 +38,9 @@ var errBadPersonKey = errors.New("not a person key")
 
 // ApplyAccess makes one person's Salto KS group memberships match what the
 // engine says they should have now: revocations first, then the person's
-// Salto KS user (adopted by e-mail before one is created), their tag, and
-// additions. Each change is recorded with an audit row as it is made, so a
+// Salto KS user (adopted by e-mail before one is created), additions, and
+// their tags (an access card that cannot be assigned is a problem, not a
+// failure). Each change is recorded with an audit row as it is made, so a
 // retry after a failure half-way repeats nothing that was done.
 //
 // In is named by its workflow key (a guest's is a hash of their e-mail);
@@ -136,7 +137,7 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	}
 	desired := access.DesiredFor(r.grants, r.person, r.at)
 	add, remove := access.Plan(desired, appliedRefs(applied))
-	tagWork, err := r.tagsOutOfStep(ctx)
+	tagWork, err := r.tagsOutOfStep(ctx, desired)
 	if err != nil {
 		return res, err
 	}
@@ -168,7 +169,7 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	if res.Added, err = r.addAll(ctx, add, desired); err != nil {
 		return res, retryable(err)
 	}
-	if err = r.syncTags(ctx); err != nil {
+	if err = r.syncTags(ctx, desired); err != nil {
 		return res, retryable(err)
 	}
 	if err = r.suspendIdle(ctx, desired); err != nil {
@@ -313,7 +314,7 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 func (r *applyRun) undoAdd(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) error {
 	err := r.client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
 	if err != nil && !saltoks.IsNotFound(err) {
-		return fmt.Errorf("undo adding %s to %s/%s: %w", r.key, g.SiteID, g.GroupID, err)
+		return fmt.Errorf("undo adding %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 	}
 	return nil
 }

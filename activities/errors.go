@@ -27,8 +27,13 @@ func tagPatch(tagID string) saltoks.UserPatch {
 	return saltoks.UserPatch{TagID: &tagID}
 }
 
-func tagReason(tagID string, cards []string) json.RawMessage {
-	b, _ := json.Marshal(map[string]any{"tag_id": tagID, "access_cards": cards})
+// tagReason is an assign_tag or unassign_tag entry's reason: the tag, the
+// card (its number) and the member's cards at the time.
+func tagReason(tagID, card string, cards []string) json.RawMessage {
+	if cards == nil {
+		cards = []string{}
+	}
+	b, _ := json.Marshal(map[string]any{"tag_id": tagID, "tag_number": card, "access_cards": cards})
 	return b
 }
 

@@ -62,7 +62,7 @@ func (r *applyRun) createIdentity(ctx context.Context, siteID string) (store.Sal
 		return store.SaltoIdentity{}, false, fmt.Errorf("create %s on site %s: %w", r.wkey, siteID, err)
 	}
 	id := store.SaltoIdentity{Person: r.key, SiteID: siteID, SiteUserID: res.User.ID, UserID: res.User.UserID,
-		SubscriptionState: res.User.SubscriptionState, CreatedByDoorsync: !res.Adopted, TagID: res.User.TagID}
+		SubscriptionState: res.User.SubscriptionState, CreatedByDoorsync: !res.Adopted} // an adopted user's own tag is not doorsync's
 	r.identitiesChanged()
 	if err := r.a.Store.SaveSaltoIdentity(ctx, r.org, id); err != nil {
 		return id, false, err

@@ -50,11 +50,18 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvSeed(t, seed)
+}
+
+// newEnvSeed is newEnv with the fake seeded from seedJSON (its London site
+// as the base seed's, and anything else).
+func newEnvSeed(t *testing.T, seedJSON string) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
 	fake := saltokstest.NewServer()
 	t.Cleanup(fake.Close)
-	if err := fake.SeedJSON([]byte(seed)); err != nil {
+	if err := fake.SeedJSON([]byte(seedJSON)); err != nil {
 		t.Fatal(err)
 	}
 	key, _ := secrets.ParseKey(secrets.NewKey())
