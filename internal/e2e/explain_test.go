@@ -108,3 +108,55 @@ func TestRefusalIsExplained(t *testing.T) {
 	s.waitIn(gRoom, "joe@example.com")
 	s.eventually(30*time.Second, "the problem cleared", func() bool { return problem() == "" }, problem)
 }
+
+// An access card another Salto KS user holds is not taken from them: it is
+// the member's problem, shown by explain, with one audit error; their
+// groups are applied (the workflow does not retry forever). Once the tag is
+// free, the next change assigns it and clears the problem.
+func TestTagHeldByAnotherUserIsExplained(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	if err := s.fake.SetTagDirect(london, staffUser, tag1); err != nil {
+		t.Fatal(err)
+	}
+	s.mapGroups("plans", "hot", gMembers)
+	cards := map[string]any{"access_cards": []string{"04A1B2C3"}}
+	s.put("/members/m1", member("m1", "joe@example.com", cards))
+	s.put("/memberships/ms1", map[string]any{"plan_id": "hot", "member_id": "m1", "starts_at": rfc(time.Now().Add(-time.Hour))})
+	s.waitIn(gMembers, "joe@example.com")
+
+	explain := func() map[string]any { return s.call(200, "GET", s.orgPath()+"/members/m1/access", s.key, nil) }
+	problem := func() string { p, _ := explain()["problem"].(string); return p }
+	s.eventually(30*time.Second, "the held card shown as the problem", func() bool {
+		return strings.Contains(problem(), "04A1B2C3") && strings.Contains(problem(), "another Salto KS user")
+	}, problem)
+	if s.tagHolder(tag1) != staffUser {
+		t.Fatal("the tag was taken from its holder")
+	}
+	audit := s.call(200, "GET", s.orgPath()+"/audit?person=member:m1", s.key, nil)
+	var errs []map[string]any
+	for _, e := range audit["data"].([]any) {
+		if e := e.(map[string]any); e["result"] == "error" {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) != 1 || errs[0]["action"] != "assign_tag" || errs[0]["error"] != problem() {
+		t.Fatalf("error entries = %v, want one assign_tag error with the problem", errs)
+	}
+
+	if err := s.fake.SetTagDirect(london, staffUser, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.put("/members/m1", member("m1", "joe@example.com", cards, map[string]any{"last_name": "Changed"}))
+	s.eventually(30*time.Second, "the tag assigned", func() bool { return s.tagHolder(tag1) == s.userID("joe@example.com") })
+	s.eventually(30*time.Second, "the problem cleared", func() bool { return problem() == "" }, problem)
+}
+
+// tagHolder is the platform user id holding a London tag ("" if none).
+func (s *stack) tagHolder(tagID string) string {
+	for _, tag := range s.fake.State().Sites[0].Tags {
+		if tag.ID == tagID {
+			return tag.UserID
+		}
+	}
+	return ""
+}
