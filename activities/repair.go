@@ -141,10 +141,15 @@ func (rc *reconcile) poke(person, reason string) {
 }
 
 // finishOrg revokes access through groups no mapping names any more (via
-// the persons' access workflows) and sends the queued pokes.
+// the persons' access workflows), hands every person with a problem back
+// to their access workflow (what was wrong may have been fixed in Salto KS:
+// a tag given back, seats added) and sends the queued pokes.
 func (rc *reconcile) finishOrg(ctx context.Context) error {
 	if rc.in.DryRun {
 		return nil
+	}
+	if err := rc.pokeProblems(ctx); err != nil {
+		return err
 	}
 	applied, err := rc.a.Store.AppliedGroupsOfOrg(ctx, rc.org.ID)
 	if err != nil {
@@ -168,6 +173,17 @@ func (rc *reconcile) finishOrg(ctx context.Context) error {
 	}
 	_, err = rc.a.Store.QueuePokes(ctx, rc.org.ID, rc.pokes)
 	return err
+}
+
+func (rc *reconcile) pokeProblems(ctx context.Context) error {
+	persons, err := rc.a.Store.ProblemPersons(ctx, rc.org.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range persons {
+		rc.poke(p, "reconcile: looking again at their problem")
+	}
+	return nil
 }
 
 func (rc *reconcile) pokeApplied(ctx context.Context, g access.GroupRef) error {

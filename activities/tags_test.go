@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"doorsync/contract"
 	"doorsync/store"
 )
 
@@ -296,4 +297,48 @@ func TestSuspendPolicyUnassignsOnlyDoorsyncsTags(t *testing.T) {
 	if e.holder(london, tagID) != joe {
 		t.Fatal("the tag did not come back with access")
 	}
+}
+
+// A reconciliation hands every person with a problem back to their access
+// workflow: a tag given back in Salto KS is then assigned and the problem
+// clears, with no change on the platform.
+func TestReconciliationLooksAgainAtProblems(t *testing.T) {
+	e := newTagEnv(t)
+	e.member("m1", "ann@example.com", heldNumber)
+	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
+	if p := e.applyOK("member:m1", 1); p == "" {
+		t.Fatal("want the held card as a problem")
+	}
+	if err := e.fake.SetTagDirect(london, otherUser, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.drainPokes()
+	if _, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.drainPokes(); !slices.Contains(got, "member:m1") {
+		t.Fatalf("reconcile poked %v, want the person with a problem", got)
+	}
+	if p := e.applyOK("member:m1", 1); p != "" || e.holder(london, heldID) != annUser {
+		t.Fatalf("after the poke: problem %q, holder %q", p, e.holder(london, heldID))
+	}
+}
+
+// drainPokes claims and deletes every queued poke, returning their targets.
+func (e *env) drainPokes() []string {
+	e.t.Helper()
+	pokes, err := e.st.ClaimPokes(e.ctx, nil, 1000, time.Minute)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var targets []string
+	var ids []int64
+	for _, p := range pokes {
+		targets = append(targets, p.Target)
+		ids = append(ids, p.ID)
+	}
+	if err := e.st.DeletePokes(e.ctx, ids); err != nil {
+		e.t.Fatal(err)
+	}
+	return targets
 }

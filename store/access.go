@@ -177,6 +177,20 @@ func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem str
 	return nil
 }
 
+// ProblemPersons returns the persons of an org with a recorded problem, by
+// person key.
+func (s *Store) ProblemPersons(ctx context.Context, orgID string) ([]string, error) {
+	rows, err := s.db.Query(ctx, `select person from person_status where org_id = $1 and last_error <> '' order by person`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: problem persons: %w", err)
+	}
+	persons, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: problem persons: %w", err)
+	}
+	return persons, nil
+}
+
 // PersonProblem returns a person's recorded problem ("" when none).
 func (s *Store) PersonProblem(ctx context.Context, orgID, person string) (string, error) {
 	var p string

@@ -112,7 +112,7 @@ func TestRefusalIsExplained(t *testing.T) {
 // An access card another Salto KS user holds is not taken from them: it is
 // the member's problem, shown by explain, with one audit error; their
 // groups are applied (the workflow does not retry forever). Once the tag is
-// free, the next change assigns it and clears the problem.
+// free, the next reconciliation assigns it and clears the problem.
 func TestTagHeldByAnotherUserIsExplained(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	if err := s.fake.SetTagDirect(london, staffUser, tag1); err != nil {
@@ -146,7 +146,7 @@ func TestTagHeldByAnotherUserIsExplained(t *testing.T) {
 	if err := s.fake.SetTagDirect(london, staffUser, ""); err != nil {
 		t.Fatal(err)
 	}
-	s.put("/members/m1", member("m1", "joe@example.com", cards, map[string]any{"last_name": "Changed"}))
+	s.call(202, "POST", s.orgPath()+"/reconcile", s.key, map[string]any{"dry_run": false}) // looks again at problems
 	s.eventually(30*time.Second, "the tag assigned", func() bool { return s.tagHolder(tag1) == s.userID("joe@example.com") })
 	s.eventually(30*time.Second, "the problem cleared", func() bool { return problem() == "" }, problem)
 }
