@@ -246,6 +246,45 @@ func TestPatchUserTags(t *testing.T) {
 	}
 }
 
+// A tag another user holds is not given away by PATCH (400 1101, the
+// holder keeps it); an operator can move it by hand (SetTagDirect).
+func TestTagHeldByAnotherUser(t *testing.T) {
+	s := newDemo(t)
+	token := login(t, s)
+	const tagID = "7a900001-0001-4000-8000-000000000001"
+	if err := s.SetTagDirect(london, londonAdaPU, tagID); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := s.CreateUserDirect(london, saltokstest.SeedUser{Email: "bob@example.com", FirstName: "Bob", LastName: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, http.MethodPatch, api(s, "/sites/"+london+"/users/"+bob.SiteUserID), token, map[string]any{"tag_id": tagID})
+	if r.status != 400 || r.errorCode(t) != "1101" {
+		t.Fatalf("assigning a held tag: %d %s, want 400 1101", r.status, r.body)
+	}
+	holder := func() any {
+		tag := do(t, http.MethodGet, api(s, "/sites/"+london+"/tags/"+tagID), token, nil).json(t)
+		return tag["user_id"]
+	}
+	if h := holder(); h != londonAdaPU {
+		t.Fatalf("holder after the refusal = %v, want Ada", h)
+	}
+	if err := s.SetTagDirect(london, bob.UserID, tagID); err != nil {
+		t.Fatal(err)
+	}
+	if h := holder(); h != bob.UserID {
+		t.Fatalf("holder after moving it by hand = %v, want Bob", h)
+	}
+	ada := do(t, http.MethodGet, api(s, "/sites/"+london+"/users/"+londonAdaSU), token, nil).json(t)
+	if ada["tag_id"] != nil {
+		t.Fatalf("Ada still has tag %v", ada["tag_id"])
+	}
+	if err := s.SetTagDirect(london, bob.UserID, ""); err != nil || holder() != nil {
+		t.Fatalf("taking it away: %v, holder %v", err, holder())
+	}
+}
+
 func TestTimeSchedules(t *testing.T) {
 	s := newDemo(t)
 	token := login(t, s)
