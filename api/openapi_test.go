@@ -371,7 +371,7 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 	has("DELETE", "/v1/orgs/{org}", "202", "401", "403", "404", "409")
 	has("PUT", "/v1/orgs/{org}/salto", "200", "400", "502")
 	has("GET", "/v1/orgs/{org}/salto/authorize", "302", "400")
-	has("GET", "/v1/salto/callback", "200", "303", "400")
+	has("GET", "/v1/salto/callback", "200", "400")
 	has("POST", "/v1/orgs/{org}/day-passes/{id}/uses", "200", "409")
 	has("POST", "/v1/orgs/{org}/import", "200", "415")
 	has("PUT", "/v1/orgs/{org}/mappings/{kind}/{id}", "200", "201", "400")

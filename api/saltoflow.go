@@ -59,13 +59,10 @@ func (h *handlers) redirectURI(q url.Values) (string, error) {
 
 // saltoCallback completes the authorization-code flow: the single-use state
 // says which org it is for, and the flow's cookie must prove that this
-// browser started it. Success sends the browser (303) to the page saying
-// which org was connected (the same path with ?connected=).
+// browser started it. Success answers 200 (as API.md has it) with the page
+// saying which org was connected.
 func (h *handlers) saltoCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if q.Has("connected") {
-		return h.saltoConnectedPage(w, r, q.Get("connected"))
-	}
 	if e := q.Get("error"); e != "" {
 		return httpError(http.StatusBadGateway, "Salto KS did not authorize: "+oauthErrorCode(e))
 	}
@@ -77,12 +74,12 @@ func (h *handlers) saltoCallback(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(flowCookieName(state)); err == nil {
 		nonce = c.Value
 	}
-	if _, _, err := h.salto.CompleteAuthorization(r.Context(), code, state, nonce); err != nil {
+	orgID, _, err := h.salto.CompleteAuthorization(r.Context(), code, state, nonce)
+	if err != nil {
 		return err
 	}
 	http.SetCookie(w, h.flowCookie(state, "", -1))
-	http.Redirect(w, r, h.callbackURL()+"?connected="+url.QueryEscape(state), http.StatusSeeOther)
-	return nil
+	return h.saltoConnectedPage(w, r, orgID)
 }
 
 func callbackParams(q url.Values) (code, state string, err error) {

@@ -26,11 +26,7 @@ type connectedView struct {
 }
 
 // saltoConnectedPage says which org a completed flow connected.
-func (h *handlers) saltoConnectedPage(w http.ResponseWriter, r *http.Request, state string) error {
-	orgID, err := h.salto.ConnectedBy(r.Context(), state)
-	if err != nil {
-		return err
-	}
+func (h *handlers) saltoConnectedPage(w http.ResponseWriter, r *http.Request, orgID string) error {
 	org, err := h.store.GetOrg(r.Context(), orgID)
 	if err != nil {
 		return err

@@ -234,18 +234,3 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, state string) (OAuthState
 	}
 	return st, nil
 }
-
-// UsedOAuthState returns a state that a callback has used and that has not
-// expired yet (to show the browser which org it connected); any other is
-// ErrNotFound.
-func (s *Store) UsedOAuthState(ctx context.Context, state string) (OAuthState, error) {
-	st := OAuthState{State: state}
-	err := s.db.QueryRow(ctx, `
-		select org_id, redirect_uri, expires_at from salto_oauth_states
-		where state = $1 and used_at is not null and expires_at > now()`, state).
-		Scan(&st.OrgID, &st.RedirectURI, &st.ExpiresAt)
-	if err != nil {
-		return OAuthState{}, fmt.Errorf("store: used oauth state: %w", notFound(err))
-	}
-	return st, nil
-}

@@ -144,24 +144,3 @@ func randomToken() string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-// ConnectedBy returns the org a completed flow connected: its state must
-// have been used within StateTTL of its start and the org must hold an
-// authorization-code connection. Otherwise ErrBadState.
-func (m *Manager) ConnectedBy(ctx context.Context, state string) (string, error) {
-	st, err := m.opts.Store.UsedOAuthState(ctx, state)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", ErrBadState
-	}
-	if err != nil {
-		return "", err
-	}
-	conn, err := m.opts.Store.GetSaltoConnection(ctx, st.OrgID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && conn.Mode != ModeAuthorizationCode) {
-		return "", ErrBadState
-	}
-	if err != nil {
-		return "", err
-	}
-	return st.OrgID, nil
-}
