@@ -259,8 +259,7 @@ type AuditFilter struct {
 
 // Audit returns entries matching f, newest first.
 func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error) {
-	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-			workflow_id, run_id, result, error, actor from audit_log
+	rows, err := s.db.Query(ctx, `select `+auditColumns+` from audit_log
 		where org_id = $1 and ($2 = '' or person = $2) and ($3 = '' or site_id = $3) and ($4 = '' or group_id = $4)
 			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6)
 		order by id desc limit $7`,
@@ -275,8 +274,7 @@ func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]Audit
 // "" for the person's site-level entries: create_user, adopt_user, tags),
 // of one of actions when any are given; ErrNotFound when there is none.
 func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID string, actions ...string) (AuditEntry, error) {
-	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-			workflow_id, run_id, result, error, actor from audit_log
+	rows, err := s.db.Query(ctx, `select `+auditColumns+` from audit_log
 		where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
 			and (coalesce(cardinality($5::text[]), 0) = 0 or action = any($5))
 		order by id desc limit 1`,
@@ -298,8 +296,7 @@ func (s *Store) LastAudit(ctx context.Context, orgID, person, siteID, groupID st
 // person on a site about one tag number (the reason's tag_number, compared
 // case-insensitively); ErrNotFound when there is none.
 func (s *Store) LastTagAudit(ctx context.Context, orgID, person, siteID, tagNumber string) (AuditEntry, error) {
-	rows, err := s.db.Query(ctx, `select id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-			workflow_id, run_id, result, error from audit_log
+	rows, err := s.db.Query(ctx, `select `+auditColumns+` from audit_log
 		where org_id = $1 and person = $2 and site_id = $3 and group_id = ''
 			and action in ('assign_tag', 'unassign_tag') and lower(reason->>'tag_number') = lower($4)
 		order by id desc limit 1`,
@@ -316,6 +313,10 @@ func (s *Store) LastTagAudit(ctx context.Context, orgID, person, siteID, tagNumb
 	}
 	return e, nil
 }
+
+// auditColumns are the columns scanAudit reads, in its order.
+const auditColumns = `id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
+	workflow_id, run_id, result, error, actor`
 
 func scanAudit(r pgx.CollectableRow) (AuditEntry, error) {
 	var e AuditEntry
