@@ -20,6 +20,7 @@ type composeFile struct {
 		Healthcheck any               `yaml:"healthcheck"`
 		Volumes     []string          `yaml:"volumes"`
 		Environment map[string]string `yaml:"environment"`
+		Ports       []any             `yaml:"ports"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
 }
@@ -28,14 +29,7 @@ type composeFile struct {
 // as far as it can without Docker: the file parses, every dependency names
 // a service, images are pinned, and doorsync services run real subcommands.
 func TestComposeFileIsConsistent(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docker-compose.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cf composeFile
-	if err := yaml.Unmarshal(b, &cf); err != nil {
-		t.Fatalf("docker-compose.yml does not parse: %v", err)
-	}
+	cf := readCompose(t)
 	for _, want := range []string{"postgres", "temporal", "temporal-ui", "migrate", "worker", "api"} {
 		if _, ok := cf.Services[want]; !ok {
 			t.Errorf("service %s missing", want)
@@ -67,4 +61,53 @@ func TestComposeFileIsConsistent(t *testing.T) {
 			}
 		}
 	}
+}
+
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cf composeFile
+	if err := yaml.Unmarshal(b, &cf); err != nil {
+		t.Fatalf("docker-compose.yml does not parse: %v", err)
+	}
+	return cf
+}
+
+// TestComposeKeepsTemporalOnLoopback checks that Temporal's frontend and UI,
+// which have no authentication of their own here, are published on the
+// host's loopback only.
+func TestComposeKeepsTemporalOnLoopback(t *testing.T) {
+	cf := readCompose(t)
+	for _, name := range []string{"temporal", "temporal-ui"} {
+		ports := cf.Services[name].Ports
+		if len(ports) == 0 {
+			t.Errorf("%s publishes no port; the test expects it on 127.0.0.1", name)
+		}
+		for _, p := range ports {
+			if ip := publishedHostIP(p); ip != "127.0.0.1" {
+				t.Errorf("%s publishes %v on %q, want 127.0.0.1 only", name, p, ip)
+			}
+		}
+	}
+}
+
+// publishedHostIP is the host address a compose port entry binds: the
+// short syntax "[ip:]host:container" or the long syntax's host_ip; "" means
+// every interface.
+func publishedHostIP(p any) string {
+	switch v := p.(type) {
+	case string:
+		parts := strings.Split(v, ":")
+		if len(parts) < 3 {
+			return ""
+		}
+		return strings.Trim(strings.Join(parts[:len(parts)-2], ":"), "[]")
+	case map[string]any:
+		ip, _ := v["host_ip"].(string)
+		return ip
+	}
+	return ""
 }
