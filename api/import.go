@@ -182,6 +182,9 @@ func (imp *importRun) wait() (importResult, error) {
 // parseImportLine reads one line: its type, id and body, validated as its
 // PUT would validate them before saving.
 func parseImportLine(line []byte) (importLine, error) {
+	if err := refuseDuplicateKeys(line); err != nil {
+		return importLine{}, err
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(line, &fields); err != nil {
 		return importLine{}, httpError(http.StatusBadRequest, "the line is not a JSON object")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,7 +26,8 @@ func writeBody(w io.Writer, v any) {
 }
 
 // decodeJSON reads a JSON body into v: 415 for another content type, 413
-// over 1 MiB, 400 for malformed JSON, unknown fields or trailing data.
+// over 1 MiB, 400 for malformed JSON, a key given twice (in any case),
+// unknown fields or trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := requireContentType(r, "application/json"); err != nil {
 		return err
@@ -41,8 +43,17 @@ func requireContentType(r *http.Request, want string) error {
 	return nil
 }
 
+// decodeStrict reads one JSON value into v, refusing duplicate keys (in
+// any case), unknown fields and trailing data.
 func decodeStrict(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := refuseDuplicateKeys(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

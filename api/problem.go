@@ -124,7 +124,7 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 	default:
 		p.Status, p.Detail = http.StatusInternalServerError, "internal error; quote the request id when reporting it"
 		h.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", p.RequestID,
-			"method", r.Method, "path", r.URL.Path)
+			"method", r.Method, "route", routeOf(r))
 	}
 	p.Title = http.StatusText(p.Status)
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"doorsync/contract"
 	"doorsync/internal/saltoconn"
@@ -75,7 +74,7 @@ func NewHandler(d Deps) http.Handler {
 	}
 	r := chi.NewRouter()
 	m := newMetrics(h)
-	r.Use(middleware.RequestID, h.accessLog, m.observe, h.recoverPanics)
+	r.Use(requestID, h.accessLog, m.observe, h.recoverPanics)
 	r.NotFound(h.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(h.handle(func(http.ResponseWriter, *http.Request) error {
 		return httpError(http.StatusMethodNotAllowed, "method not allowed")
