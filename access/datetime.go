@@ -288,3 +288,32 @@ func (c civilDate) compare(o civilDate) int {
 	}
 	return cmp.Compare(c.day, o.day)
 }
+
+// The range every instant doorsync stores or sends must stay within:
+// encoding/json (and so Temporal's payloads) refuses years outside 0-9999.
+var (
+	earliestInstant = time.Date(0, time.January, 1, 0, 0, 0, 0, time.UTC)
+	latestInstant   = time.Date(9999, time.December, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// zoneSlack bounds how far a local midnight can lie from UTC midnight in
+// any time zone: offsets stay within ±16 hours, even the local mean times
+// (Asia/Manila's -15:56) the database uses before standard time.
+const zoneSlack = 16 * time.Hour
+
+// InRange reports whether every instant a window built from d can reach
+// stays within the years 0-9999: the instant itself, or its local day in
+// any time zone, widened by margin on either side (the largest buffers a
+// window may be given). The zero value is in range.
+func (d DateOrTime) InRange(margin time.Duration) bool {
+	var lo, hi time.Time
+	switch d.kind {
+	case valueInstant:
+		lo, hi = d.instant, d.instant
+	case valueDate:
+		lo, hi = d.date.start(time.UTC).Add(-zoneSlack), d.date.next().start(time.UTC).Add(zoneSlack)
+	default:
+		return true
+	}
+	return !lo.Add(-margin).Before(earliestInstant) && !hi.Add(margin).After(latestInstant)
+}

@@ -2,6 +2,8 @@ package access
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -10,15 +12,29 @@ import (
 var zones sync.Map
 
 // CheckTimeZone reports whether name is an IANA time-zone name the engine
-// accepts. "Local" is refused: the engine never depends on the host's zone.
+// accepts. Names time.LoadLocation takes but that are no IANA zone are
+// refused, so no zone is read as UTC or as the host's zone by mistake: ""
+// (UTC to LoadLocation), "Local" and "localtime" (the host's zone),
+// "Factory" and "posixrules" (placeholders), the posix/ and right/ copies
+// of the database, and anything that is not shaped like a zone name.
+// "UTC" and "Etc/UTC", given explicitly, are zones like any other.
 func CheckTimeZone(name string) error {
 	_, err := loadZone(name)
 	return err
 }
 
+// notZones are files of the time-zone database that LoadLocation opens
+// but that name no zone a place keeps.
+var notZones = map[string]bool{"Local": true, "localtime": true, "Factory": true, "posixrules": true}
+
+// zoneName is the shape of an IANA zone name: "UTC", "Europe/London",
+// "America/Argentina/Buenos_Aires", "Etc/GMT+5".
+var zoneName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*$`)
+
 // loadZone loads and caches an IANA time zone.
 func loadZone(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
+	if notZones[name] || !zoneName.MatchString(name) ||
+		strings.HasPrefix(name, "posix/") || strings.HasPrefix(name, "right/") {
 		return nil, errors.New("access: time zone must be an IANA name")
 	}
 	if loc, ok := zones.Load(name); ok {

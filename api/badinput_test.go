@@ -127,3 +127,53 @@ func TestLogsNameRoutesNotPaths(t *testing.T) {
 		t.Errorf("the access log does not name the route:\n%s", logs)
 	}
 }
+
+// Times are refused when the window they can make, widened by the largest
+// booking buffers and read in any time zone, would leave the years 0-9999
+// that times can be stored and sent to Temporal in.
+func TestTimesNearYear9999AreRefused(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	booking := func(start, end string) map[string]any {
+		return map[string]any{"resource_id": "r1", "member_id": "m1", "starts_at": start, "ends_at": end}
+	}
+	for _, tc := range []struct {
+		path  string
+		body  map[string]any
+		field string
+	}{
+		{"bookings/b1", booking("9999-12-30T12:00:00Z", "9999-12-31T23:50:00Z"), "ends_at"},
+		{"bookings/b1", booking("9999-12-30T10:00:00-12:00", "9999-12-31T11:00:00-12:00"), "ends_at"},
+		{"bookings/b1", booking("0000-01-01T00:05:00Z", "0000-01-03T00:00:00Z"), "starts_at"},
+		{"memberships/ms1", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01", "ends_at": "9999-12-31"}, "ends_at"},
+		{"memberships/ms1", map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "0000-01-01"}, "starts_at"},
+		{"day-passes/dp1", map[string]any{"member_id": "m1", "location_id": "l1", "passes": 1, "valid_from": "2026-01-01", "valid_until": "9999-12-31T23:59:59Z"}, "valid_until"},
+	} {
+		r := a.do("PUT", "/v1/orgs/acme/"+tc.path, key, tc.body)
+		if r.Status != 400 || !reflect.DeepEqual(problemFields(t, r), []string{tc.field}) {
+			t.Errorf("PUT %s %v = %d %s, want 400 naming %s", tc.path, tc.body, r.Status, r.Body, tc.field)
+		}
+	}
+	a.must(201, "PUT", "/v1/orgs/acme/bookings/b2", key, booking("9999-12-01T10:00:00Z", "9999-12-01T11:00:00Z"))
+	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms2", key, map[string]any{"plan_id": "p1", "member_id": "m1", "starts_at": "2026-01-01", "ends_at": "9999-12-01"})
+}
+
+// An org's or location's time zone is an IANA zone: names the engine would
+// read as UTC or as the host's zone are refused; UTC given explicitly is fine.
+func TestTimeZonesTheEngineWouldMisreadAreRefused(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	for _, tz := range []string{"Local", "localtime", "Factory", "posixrules", "posix/Europe/London", "right/UTC", "../UTC", "Europe/../UTC", "utc "} {
+		r := a.do("PUT", "/v1/orgs/acme", adminToken, map[string]any{"name": "acme", "time_zone": tz})
+		if r.Status != 400 || !reflect.DeepEqual(problemFields(t, r), []string{"time_zone"}) {
+			t.Errorf("org time_zone %q = %d %s, want 400", tz, r.Status, r.Body)
+		}
+		r = a.do("PUT", "/v1/orgs/acme/locations/l1", key, map[string]any{"name": "L", "salto_site_id": "s", "time_zone": tz})
+		if r.Status != 400 || !reflect.DeepEqual(problemFields(t, r), []string{"time_zone"}) {
+			t.Errorf("location time_zone %q = %d %s, want 400", tz, r.Status, r.Body)
+		}
+	}
+	for _, tz := range []string{"UTC", "Etc/UTC", "Etc/GMT+5", "America/Argentina/Buenos_Aires"} {
+		a.must(200, "PUT", "/v1/orgs/acme", adminToken, map[string]any{"name": "acme", "time_zone": tz})
+	}
+}

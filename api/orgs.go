@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"doorsync/access"
 	"doorsync/store"
 )
 
@@ -79,7 +80,7 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 	}
 	if b.TimeZone == "" {
 		v.add("time_zone", "is required")
-	} else if _, err := time.LoadLocation(b.TimeZone); err != nil {
+	} else if err := access.CheckTimeZone(b.TimeZone); err != nil {
 		v.add("time_zone", "is not an IANA time zone")
 	}
 	s := store.OrgSettings{
@@ -91,8 +92,8 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 		ProtectedSaltoUsers: b.ProtectedSaltoUsers,
 		NoAccessPolicy:      b.NoAccessPolicy,
 	}
-	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, 24*time.Hour)
-	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, 24*time.Hour)
+	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, maxBuffer)
+	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, maxBuffer)
 	checkRange(v, "reconcile_interval", s.ReconcileInterval, time.Minute, 24*time.Hour)
 	if g := b.RemovalGuard; g != nil {
 		if g.MaxFraction != nil {

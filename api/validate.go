@@ -75,11 +75,22 @@ func parseDateOrTime(v *validationError, field, s string, required bool) access.
 		return access.DateOrTime{}
 	}
 	d, err := access.ParseDateOrTime(s)
-	if err != nil {
+	switch {
+	case err != nil:
 		v.add(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset")
+	case !d.InRange(maxBuffer):
+		v.add(field, outOfRange)
 	}
 	return d
 }
+
+// maxBuffer is the longest booking buffer an org or resource may set.
+const maxBuffer = 24 * time.Hour
+
+// outOfRange is why a time too near year 0 or 9999 is refused: with the
+// largest buffers, in any time zone, its window would leave the years
+// times can be stored and sent in.
+const outOfRange = "is out of range: widened by up to 24h of booking buffer in any time zone, it must stay within the years 0000 to 9999"
 
 // parseInstant parses a required RFC 3339 time with an offset.
 func parseInstant(v *validationError, field, s string) time.Time {
@@ -88,8 +99,11 @@ func parseInstant(v *validationError, field, s string) time.Time {
 		return time.Time{}
 	}
 	t, err := access.ParseInstant(s)
-	if err != nil {
+	switch {
+	case err != nil:
 		v.add(field, "must be an RFC 3339 time with an offset")
+	case !access.At(t).InRange(maxBuffer):
+		v.add(field, outOfRange)
 	}
 	return t
 }
@@ -129,7 +143,7 @@ func parseBuffer(v *validationError, field, s string) *time.Duration {
 		v.add(field, `must be a duration such as "15m"`)
 		return nil
 	}
-	if d < 0 || d > 24*time.Hour {
+	if d < 0 || d > maxBuffer {
 		v.add(field, "must be between 0s and 24h")
 	}
 	return &d
