@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"doorsync/api"
 )
 
 // ndjson posts an import.
@@ -16,8 +20,9 @@ func (a *testAPI) ndjson(org, token, body string) response {
 }
 
 type importAnswer struct {
-	Accepted int `json:"accepted"`
-	Rejected []struct {
+	Accepted      int `json:"accepted"`
+	RejectedCount int `json:"rejected_count"`
+	Rejected      []struct {
 		Line   int `json:"line"`
 		Errors []struct {
 			Field   string `json:"field"`
@@ -171,14 +176,115 @@ func TestImportRequestErrors(t *testing.T) {
 	if ans := decodeImport(t, a.ndjson("acme", key, "")); ans.Accepted != 0 || len(ans.Rejected) != 0 {
 		t.Errorf("empty import = %+v", ans)
 	}
-	// a line over 1 MiB ends the import; the lines before it are kept
+	// a line over 1 MiB is that line's rejection; the lines around it are read
 	long := `{"type":"plan","id":"p2","name":"` + strings.Repeat("x", 1<<20) + `"}`
-	r := a.ndjson("acme", key, line+"\n"+long+"\n"+`{"type":"plan","id":"p3","name":"x"}`)
-	if r.Status != 413 || !strings.Contains(string(r.Body), "line 2") {
-		t.Errorf("long line = %d: %s", r.Status, r.Body)
+	ans := decodeImport(t, a.ndjson("acme", key, line+"\n"+long+"\r\n"+`{"type":"plan","id":"p3","name":"x"}`))
+	if want := map[int][]string{2: {""}}; ans.Accepted != 2 || !reflect.DeepEqual(ans.rejectedFields(), want) ||
+		!strings.Contains(ans.Rejected[0].Errors[0].Message, "longer than") {
+		t.Errorf("long line = %+v", ans)
 	}
 	a.must(200, "GET", "/v1/orgs/acme/plans/p1", key, nil)
-	a.must(404, "GET", "/v1/orgs/acme/plans/p3", key, nil)
+	a.must(404, "GET", "/v1/orgs/acme/plans/p2", key, nil)
+	a.must(200, "GET", "/v1/orgs/acme/plans/p3", key, nil)
+	// a last line over 1 MiB without a line break, and one of exactly 1 MiB
+	exact := `{"type":"plan","id":"p4","name":"` + strings.Repeat("x", 1<<20-len(`{"type":"plan","id":"p4","name":""}`)) + `"}`
+	ans = decodeImport(t, a.ndjson("acme", key, exact+"\n"+long))
+	if want := map[int][]string{2: {""}}; ans.Accepted != 1 || !reflect.DeepEqual(ans.rejectedFields(), want) {
+		t.Errorf("exact and long last line = %+v", ans)
+	}
+}
+
+// The body is bounded by DOORSYNC_IMPORT_MAX_BYTES: a declared length over
+// it is refused unread; a body that streams past it stops at the limit,
+// keeping the lines before it.
+func TestImportBodyLimit(t *testing.T) {
+	const limit = 4096
+	a := newTestAPI(t, func(d *api.Deps) { d.ImportMaxBytes = limit })
+	key := a.createOrg("acme")
+	var b strings.Builder
+	for i := 0; b.Len() < 2*limit; i++ {
+		fmt.Fprintf(&b, `{"type":"plan","id":"p%03d","name":"plan"}`+"\n", i)
+	}
+	body := b.String()
+
+	r := a.ndjson("acme", key, body) // strings.Reader: Content-Length is set
+	if r.Status != 413 || r.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(r.Body), "nothing was read") {
+		t.Errorf("declared length over the limit = %d %s", r.Status, r.Body)
+	}
+	if n := a.query(`select count(*) from entities where kind = 'plan'`)[0][0]; n != "0" {
+		t.Errorf("a refused import wrote %s plans", n)
+	}
+
+	r = a.chunked("acme", key, body)
+	kept := strings.Count(body[:limit], "\n") // whole lines before the limit; the next one is cut
+	if r.Status != 413 || !strings.Contains(string(r.Body), fmt.Sprintf("of the %d lines before it, %d were accepted", kept, kept)) {
+		t.Errorf("streamed past the limit = %d %s, want 413 saying %d lines were accepted", r.Status, r.Body, kept)
+	}
+	if n := a.query(`select count(*) from entities where kind = 'plan'`)[0][0]; n != strconv.Itoa(kept) {
+		t.Errorf("%s plans kept, want the %d lines before the limit", n, kept)
+	}
+	a.must(404, "GET", fmt.Sprintf("/v1/orgs/acme/plans/p%03d", kept), key, nil)
+
+	if ans := decodeImport(t, a.chunked("acme", key, body[:limit-1])); ans.Accepted != kept || ans.RejectedCount != 1 {
+		t.Errorf("a chunked body under the limit = %+v, want %d accepted and the cut last line rejected", ans, kept)
+	}
+}
+
+// chunked posts an import without a declared length.
+func (a *testAPI) chunked(org, token, body string) response {
+	a.t.Helper()
+	req, err := http.NewRequest("POST", a.URL+"/v1/orgs/"+org+"/import", io.MultiReader(strings.NewReader(body)))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+}
+
+// An import reports the first 1,000 rejected lines, in line order, and
+// counts them all, however the writers order their outcomes; each
+// rejection is bounded too.
+func TestImportReportsTheFirstThousandRejections(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	a.must(201, "PUT", "/v1/orgs/acme/plans/p1", key, map[string]any{"name": "x", "version": 5})
+	var b strings.Builder
+	const lines = 1500
+	for n := 1; n <= lines; n++ {
+		switch {
+		case n%4 == 0: // refused by a writer, after the store looked at it
+			b.WriteString(`{"type":"plan","id":"p1","name":"y","version":1}` + "\n")
+		case n == 7:
+			b.WriteString(`{"type":"plan","id":"p2","` + strings.Repeat("k", 5000) + `":1}` + "\n")
+		case n == 9:
+			b.WriteString(`{"type":"booking","id":"b1","resource_id":"r1","member_id":"m1","starts_at":"2026-01-01T10:00:00Z","ends_at":"2026-01-01T11:00:00Z","guests":[` +
+				strings.Repeat(`{"email":"bad"},`, 49) + `{"email":"bad"}]}` + "\n")
+		default: // refused while parsing
+			b.WriteString(`{"type":"spaceship","id":"s1"}` + "\n")
+		}
+	}
+	ans := decodeImport(t, a.ndjson("acme", key, b.String()))
+	if ans.Accepted != 0 || ans.RejectedCount != lines || len(ans.Rejected) != 1000 {
+		t.Fatalf("accepted %d, rejected_count %d, %d listed; want 0, %d, 1000", ans.Accepted, ans.RejectedCount, len(ans.Rejected), lines)
+	}
+	for i, r := range ans.Rejected {
+		if r.Line != i+1 {
+			t.Fatalf("rejection %d is line %d, want line %d (the first 1,000 in order)", i, r.Line, i+1)
+		}
+	}
+	if e := ans.Rejected[6].Errors; len(e) != 1 || len(e[0].Field) > 210 || !strings.HasPrefix(e[0].Field, "kkkk") {
+		t.Errorf("line 7's unknown 5000-byte key is reported as %d errors, field of %d bytes", len(e), len(e[0].Field))
+	}
+	if e := ans.Rejected[8].Errors; len(e) != 11 || e[10].Message != "and 40 more errors" {
+		t.Errorf("line 9's 50 bad guests are reported as %d errors, last %+v", len(e), e[len(e)-1])
+	}
 }
 
 // Lines are written by several writers at once, but the lines of one

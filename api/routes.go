@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -38,6 +39,9 @@ type Deps struct {
 	// OnOrgSaved runs after an org is created or changed (e.g. to keep its
 	// reconcile schedule in step); nil does nothing.
 	OnOrgSaved func(context.Context, store.Org) error
+	// ImportMaxBytes is the largest NDJSON import body; 0 means
+	// DefaultImportMaxBytes.
+	ImportMaxBytes int64
 }
 
 // Reconciler starts a ReconcileWorkflow; with wait it returns when the run
@@ -63,6 +67,8 @@ type handlers struct {
 	now        func() time.Time
 	reconciler Reconciler
 	orgDeleter OrgDeleter
+
+	importMaxBytes int64
 }
 
 // NewHandler builds the API's one route table.
@@ -72,6 +78,7 @@ func NewHandler(d Deps) http.Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.importMaxBytes = cmp.Or(d.ImportMaxBytes, DefaultImportMaxBytes)
 	r := chi.NewRouter()
 	m := newMetrics(h)
 	r.Use(requestID, h.accessLog, m.observe, h.recoverPanics)

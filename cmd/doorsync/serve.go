@@ -188,14 +188,15 @@ func serveAPI(ctx context.Context, env *environment, svc *services) error {
 
 func serveOn(ctx context.Context, env *environment, svc *services, l net.Listener) error {
 	h := api.NewHandler(api.Deps{
-		Logger:     env.log,
-		Store:      svc.store,
-		AdminToken: env.cfg.AdminToken,
-		Salto:      svc.salto,
-		PublicURL:  env.cfg.PublicURL,
-		Outbox:     svc.relay,
-		Reconciler: svc.rec,
-		OrgDeleter: svc.rec,
+		Logger:         env.log,
+		Store:          svc.store,
+		AdminToken:     env.cfg.AdminToken,
+		Salto:          svc.salto,
+		PublicURL:      env.cfg.PublicURL,
+		Outbox:         svc.relay,
+		Reconciler:     svc.rec,
+		OrgDeleter:     svc.rec,
+		ImportMaxBytes: env.cfg.ImportMaxBytes,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			if err := svc.rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval); err != nil {
 				env.log.WarnContext(ctx, "could not update the reconcile schedule; the worker retries at start", "org", org.ID, "err", err)

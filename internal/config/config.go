@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,8 @@ type Config struct {
 	// SaltoEgress is the allow-list of the Salto KS hosts connections may
 	// use (DOORSYNC_SALTO_ALLOWED_HOSTS; default saltoks.PublicHosts).
 	SaltoEgress *egress.Policy
+	// ImportMaxBytes is the largest NDJSON import body the API reads.
+	ImportMaxBytes int64
 }
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
@@ -101,6 +104,7 @@ func Load(getenv func(string) string) (Config, error) {
 			IdentityURL:  r.str("DOORSYNC_SALTO_IDENTITY_URL", "https://identity.eu.my-clay.com"),
 			APIURL:       r.str("DOORSYNC_SALTO_API_URL", "https://connect.my-clay.com"),
 		},
+		ImportMaxBytes: r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
 	}
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
@@ -154,6 +158,20 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	}
 	r.check(name, err)
 	return d
+}
+
+// bytes reads a positive size in bytes.
+func (r *reader) bytes(name string, def int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		r.check(name, fmt.Errorf("%q is not a positive number of bytes", v))
+		return def
+	}
+	return n
 }
 
 func (r *reader) level(name string, def slog.Level) slog.Level {

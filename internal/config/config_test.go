@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != ":8080" || cfg.Temporal.Address != "127.0.0.1:7233" || cfg.Temporal.TaskQueue != "doorsync" ||
-		cfg.LogLevel != slog.LevelInfo || cfg.ShutdownTimeout != 20*time.Second {
+		cfg.LogLevel != slog.LevelInfo || cfg.ShutdownTimeout != 20*time.Second || cfg.ImportMaxBytes != 256<<20 {
 		t.Fatalf("defaults = %+v", cfg)
 	}
 }
@@ -30,6 +30,7 @@ func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
 		"DOORSYNC_LOG_LEVEL":        "loud",
 		"DOORSYNC_LOG_FORMAT":       "xml",
 		"DOORSYNC_SHUTDOWN_TIMEOUT": "-1s",
+		"DOORSYNC_IMPORT_MAX_BYTES": "256MiB",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	if err == nil {
