@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -35,22 +36,51 @@ func newMetrics(h *handlers) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		gauge("doorsync_outbox_pending", "Pokes accepted but not yet sent to Temporal.", h.countPendingPokes),
-		gauge("doorsync_holds_pending", "Groups whose removals the mass-removal guard holds.", h.countPendingHolds))
+		gauge("doorsync_outbox_pending", "Pokes accepted but not yet sent to Temporal (refreshed every 15s).", h.countPendingPokes, h.now),
+		gauge("doorsync_holds_pending", "Groups whose removals the mass-removal guard holds (refreshed every 15s).", h.countPendingHolds, h.now))
 	return m
 }
 
-// gauge reads its value from the store at scrape time (-1 when it cannot).
-func gauge(name, help string, read func(context.Context) (int, error)) prometheus.Collector {
-	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		n, err := read(ctx)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	})
+// gaugeRefresh is how long a store-backed gauge keeps its value: scrapes
+// in between answer the last value, so however often /metrics is scraped
+// each gauge costs the store at most one query per interval.
+const gaugeRefresh = 15 * time.Second
+
+// gauge reads its value from the store at most once per gaugeRefresh (-1
+// when it cannot).
+func gauge(name, help string, read func(context.Context) (int, error), now func() time.Time) prometheus.Collector {
+	c := &cachedCount{read: read, now: now}
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, c.get)
+}
+
+// cachedCount is a count read from the store, kept for gaugeRefresh.
+type cachedCount struct {
+	read func(context.Context) (int, error)
+	now  func() time.Time
+
+	mu    sync.Mutex
+	at    time.Time
+	value float64
+	valid bool
+}
+
+// get returns the kept value, reading it again once it is gaugeRefresh
+// old. A failed read (-1) is kept too, so a struggling store is not asked
+// on every scrape.
+func (c *cachedCount) get() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := c.now(); c.valid && now.Sub(c.at) < gaugeRefresh && !now.Before(c.at) {
+		return c.value
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := c.read(ctx)
+	c.at, c.valid, c.value = c.now(), true, float64(n)
+	if err != nil {
+		c.value = -1
+	}
+	return c.value
 }
 
 func (h *handlers) countPendingPokes(ctx context.Context) (int, error) {
@@ -67,17 +97,32 @@ func (h *handlers) countPendingHolds(ctx context.Context) (int, error) {
 	return h.store.CountPendingHolds(ctx)
 }
 
-// observe records each request under its route pattern (not its path, so
-// ids do not explode the label space).
+// observe records each request under its method (OTHER for any method
+// HTTP does not define) and its route pattern ("unmatched" when no route
+// matched), so clients cannot grow the label space with made-up methods,
+// ids or paths.
 func (m *metrics) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		start := time.Now()
 		next.ServeHTTP(ww, r)
-		route := routeOf(r)
-		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(ww.Status())).Inc()
-		m.duration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+		method, route := methodLabel(r.Method), routeOf(r)
+		m.requests.WithLabelValues(method, route, strconv.Itoa(ww.Status())).Inc()
+		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// httpMethods are the methods HTTP defines; metrics label any other OTHER.
+var httpMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true,
+	http.MethodDelete: true, http.MethodConnect: true, http.MethodOptions: true, http.MethodTrace: true,
+}
+
+func methodLabel(m string) string {
+	if httpMethods[m] {
+		return m
+	}
+	return "OTHER"
 }
 
 func (m *metrics) handler() http.Handler {

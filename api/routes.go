@@ -42,6 +42,10 @@ type Deps struct {
 	// ImportMaxBytes is the largest NDJSON import body; 0 means
 	// DefaultImportMaxBytes.
 	ImportMaxBytes int64
+	// SeparateMetrics leaves /metrics off the API's routes: it is served
+	// only by the handler NewHandlers returns for a listener of its own
+	// (DOORSYNC_METRICS_ADDR).
+	SeparateMetrics bool
 }
 
 // Reconciler starts a ReconcileWorkflow; with wait it returns when the run
@@ -73,6 +77,13 @@ type handlers struct {
 
 // NewHandler builds the API's one route table.
 func NewHandler(d Deps) http.Handler {
+	h, _ := NewHandlers(d)
+	return h
+}
+
+// NewHandlers builds the API's one route table, and a handler serving
+// only GET /metrics (the API's metrics) for a listener of its own.
+func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
 		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter}
 	if h.now == nil {
@@ -89,7 +100,9 @@ func NewHandler(d Deps) http.Handler {
 
 	r.Get("/healthz", handleHealthz)
 	r.Get("/readyz", h.handleReadyz)
-	r.Handle("/metrics", m.handler())
+	if !d.SeparateMetrics {
+		r.Handle("/metrics", m.handler())
+	}
 	r.Get("/openapi.yaml", handleOpenAPI)
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
@@ -107,7 +120,14 @@ func NewHandler(d Deps) http.Handler {
 			}
 		})
 	})
-	return r
+	return r, metricsOnly(m.handler())
+}
+
+// metricsOnly serves GET /metrics and answers 404 to anything else.
+func metricsOnly(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	return mux
 }
 
 // route is one row of the route table below /v1/orgs/{org}: the least role

@@ -78,8 +78,9 @@ type apiProcess struct {
 }
 
 // startAPIProcess builds doorsync and runs `doorsync api` on a fresh
-// database and the package's Temporal dev server, on a free port.
-func startAPIProcess(t *testing.T) apiProcess {
+// database and the package's Temporal dev server, on a free port, with
+// env added to its environment.
+func startAPIProcess(t *testing.T, env ...string) apiProcess {
 	t.Helper()
 	dev := testenv.Temporal(t)
 	bin := filepath.Join(t.TempDir(), "doorsync")
@@ -98,6 +99,7 @@ func startAPIProcess(t *testing.T) apiProcess {
 		"DOORSYNC_SECRET_KEY="+secrets.NewKey(),
 		"DOORSYNC_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -186,17 +186,39 @@ func serveAPI(ctx context.Context, env *environment, svc *services) error {
 	return serveOn(ctx, env, svc, l)
 }
 
+// serveOn serves the API on l and, when DOORSYNC_METRICS_ADDR is set,
+// /metrics on a listener of its own (and then not on l).
 func serveOn(ctx context.Context, env *environment, svc *services, l net.Listener) error {
-	h := api.NewHandler(api.Deps{
-		Logger:         env.log,
-		Store:          svc.store,
-		AdminToken:     env.cfg.AdminToken,
-		Salto:          svc.salto,
-		PublicURL:      env.cfg.PublicURL,
-		Outbox:         svc.relay,
-		Reconciler:     svc.rec,
-		OrgDeleter:     svc.rec,
-		ImportMaxBytes: env.cfg.ImportMaxBytes,
+	app, metrics := api.NewHandlers(apiDeps(env, svc))
+	if env.cfg.MetricsAddr == "" {
+		return api.Serve(ctx, l, app, env.cfg.ShutdownTimeout, env.log)
+	}
+	ml, err := net.Listen("tcp", env.cfg.MetricsAddr)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("listen on %s (DOORSYNC_METRICS_ADDR): %w", env.cfg.MetricsAddr, err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return api.Serve(ctx, l, app, env.cfg.ShutdownTimeout, env.log) })
+	g.Go(func() error {
+		return api.Serve(ctx, ml, metrics, env.cfg.ShutdownTimeout, env.log.With("listener", "metrics"))
+	})
+	return g.Wait()
+}
+
+// apiDeps wires the API to the process's services and configuration.
+func apiDeps(env *environment, svc *services) api.Deps {
+	return api.Deps{
+		Logger:          env.log,
+		Store:           svc.store,
+		AdminToken:      env.cfg.AdminToken,
+		Salto:           svc.salto,
+		PublicURL:       env.cfg.PublicURL,
+		Outbox:          svc.relay,
+		Reconciler:      svc.rec,
+		OrgDeleter:      svc.rec,
+		ImportMaxBytes:  env.cfg.ImportMaxBytes,
+		SeparateMetrics: env.cfg.MetricsAddr != "",
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			if err := svc.rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval); err != nil {
 				env.log.WarnContext(ctx, "could not update the reconcile schedule; the worker retries at start", "org", org.ID, "err", err)
@@ -210,6 +232,5 @@ func serveOn(ctx context.Context, env *environment, svc *services, l net.Listene
 				return err
 			},
 		},
-	})
-	return api.Serve(ctx, l, h, env.cfg.ShutdownTimeout, env.log)
+	}
 }

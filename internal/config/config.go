@@ -56,6 +56,9 @@ type Config struct {
 	SaltoEgress *egress.Policy
 	// ImportMaxBytes is the largest NDJSON import body the API reads.
 	ImportMaxBytes int64
+	// MetricsAddr, when set, is where /metrics is served instead of on
+	// HTTPAddr (e.g. "127.0.0.1:9090").
+	MetricsAddr string
 }
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
@@ -105,6 +108,7 @@ func Load(getenv func(string) string) (Config, error) {
 			APIURL:       r.str("DOORSYNC_SALTO_API_URL", "https://connect.my-clay.com"),
 		},
 		ImportMaxBytes: r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
+		MetricsAddr:    r.str("DOORSYNC_METRICS_ADDR", ""),
 	}
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
@@ -116,6 +120,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	r.check("DOORSYNC_PUBLIC_URL", validHTTPURL(cfg.PublicURL))
 	r.check("DOORSYNC_HTTP_ADDR", validHostPort(cfg.HTTPAddr))
+	if cfg.MetricsAddr != "" {
+		r.check("DOORSYNC_METRICS_ADDR", validHostPort(cfg.MetricsAddr))
+	}
 	r.check("TEMPORAL_ADDRESS", validHostPort(cfg.Temporal.Address))
 	r.check("DATABASE_URL", validPostgresURL(cfg.DatabaseURL))
 	if r.err != nil {

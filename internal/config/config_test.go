@@ -31,6 +31,7 @@ func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
 		"DOORSYNC_LOG_FORMAT":       "xml",
 		"DOORSYNC_SHUTDOWN_TIMEOUT": "-1s",
 		"DOORSYNC_IMPORT_MAX_BYTES": "256MiB",
+		"DOORSYNC_METRICS_ADDR":     "9090",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	if err == nil {
