@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
@@ -25,6 +26,7 @@ func TestSecretsResealRetiresTheOldKey(t *testing.T) {
 	if err := fake.SeedJSON(saltokstest.DemoSeed); err != nil {
 		t.Fatal(err)
 	}
+	allow := egress.MustParse("test", []string{fake.URL})
 	oldKey, newKey := secrets.NewKey(), secrets.NewKey()
 	oldBox := boxOf(t, oldKey)
 	for _, org := range []string{"acme", "globex"} {
@@ -33,7 +35,7 @@ func TestSecretsResealRetiresTheOldKey(t *testing.T) {
 		}
 		conn := saltoconn.PasswordConnection{ClientID: "doorsync", ClientSecret: "secret",
 			Username: "integration@example.com", Password: "pw", IdentityURL: fake.URL, APIURL: fake.URL}
-		if _, err := saltoconn.New(saltoconn.Options{Store: st, Secrets: oldBox}).ConnectPassword(ctx, org, conn); err != nil {
+		if _, err := saltoconn.New(saltoconn.Options{Store: st, Secrets: oldBox, Egress: allow}).ConnectPassword(ctx, org, conn); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,7 +44,7 @@ func TestSecretsResealRetiresTheOldKey(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := saltoconn.New(saltoconn.Options{Store: st, Secrets: boxOf(t, newKey)}).Sites(ctx, "acme"); err == nil {
+	if _, err := saltoconn.New(saltoconn.Options{Store: st, Secrets: boxOf(t, newKey), Egress: allow}).Sites(ctx, "acme"); err == nil {
 		t.Fatal("the new key alone opened secrets sealed with the old one before resealing")
 	}
 
@@ -56,7 +58,7 @@ func TestSecretsResealRetiresTheOldKey(t *testing.T) {
 	}
 
 	newOnly := boxOf(t, newKey)
-	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: newOnly})
+	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: newOnly, Egress: allow})
 	for _, org := range []string{"acme", "globex"} {
 		if _, err := m.Sites(ctx, org); err != nil {
 			t.Errorf("%s with only the new key: %v", org, err)
