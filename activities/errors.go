@@ -6,19 +6,21 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"doorsync/contract"
 	"doorsync/saltoks"
 )
 
 // retryable returns err so Temporal retries it: after Salto KS's
-// Retry-After when it sent one, else on the workflow's backoff. Nothing is
-// ever given up on; revocations must happen eventually.
+// Retry-After when it sent one (at most saltoks.MaxRetryAfter), else on
+// the workflow's backoff. Nothing is ever given up on; revocations must
+// happen eventually.
 func retryable(err error) error {
 	if err == nil {
 		return nil
 	}
 	if wait, ok := saltoks.IsRateLimited(err); ok && wait > 0 {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), "SaltoRateLimited",
-			temporal.ApplicationErrorOptions{NextRetryDelay: wait, Cause: err})
+		return temporal.NewApplicationErrorWithOptions(err.Error(), contract.RateLimitedError,
+			temporal.ApplicationErrorOptions{NextRetryDelay: min(wait, saltoks.MaxRetryAfter), Cause: err})
 	}
 	return err
 }

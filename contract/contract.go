@@ -28,6 +28,12 @@ const (
 	ApplyAccessActivity   = "ApplyAccess"
 )
 
+// RateLimitedError is the type of the ApplicationError an activity returns
+// when Salto KS answered 429; its NextRetryDelay is the Retry-After (at
+// most saltoks.MaxRetryAfter). The access workflow waits that out itself,
+// ending the wait early on a poke.
+const RateLimitedError = "SaltoRateLimited"
+
 // PokeSignal wakes a lifecycle or access workflow: something it depends on
 // changed, or a moment it waits for has come.
 const PokeSignal = "poke"

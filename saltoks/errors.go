@@ -280,7 +280,14 @@ func errorCode(raw json.RawMessage) string {
 	return ""
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date; zero if absent or bad.
+// MaxRetryAfter bounds the Retry-After doorsync honours: a longer one (an
+// hour, a date next week) is waited out 5 minutes at a time, so a
+// misbehaving Salto KS cannot hold a revocation back for longer than that
+// between attempts.
+const MaxRetryAfter = 5 * time.Minute
+
+// parseRetryAfter reads delay-seconds or an HTTP date, at most
+// MaxRetryAfter; zero if absent or bad.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -290,10 +297,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		return time.Duration(secs * float64(time.Second))
+		return time.Duration(min(secs, MaxRetryAfter.Seconds()) * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), MaxRetryAfter)
 	}
 	return 0
 }

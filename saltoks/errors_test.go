@@ -309,3 +309,16 @@ func TestRemoteMessagesAreBoundedAndPrintable(t *testing.T) {
 		t.Errorf("Message = %.40q", e.Message)
 	}
 }
+
+func TestRetryAfterIsCappedAtFiveMinutes(t *testing.T) {
+	for _, header := range []string{"3600", "1e300", time.Now().Add(7 * 24 * time.Hour).UTC().Format(http.TimeFormat)} {
+		c := stub(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", header)
+			w.WriteHeader(http.StatusTooManyRequests)
+		})
+		_, err := c.ListSites(ctx(t))
+		if wait, ok := saltoks.IsRateLimited(err); !ok || wait != 5*time.Minute {
+			t.Errorf("Retry-After %q: waits %v (%v), want 5m", header, wait, ok)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"doorsync/contract"
 )
 
 // Activity options. Every activity retries forever (MaximumAttempts 0):
@@ -41,6 +43,18 @@ var (
 	}
 )
 
+// applyOptionsRateLimitedBack are applyOptions that hand a 429
+// (contract.RateLimitedError) back to the workflow instead of retrying
+// it: the Access workflow waits out the Retry-After itself, listening for
+// pokes (see accessRun.apply).
+var applyOptionsRateLimitedBack = func() workflow.ActivityOptions {
+	o := applyOptions
+	p := *o.RetryPolicy
+	p.NonRetryableErrorTypes = []string{contract.RateLimitedError}
+	o.RetryPolicy = &p
+	return o
+}()
+
 // localOptions apply to LoadLifecycle and PokePersons, run as local
 // activities: quick database work in the worker that runs the workflow, so
 // the Temporal server records one marker instead of scheduling, dispatching
@@ -75,11 +89,6 @@ var applyLocalOptions = workflow.LocalActivityOptions{
 // withApplyLocalOptions returns ctx set up for the local ApplyAccess.
 func withApplyLocalOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, applyLocalOptions)
-}
-
-// withApplyOptions returns ctx set up for ApplyAccess.
-func withApplyOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, applyOptions)
 }
 
 // reconcileOptions apply to ReconcileOrg and ApplyHold: long passes over
