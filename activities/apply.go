@@ -292,6 +292,9 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 // Salto KS refused (recorded as the person's problem).
 func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) (bool, error) {
 	err := r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
+	if saltoks.IsNotFound(err) {
+		err = r.addWhileProvisioning(ctx, g, id, err)
+	}
 	switch {
 	case saltoks.IsRefused(err):
 		problem := fmt.Sprintf("Salto KS refused to add them to access group %s on site %s", g.GroupID, g.SiteID)
