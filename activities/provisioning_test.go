@@ -10,7 +10,6 @@ import (
 	"doorsync/saltoks/saltokstest"
 )
 
-
 // TestNewUserIsAddedWithinTheConsistencyWindow: Salto KS answers 404 2202
 // to adding a user it created 2 s ago; the run retries the add every
 // 500 ms and succeeds, rather than failing onto the activity's backoff.
