@@ -26,11 +26,15 @@ const (
 // while the person's user on the group's site is in its consistency
 // window, and returns the last add's error. A 404 for a group the site
 // does not have, or for a user not created within provisioningWindow, is
-// returned at once (addNotFound handles it).
+// returned at once (addNotFound handles it). The retries stop a second
+// before ctx's deadline, so the run still ends with the 404.
 func (r *applyRun) addWhileProvisioning(ctx context.Context, g access.GroupRef, id store.SaltoIdentity, addErr error) error {
 	until, err := r.provisioningUntil(ctx, id.SiteID)
 	if err != nil {
 		return err
+	}
+	if deadline, ok := ctx.Deadline(); ok { // leave the run time to end well (a local attempt has 30 s)
+		until = minTime(until, deadline.Add(-2*provisioningRetryEvery))
 	}
 	if !time.Now().Before(until) {
 		return addErr
@@ -73,6 +77,13 @@ func (r *applyRun) provisioningUntil(ctx context.Context, siteID string) (time.T
 		return time.Time{}, err
 	}
 	return created.At.Add(provisioningWindow), nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // pause waits d, or less if ctx ends (then it returns ctx's error).
