@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +76,25 @@ func TestMissingGroupIsNotRetriedDuringTheWindow(t *testing.T) {
 	if n := e.fake.Requests()[addRoute]; n != 1 {
 		t.Errorf("%d adds to a missing group, want 1", n)
 	}
+}
+
+// BenchmarkNewMemberReachesTheDoor measures how long one ApplyAccess takes
+// to put a new member in their group through a 2 s consistency window
+// (target: the window plus at most a second).
+func BenchmarkNewMemberReachesTheDoor(b *testing.B) {
+	e := newEnv(b)
+	e.fake.SetProvisioningDelay(2 * time.Second)
+	var late time.Duration
+	n := 0
+	for ; b.Loop(); n++ {
+		id := "m" + strconv.Itoa(n)
+		e.member(id, id+"@example.com")
+		e.membership("ms"+id, id, "hot", time.Now().Add(-time.Hour), nil)
+		start := time.Now()
+		if res := e.apply("member:" + id); res.Added != 1 {
+			b.Fatalf("apply = %+v", res)
+		}
+		late += time.Since(start) - 2*time.Second
+	}
+	b.ReportMetric(late.Seconds()/float64(n), "s-after-window")
 }

@@ -41,21 +41,21 @@ const seed = `{"clients":[{"client_id":"doorsync","client_secret":"secret","user
 // env is a store with an org connected to a fake Salto KS, and the
 // activities over them.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	st   *store.Store
 	fake *saltokstest.Server
 	acts *activities.Activities
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvSeed(t, seed)
 }
 
 // newEnvSeed is newEnv with the fake seeded from seedJSON (its London site
 // as the base seed's, and anything else).
-func newEnvSeed(t *testing.T, seedJSON string) *env {
+func newEnvSeed(t testing.TB, seedJSON string) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
