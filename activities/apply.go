@@ -107,6 +107,9 @@ type applyRun struct {
 	// given a user this run (the reason is among r.problems).
 	adding []access.GroupRef
 	noUser map[string]bool
+	// appliedOn are the sites where something is still applied for the
+	// person, held removals included (see noteApplied).
+	appliedOn map[string]bool
 }
 
 // identities are the person's Salto KS users, one per site, read once per
@@ -137,6 +140,9 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	}
 	desired := access.DesiredFor(r.grants, r.person, r.at)
 	add, remove := access.Plan(desired, appliedRefs(applied))
+	if err := r.noteApplied(ctx, applied); err != nil {
+		return res, err
+	}
 	tagWork, err := r.tagsOutOfStep(ctx, desired)
 	if err != nil {
 		return res, err
@@ -160,6 +166,9 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	var refusedRemoval error
 	if res.Removed, refusedRemoval, err = r.removeAll(ctx, remove, applied); err != nil {
 		return res, retryable(err)
+	}
+	if err = r.reloadApplied(ctx); err != nil {
+		return res, err
 	}
 	if refusedRemoval != nil { // shown at once, whatever happens next
 		if err = r.settleProblems(ctx); err != nil {

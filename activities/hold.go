@@ -11,7 +11,9 @@ import (
 
 // ApplyHold makes the removals of an approved hold that are still due: it
 // plans the group afresh (Salto KS members and the org's data now) and
-// removes only the users both the hold and the fresh plan remove.
+// removes only the users both the hold and the fresh plan remove. Under
+// no_access_policy "suspend" it then pokes the persons it removed, whose
+// access workflows suspend the users left with nothing applied.
 func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) (contract.ApplyHoldResult, error) {
 	h, err := a.Store.GetHold(ctx, in.OrgID, in.HoldID)
 	if err != nil || h.Status != store.HoldApproved {
@@ -43,8 +45,25 @@ func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) 
 			return res, retryable(err)
 		}
 		res.Removed++
+		rc.pokeToSuspend(ids.byUser[rm.SaltoUserID])
+	}
+	if len(rc.pokes) > 0 {
+		if _, err := a.Store.QueuePokes(ctx, in.OrgID, rc.pokes); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
+}
+
+// pokeToSuspend pokes the persons behind a removed user when the org
+// suspends users left without access.
+func (rc *reconcile) pokeToSuspend(persons []store.SaltoIdentity) {
+	if rc.org.Settings.NoAccessPolicy != policySuspend {
+		return
+	}
+	for _, id := range persons {
+		rc.poke(id.Person, "hold applied: suspend if nothing is applied")
+	}
 }
 
 // FinishRun records the outcome of a reconciliation run.

@@ -28,9 +28,52 @@ func (r *applyRun) subscriptionsOutOfStep(ctx context.Context, desired []access.
 	return false, nil
 }
 
+// shouldSuspend: under the "suspend" policy, a subscribed user doorsync
+// created, on a site where the person should have no access and nothing
+// is applied for them any more (a removal the mass-removal guard holds is
+// still applied: suspending the user would make it behind the guard's back).
 func (r *applyRun) shouldSuspend(id store.SaltoIdentity, desired []access.GroupRef) bool {
 	return r.settings.NoAccessPolicy == policySuspend && id.CreatedByDoorsync && !id.SuspendedByDoorsync &&
-		id.SubscriptionState == saltoks.SubscriptionSubscribed && !onSite(desired, id.SiteID)
+		id.SubscriptionState == saltoks.SubscriptionSubscribed && !onSite(desired, id.SiteID) && !r.appliedOn[id.SiteID]
+}
+
+// noteApplied records the sites where something is still applied for the
+// person: a group doorsync applied and has not removed (held removals
+// included), or a removal of their Salto KS user that a pending or expired
+// hold keeps back.
+func (r *applyRun) noteApplied(ctx context.Context, applied []store.AppliedGroup) error {
+	r.appliedOn = map[string]bool{}
+	for _, ap := range applied {
+		r.appliedOn[ap.SiteID] = true
+	}
+	if r.settings.NoAccessPolicy != policySuspend {
+		return nil // only the suspend policy asks
+	}
+	ids, err := r.identities(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if r.appliedOn[id.SiteID] {
+			continue
+		}
+		held, err := r.a.Store.RemovalHeldOnSite(ctx, r.org, id.SiteID, id.UserID)
+		if err != nil {
+			return err
+		}
+		r.appliedOn[id.SiteID] = held
+	}
+	return nil
+}
+
+// reloadApplied notes what is still applied once the run's removals are
+// made (or held).
+func (r *applyRun) reloadApplied(ctx context.Context) error {
+	applied, err := r.a.Store.AppliedGroups(ctx, r.org, r.key)
+	if err != nil {
+		return err
+	}
+	return r.noteApplied(ctx, applied)
 }
 
 func onSite(groups []access.GroupRef, siteID string) bool {
@@ -42,8 +85,9 @@ func onSite(groups []access.GroupRef, siteID string) bool {
 	return false
 }
 
-// suspendIdle suspends, on every site where the person has no access left,
-// the users doorsync created for them (no_access_policy "suspend").
+// suspendIdle suspends, on every site where the person has no access left
+// and nothing applied (see shouldSuspend), the users doorsync created for
+// them (no_access_policy "suspend").
 func (r *applyRun) suspendIdle(ctx context.Context, desired []access.GroupRef) error {
 	if r.settings.NoAccessPolicy != policySuspend {
 		return nil

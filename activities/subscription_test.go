@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"doorsync/contract"
 	"doorsync/saltoks"
+	"doorsync/store"
 )
 
 func (e *env) setPolicy(policy string) {
@@ -75,5 +77,114 @@ func TestSuspendPolicy(t *testing.T) {
 	e.apply("member:m1")
 	if got := e.subscription("joe@example.com"); got != saltoks.SubscriptionSubscribed {
 		t.Fatalf("with keep: subscription %q, want subscribed", got)
+	}
+}
+
+func (e *env) setGuard(g store.RemovalGuard) {
+	e.t.Helper()
+	o, err := e.st.GetOrg(e.ctx, org)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o.Settings.RemovalGuard = g
+	if _, _, err := e.st.PutOrg(e.ctx, o); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// pendingHold is the group's pending hold (fatal if none).
+func (e *env) pendingHold(group string) store.Hold {
+	e.t.Helper()
+	h, err := e.st.PendingHold(e.ctx, org, london, group)
+	if err != nil {
+		e.t.Fatalf("pending hold of %s: %v", group, err)
+	}
+	return h
+}
+
+// Under no_access_policy "suspend", a person whose removal the
+// mass-removal guard holds keeps their user (and group) until the hold is
+// approved and the removal made: suspending them would revoke behind the
+// guard's back. Approved, the removal is made and the user suspended.
+func TestSuspendPolicyRespectsTheGuard(t *testing.T) {
+	e := newEnv(t)
+	e.setPolicy("suspend")
+	e.setGuard(store.RemovalGuard{MaxFraction: 0.2, MinCount: 1}) // any removal trips it
+	now := time.Now()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+	e.apply("member:m1")
+
+	ended := now.Add(-time.Minute)
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
+	if res := e.apply("member:m1"); res.Removed != 0 {
+		t.Fatalf("apply with the removal held = %+v", res)
+	}
+	hold := e.pendingHold(groupA)
+	if !e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("the held removal was made")
+	}
+	if got := e.subscription("joe@example.com"); got != saltoks.SubscriptionSubscribed {
+		t.Fatalf("held person: subscription %q, want still subscribed", got)
+	}
+	e.apply("member:m1") // again, still held: nothing changes
+	if got := e.subscription("joe@example.com"); got != saltoks.SubscriptionSubscribed {
+		t.Fatalf("held person, second apply: subscription %q", got)
+	}
+
+	if _, err := e.st.DecideHold(e.ctx, org, hold.ID, store.HoldDecision{Status: store.HoldApproved, Actor: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.apply("member:m1"); res.Removed != 1 {
+		t.Fatalf("apply after approval = %+v", res)
+	}
+	if e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("still in the group after approval")
+	}
+	if got := e.subscription("joe@example.com"); got != saltoks.SubscriptionSuspended {
+		t.Fatalf("after the approved removal: subscription %q, want suspended", got)
+	}
+	got := actions(e.audit("member:m1"))
+	want := []string{"create_user", "add", "remove", "remove", "suspend_user"} // held, then made
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit = %v, want %v", got, want)
+	}
+}
+
+// An approved hold applied by ApplyHold pokes the persons it removed when
+// the org suspends users left without access, so their workflows suspend.
+func TestApplyHoldPokesRemovedPersonsToSuspend(t *testing.T) {
+	e := newEnv(t)
+	e.setPolicy("suspend")
+	e.setGuard(store.RemovalGuard{MaxFraction: 0.2, MinCount: 1})
+	now := time.Now()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+	e.apply("member:m1")
+	ended := now.Add(-time.Minute)
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
+	e.apply("member:m1")
+	hold := e.pendingHold(groupA)
+	if _, err := e.st.DecideHold(e.ctx, org, hold.ID, store.HoldDecision{Status: store.HoldApproved, Actor: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := e.st.PendingPokes(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.acts.ApplyHold(e.ctx, contract.ApplyHoldInput{OrgID: org, HoldID: hold.ID})
+	if err != nil || res.Removed != 1 {
+		t.Fatalf("ApplyHold = %+v, %v", res, err)
+	}
+	after, err := e.st.PendingPokes(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != before+1 {
+		t.Fatalf("pokes queued by ApplyHold = %d, want 1", after-before)
+	}
+	e.apply("member:m1") // what the poke runs
+	if got := e.subscription("joe@example.com"); got != saltoks.SubscriptionSuspended {
+		t.Fatalf("after the hold was applied: subscription %q, want suspended", got)
 	}
 }

@@ -62,9 +62,10 @@ func (r *applyRun) tagsOutOfStep(ctx context.Context, desired []access.GroupRef)
 }
 
 // tagsWanted is false on a site where the member is to hold no tag: under
-// no_access_policy "suspend", one where they have no access left.
+// no_access_policy "suspend", one where they have no access left and
+// nothing applied (a held removal keeps the tag, as it keeps the user).
 func (r *applyRun) tagsWanted(id store.SaltoIdentity, desired []access.GroupRef) bool {
-	return r.settings.NoAccessPolicy != policySuspend || onSite(desired, id.SiteID)
+	return r.settings.NoAccessPolicy != policySuspend || onSite(desired, id.SiteID) || r.appliedOn[id.SiteID]
 }
 
 // cards are the member's access card numbers, trimmed, without repeats

@@ -120,6 +120,19 @@ func (s *Store) RemovalApproved(ctx context.Context, orgID, siteID, groupID, use
 	return ok, err
 }
 
+// RemovalHeldOnSite says whether a pending or expired hold of a group on
+// the site keeps back removing the Salto KS user (platform user id) from it.
+func (s *Store) RemovalHeldOnSite(ctx context.Context, orgID, siteID, userID string) (bool, error) {
+	var held bool
+	err := s.db.QueryRow(ctx, `select exists(select 1 from removal_holds where org_id = $1 and site_id = $2
+		and status in ('pending', 'expired') and plan @> jsonb_build_array(jsonb_build_object('salto_user_id', $3::text)))`,
+		orgID, siteID, userID).Scan(&held)
+	if err != nil {
+		return false, fmt.Errorf("store: held removals: %w", err)
+	}
+	return held, nil
+}
+
 // GetHold returns one hold, or ErrNotFound.
 func (s *Store) GetHold(ctx context.Context, orgID, id string) (Hold, error) {
 	return s.scanHold(s.db.QueryRow(ctx, holdSelect+` where org_id = $1 and id = $2`, orgID, id))
