@@ -9,40 +9,131 @@ import (
 	"doorsync/store"
 )
 
-// mayRemove is the real-time side of the mass-removal guard. A removal an
-// approved hold covers goes ahead; one in a group with a pending hold joins
-// that hold; otherwise it is held when it would make the group's removals
-// over the last reconcile interval exceed the org's guard. Held removals
-// are audited once.
+// guardCase is what the mass-removal guard weighs about removals from one
+// group, in real time (one removal) or in a reconciliation run (the
+// group's removals no approval covers).
+type guardCase struct {
+	Guard store.RemovalGuard
+	// Approved: an approved hold still in force covers the removal.
+	Approved bool
+	// Expired: an expired hold keeps the removal back (it waits for an
+	// operator's decision, however late).
+	Expired bool
+	// Pending: the group has a pending hold.
+	Pending bool
+	// Removals about to be made; Recent, the group's removals made within
+	// the sliding window (the org's reconcile interval, approved ones
+	// left out); Members, the group's members before these removals.
+	Removals, Recent, Members int
+}
+
+// guardVerdict is what becomes of removals.
+type guardVerdict int
+
+const (
+	// verdictRemove: make them.
+	verdictRemove guardVerdict = iota
+	// verdictHold: hold them (joining the group's pending hold, or
+	// opening one) until an operator decides.
+	verdictHold
+	// verdictKeepBack: leave them unmade, as the expired hold that holds
+	// them says, without holding them anew.
+	verdictKeepBack
+)
+
+// judge is the guard's decision, a pure function of its case. Removals
+// are held when the group has a pending hold, or when with the window's
+// earlier removals they reach the org's minimum count and exceed its
+// fraction of the group's members as the window began: a feed that ends
+// memberships one at a time, or a few per run, is held once the drip adds
+// up within a reconcile interval.
+func judge(c guardCase) guardVerdict {
+	switch {
+	case c.Approved:
+		return verdictRemove
+	case c.Expired:
+		return verdictKeepBack
+	case c.Removals == 0:
+		return verdictRemove
+	case c.Pending, c.Guard.Trips(c.Recent+c.Removals, c.Members+c.Recent):
+		return verdictHold
+	}
+	return verdictRemove
+}
+
+// mayRemove is the real-time side of the mass-removal guard (see judge):
+// a removal an approved hold covers goes ahead, one an expired hold keeps
+// back stays unmade, one in a group with a pending hold joins it, and
+// otherwise it is held when the group's removals over the last reconcile
+// interval trip the org's guard. Held removals are audited once.
 func (r *applyRun) mayRemove(ctx context.Context, g access.GroupRef, ap store.AppliedGroup) (bool, error) {
-	approved, err := r.a.Store.RemovalApproved(ctx, r.org, g.SiteID, g.GroupID, ap.UserID)
-	if err != nil || approved {
-		return approved, err
-	}
-	_, err = r.a.Store.PendingHold(ctx, r.org, g.SiteID, g.GroupID)
-	if err == nil {
-		return false, r.holdRemoval(ctx, g, ap, 0)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return false, err
-	}
-	recent, err := r.a.Store.RecentRemovals(ctx, r.org, g.SiteID, g.GroupID, r.at.Add(-r.settings.ReconcileInterval))
+	c, err := r.guardCase(ctx, g, ap)
 	if err != nil {
 		return false, err
 	}
-	applied, err := r.a.Store.CountApplied(ctx, r.org, g.SiteID, g.GroupID)
-	if err != nil {
-		return false, err
-	}
-	if guardTrips(r.settings.RemovalGuard, recent+1, applied+recent) {
-		return false, r.holdRemoval(ctx, g, ap, applied+recent)
+	switch judge(c) {
+	case verdictHold:
+		return false, r.holdRemoval(ctx, g, ap, c.Members+c.Recent)
+	case verdictKeepBack:
+		r.problems = append(r.problems, fmt.Sprintf("their removal from access group %s on site %s waits for an operator: "+
+			"the hold that keeps it back expired undecided", g.GroupID, g.SiteID))
+		return false, nil
 	}
 	return true, nil
 }
 
-// guardTrips says whether removals must be held: at least the org's
-// minimum count and more than its fraction of the group's members.
-func guardTrips(g store.RemovalGuard, removals, members int) bool { return g.Trips(removals, members) }
+// guardCase gathers what the guard weighs about removing the person's
+// user from g, expiring the group's pending hold first if it is overdue.
+func (r *applyRun) guardCase(ctx context.Context, g access.GroupRef, ap store.AppliedGroup) (guardCase, error) {
+	c := guardCase{Guard: r.settings.RemovalGuard, Removals: 1}
+	var err error
+	if c.Approved, err = r.a.Store.RemovalApproved(ctx, r.org, g.SiteID, g.GroupID, ap.UserID); err != nil || c.Approved {
+		return c, err
+	}
+	if err := r.a.expireHolds(ctx, r.org, r.settings.RemovalGuard, g, TriggerRealtime); err != nil {
+		return c, err
+	}
+	expired, err := r.a.Store.ExpiredHoldUsers(ctx, r.org, g.SiteID, g.GroupID)
+	if c.Expired = expired[ap.UserID] != ""; err != nil || c.Expired {
+		return c, err
+	}
+	if c.Pending, err = r.a.pendingHold(ctx, r.org, g); err != nil || c.Pending {
+		return c, err
+	}
+	if c.Recent, err = r.a.recentRemovals(ctx, r.org, g, r.settings); err != nil {
+		return c, err
+	}
+	c.Members, err = r.a.Store.CountApplied(ctx, r.org, g.SiteID, g.GroupID)
+	return c, err
+}
+
+// expireHolds expires the org's pending holds (in group g, unless it is
+// zero) held longer than its removal_guard.hold_expires_after, by the
+// activities' clock.
+func (a *Activities) expireHolds(ctx context.Context, orgID string, guard store.RemovalGuard, g access.GroupRef, trigger string) error {
+	expired, err := a.Store.ExpireHolds(ctx, store.HoldExpiry{OrgID: orgID, SiteID: g.SiteID, GroupID: g.GroupID,
+		HeldBefore: a.now().Add(-guard.ExpiresAfter()), Trigger: trigger})
+	for _, h := range expired {
+		a.Log.WarnContext(ctx, "a hold expired undecided; its removals stay unmade until an operator decides",
+			"org", orgID, "hold_id", h.ID, "site", h.SiteID, "group", h.GroupID, "removals", len(h.Remove))
+	}
+	return err
+}
+
+// pendingHold says whether group g has a pending hold.
+func (a *Activities) pendingHold(ctx context.Context, orgID string, g access.GroupRef) (bool, error) {
+	_, err := a.Store.PendingHold(ctx, orgID, g.SiteID, g.GroupID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// recentRemovals counts group g's removals within the guard's sliding
+// window: the org's reconcile interval up to the activities' clock.
+func (a *Activities) recentRemovals(ctx context.Context, orgID string, g access.GroupRef, s store.OrgSettings) (int, error) {
+	return a.Store.RecentRemovals(ctx, orgID, g.SiteID, g.GroupID, a.now().Add(-s.ReconcileInterval))
+}
 
 func (r *applyRun) holdRemoval(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, members int) error {
 	h, added, err := r.a.Store.HoldRemovals(ctx, store.Hold{ID: newID("hold"), OrgID: r.org, SiteID: g.SiteID, GroupID: g.GroupID,

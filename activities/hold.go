@@ -66,6 +66,16 @@ func (rc *reconcile) pokeToSuspend(persons []store.SaltoIdentity) {
 	}
 }
 
+// expireOverdueHolds expires the org's pending holds no operator decided
+// in time, every group's, so each run makes them visible (a hold's status
+// and problem) even where nothing else changes. A dry run changes nothing.
+func (rc *reconcile) expireOverdueHolds(ctx context.Context) error {
+	if rc.in.DryRun {
+		return nil
+	}
+	return rc.a.expireHolds(ctx, rc.org.ID, rc.org.Settings.RemovalGuard, access.GroupRef{}, TriggerReconcile)
+}
+
 // FinishRun records the outcome of a reconciliation run.
 func (a *Activities) FinishRun(ctx context.Context, in contract.FinishRunInput) error {
 	summary := map[string]any{"groups": in.Result.Groups, "adds": in.Result.Adds, "removes": in.Result.Removes,

@@ -62,6 +62,9 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 	if err != nil {
 		return contract.ReconcileOrgResult{}, err
 	}
+	if err := rc.expireOverdueHolds(ctx); err != nil {
+		return contract.ReconcileOrgResult{}, err
+	}
 	progress := rc.resume(ctx)
 	for i := progress.NextGroup; i < len(rc.groups); i++ {
 		gp, err := rc.reconcileGroup(ctx, rc.groups[i])
@@ -195,8 +198,9 @@ func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (Gro
 	}
 	gp := rc.planGroup(g, members, ids)
 	if rc.in.DryRun {
-		gp.Held = guardTrips(rc.org.Settings.RemovalGuard, len(gp.Remove), gp.Members)
-		return gp, nil
+		c, err := rc.guardCase(ctx, g, len(gp.Remove), gp.Members)
+		gp.Held = judge(c) == verdictHold
+		return gp, err
 	}
 	return gp, rc.repair(ctx, &gp, ids)
 }

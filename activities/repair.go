@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"doorsync/access"
@@ -29,18 +28,22 @@ func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentit
 	})
 }
 
-// removeOrHold makes a group's removals, or holds those no approval covers
-// when the guard trips (or the group already has a pending hold).
+// removeOrHold makes a group's removals, but for those an expired hold
+// keeps back, or holds those no approval covers when the guard trips (or
+// the group already has a pending hold); see judge.
 func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.GroupRef, ids *siteIdentities) error {
 	approved, rest, err := rc.splitApproved(ctx, g, gp.Remove)
 	if err != nil {
 		return err
 	}
-	hold, err := rc.mustHold(ctx, g, len(rest), gp.Members)
+	if rest, err = rc.keepBackExpired(ctx, gp, g, rest); err != nil {
+		return err
+	}
+	c, err := rc.guardCase(ctx, g, len(rest), gp.Members)
 	if err != nil {
 		return err
 	}
-	if hold {
+	if judge(c) == verdictHold {
 		if err := rc.hold(ctx, gp, rest); err != nil {
 			return err
 		}
@@ -70,20 +73,41 @@ func (rc *reconcile) splitApproved(ctx context.Context, g access.GroupRef, remov
 	return approved, rest, nil
 }
 
-// mustHold: the group already has a pending hold, or these removals trip
-// the guard.
-func (rc *reconcile) mustHold(ctx context.Context, g access.GroupRef, removals, members int) (bool, error) {
+// keepBackExpired leaves out the removals an expired hold keeps back
+// (the group's plan says so: held, with the hold's id), after expiring
+// the group's overdue pending hold.
+func (rc *reconcile) keepBackExpired(ctx context.Context, gp *GroupPlan, g access.GroupRef, removals []PlanPerson) ([]PlanPerson, error) {
+	if err := rc.a.expireHolds(ctx, rc.org.ID, rc.org.Settings.RemovalGuard, g, TriggerReconcile); err != nil {
+		return nil, err
+	}
+	expired, err := rc.a.Store.ExpiredHoldUsers(ctx, rc.org.ID, g.SiteID, g.GroupID)
+	if err != nil || len(expired) == 0 {
+		return removals, err
+	}
+	var rest []PlanPerson
+	for _, rm := range removals {
+		if id := expired[rm.SaltoUserID]; id != "" {
+			gp.Held, gp.HoldID = true, id
+			continue
+		}
+		rest = append(rest, rm)
+	}
+	return rest, nil
+}
+
+// guardCase gathers what the guard weighs about a group's removals no
+// approval covers and no expired hold keeps back.
+func (rc *reconcile) guardCase(ctx context.Context, g access.GroupRef, removals, members int) (guardCase, error) {
+	c := guardCase{Guard: rc.org.Settings.RemovalGuard, Removals: removals, Members: members}
 	if removals == 0 {
-		return false, nil
+		return c, nil
 	}
-	_, err := rc.a.Store.PendingHold(ctx, rc.org.ID, g.SiteID, g.GroupID)
-	if err == nil {
-		return true, nil
+	var err error
+	if c.Pending, err = rc.a.pendingHold(ctx, rc.org.ID, g); err != nil || c.Pending {
+		return c, err
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return false, err
-	}
-	return guardTrips(rc.org.Settings.RemovalGuard, removals, members), nil
+	c.Recent, err = rc.a.recentRemovals(ctx, rc.org.ID, g, rc.org.Settings)
+	return c, err
 }
 
 // removeMember takes a Salto KS user out of a group and records it: the

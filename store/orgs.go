@@ -37,6 +37,9 @@ type OrgSettings struct {
 type RemovalGuard struct {
 	MaxFraction float64 `json:"max_fraction"`
 	MinCount    int     `json:"min_count"`
+	// HoldExpiresAfter is how long a pending hold waits for an operator
+	// (0: DefaultHoldExpiresAfter; see ExpiresAfter).
+	HoldExpiresAfter time.Duration `json:"hold_expires_after,omitempty"`
 }
 
 // PutOrg creates or replaces an org, reporting whether it was created. It

@@ -90,6 +90,9 @@ type Hold struct {
 	Members   int           `json:"members"`
 	CreatedAt time.Time     `json:"held_at"`
 	DecidedAt *time.Time    `json:"decided_at,omitempty"`
+	// ExpiredAt is when the hold expired undecided (status HoldExpired, or
+	// decided after it expired); nil otherwise.
+	ExpiredAt *time.Time `json:"expired_at,omitempty"`
 }
 
 // Hold statuses.
@@ -98,6 +101,11 @@ const (
 	HoldApproved = "approved"
 	HoldRejected = "rejected"
 	HoldApplied  = "applied"
+	// HoldExpired is a hold no operator decided within the org's
+	// removal_guard.hold_expires_after: its removals stay unmade (and are
+	// not held anew), the group's other removals no longer wait for it,
+	// and an operator may still approve or reject it.
+	HoldExpired = "expired"
 )
 
 // approvalLifetime is how long an approved hold lets removals through.
@@ -138,30 +146,16 @@ func (s *Store) GetHold(ctx context.Context, orgID, id string) (Hold, error) {
 	return s.scanHold(s.db.QueryRow(ctx, holdSelect+` where org_id = $1 and id = $2`, orgID, id))
 }
 
-// PendingHolds lists an org's pending holds, oldest first.
-func (s *Store) PendingHolds(ctx context.Context, orgID string) ([]Hold, error) {
-	rows, err := s.db.Query(ctx, holdSelect+` where org_id = $1 and status = 'pending' order by created_at, id`, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("store: holds: %w", err)
-	}
-	defer rows.Close()
-	var out []Hold
-	for rows.Next() {
-		h, err := s.scanHold(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
-const holdSelect = `select id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at from removal_holds`
+const (
+	holdColumns = `id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at, expired_at`
+	holdSelect  = `select ` + holdColumns + ` from removal_holds`
+)
 
 func (s *Store) scanHold(row pgx.Row) (Hold, error) {
 	var h Hold
 	var plan []byte
-	err := row.Scan(&h.ID, &h.OrgID, &h.SiteID, &h.GroupID, &h.Status, &h.RunID, &plan, &h.Members, &h.CreatedAt, &h.DecidedAt)
+	err := row.Scan(&h.ID, &h.OrgID, &h.SiteID, &h.GroupID, &h.Status, &h.RunID, &plan, &h.Members, &h.CreatedAt, &h.DecidedAt,
+		&h.ExpiredAt)
 	if err != nil {
 		return h, fmt.Errorf("store: hold: %w", notFound(err))
 	}
@@ -241,16 +235,16 @@ const (
 	TriggerAPI        = "api"
 )
 
-// DecideHold moves a pending hold to approved or rejected and audits who
-// decided, in one transaction; a hold that is not pending is ErrConflict,
-// an unknown one ErrNotFound.
+// DecideHold moves a pending (or expired) hold to approved or rejected and
+// audits who decided, in one transaction; a hold already decided is
+// ErrConflict, an unknown one ErrNotFound.
 func (s *Store) DecideHold(ctx context.Context, orgID, id string, d HoldDecision) (Hold, error) {
 	var h Hold
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		h, err = s.scanHold(tx.QueryRow(ctx, `update removal_holds set status = $3, decided_at = now()
-			where org_id = $1 and id = $2 and status = 'pending'
-			returning id, org_id, site_id, group_id, status, run_id, plan, members, created_at, decided_at`, orgID, id, d.Status))
+			where org_id = $1 and id = $2 and status in ('pending', 'expired')
+			returning `+holdColumns, orgID, id, d.Status))
 		if err != nil {
 			return err
 		}
@@ -280,12 +274,22 @@ func holdDecisionAudit(h Hold, d HoldDecision) AuditEntry {
 		RunID: h.RunID, Result: "ok", Actor: d.Actor}
 }
 
-// RecentRemovals counts a group's removals made since since.
+// RecentRemovals counts a group's removals made since since (the sliding
+// window of the guard), but for those an operator approved: an approved
+// hold's removals are no drip.
 func (s *Store) RecentRemovals(ctx context.Context, orgID, siteID, groupID string, since time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRow(ctx, `select count(*) from audit_log where org_id = $1 and site_id = $2 and group_id = $3
-		and action = 'remove' and result = 'ok' and at >= $4`, orgID, siteID, groupID, since).Scan(&n)
-	return n, err
+	err := s.db.QueryRow(ctx, `select count(*) from audit_log a where a.org_id = $1 and a.site_id = $2 and a.group_id = $3
+		and a.action = 'remove' and a.result = 'ok' and a.at >= $4
+		and not exists (select 1 from removal_holds h where h.org_id = a.org_id and h.site_id = a.site_id
+			and h.group_id = a.group_id and h.status in ('approved', 'applied')
+			and a.at >= h.decided_at and a.at < h.decided_at + $5::interval
+			and h.plan @> jsonb_build_array(jsonb_build_object('salto_user_id', a.salto_user_id)))`,
+		orgID, siteID, groupID, since, approvalLifetime.String()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: recent removals: %w", err)
+	}
+	return n, nil
 }
 
 // CountApplied counts the people doorsync has applied in a group.
