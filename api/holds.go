@@ -16,17 +16,20 @@ import (
 	"doorsync/store"
 )
 
-// holdView is a pending hold as GET …/holds answers it.
+// holdView is a hold awaiting a decision (pending or expired) as GET
+// …/holds answers it; an expired one says when and its problem.
 type holdView struct {
-	ID      string              `json:"id"`
-	RunID   string              `json:"run_id"`
-	SiteID  string              `json:"site_id"`
-	GroupID string              `json:"group_id"`
-	Status  string              `json:"status"`
-	HeldAt  time.Time           `json:"held_at"`
-	Members int                 `json:"members"`
-	Remove  []store.HeldRemoval `json:"remove"`
-	Plan    heldPlan            `json:"plan"`
+	ID        string              `json:"id"`
+	RunID     string              `json:"run_id"`
+	SiteID    string              `json:"site_id"`
+	GroupID   string              `json:"group_id"`
+	Status    string              `json:"status"`
+	HeldAt    time.Time           `json:"held_at"`
+	ExpiredAt *time.Time          `json:"expired_at,omitempty"`
+	Problem   string              `json:"problem,omitempty"`
+	Members   int                 `json:"members"`
+	Remove    []store.HeldRemoval `json:"remove"`
+	Plan      heldPlan            `json:"plan"`
 }
 
 // heldPlan is a hold's plan in the shape of a run plan's group.
@@ -40,8 +43,8 @@ type heldPlan struct {
 	HoldID  string              `json:"hold_id"`
 }
 
-// listHolds answers the org's pending holds, oldest first, a page at a
-// time (?limit=, ?cursor=).
+// listHolds answers the org's holds awaiting a decision (pending or
+// expired), oldest first, a page at a time (?limit=, ?cursor=).
 func (h *handlers) listHolds(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := &validationError{}
@@ -58,7 +61,7 @@ func (h *handlers) listHolds(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.store.GetOrg(ctx, orgID); err != nil {
 		return err
 	}
-	holds, err := h.store.PendingHolds(ctx, orgID)
+	holds, err := h.store.OpenHolds(ctx, orgID)
 	if err != nil {
 		return err
 	}
@@ -111,12 +114,12 @@ func newHoldView(hd store.Hold) holdView {
 		remove = []store.HeldRemoval{}
 	}
 	return holdView{ID: hd.ID, RunID: hd.RunID, SiteID: hd.SiteID, GroupID: hd.GroupID, Status: hd.Status,
-		HeldAt: hd.CreatedAt, Members: hd.Members, Remove: remove,
+		HeldAt: hd.CreatedAt, ExpiredAt: hd.ExpiredAt, Problem: hd.Problem(), Members: hd.Members, Remove: remove,
 		Plan: heldPlan{SiteID: hd.SiteID, GroupID: hd.GroupID, Members: hd.Members, Add: []store.HeldRemoval{},
 			Remove: remove, Held: true, HoldID: hd.ID}}
 }
 
-// approveHold approves a pending hold and starts the workflow that applies
+// approveHold approves a pending (or expired) hold and starts the workflow that applies
 // it (202). Should that start fail, the approval stands and the next
 // reconciliation run makes the removals it lets through.
 func (h *handlers) approveHold(w http.ResponseWriter, r *http.Request) error {
@@ -140,7 +143,7 @@ func (h *handlers) approveHold(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// rejectHold rejects a pending hold: none of its removals are made (204).
+// rejectHold rejects a pending (or expired) hold: none of its removals are made (204).
 func (h *handlers) rejectHold(w http.ResponseWriter, r *http.Request) error {
 	if err := noBody(w, r); err != nil {
 		return err
@@ -152,7 +155,7 @@ func (h *handlers) rejectHold(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decideHold approves or rejects a pending hold, auditing it under the
+// decideHold approves or rejects a pending or expired hold, auditing it under the
 // request's principal (its key's name, or "admin"); one already decided is
 // a 409 naming its status, an unknown one 404.
 func (h *handlers) decideHold(ctx context.Context, orgID, id, status string) (store.Hold, error) {
@@ -160,9 +163,9 @@ func (h *handlers) decideHold(ctx context.Context, orgID, id, status string) (st
 	hd, err := h.store.DecideHold(ctx, orgID, id, store.HoldDecision{Status: status, Actor: p.actor(), KeyID: p.keyID})
 	if errors.Is(err, store.ErrConflict) {
 		if cur, gerr := h.store.GetHold(ctx, orgID, id); gerr == nil {
-			return hd, httpError(http.StatusConflict, "the hold is not pending: it is "+cur.Status)
+			return hd, httpError(http.StatusConflict, "the hold is already decided: it is "+cur.Status)
 		}
-		return hd, httpError(http.StatusConflict, "the hold is not pending")
+		return hd, httpError(http.StatusConflict, "the hold is already decided")
 	}
 	return hd, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"doorsync/contract"
 	"doorsync/store"
@@ -194,5 +195,47 @@ func TestHoldDecisionsAreAnOperatorsAndAudited(t *testing.T) {
 	  "result":"ok","error":""}]}`)
 	if page := a.must(200, "GET", "/v1/orgs/a/audit?group_id=g1", platform, nil).JSON(t); len(page["data"].([]any)) != 1 {
 		t.Errorf("the approval is not found by its group: %v", page)
+	}
+}
+
+// An expired hold (its removals waiting for an operator) is listed with its
+// status, when it expired and its problem, and an operator may still
+// approve or reject it.
+func TestExpiredHoldsAreListedAndStillDecided(t *testing.T) {
+	a, f := newReconcileAPI(t)
+	key := a.createOrg("a")
+	a.hold("a", "hold-1", "g1", "2026-01-01T10:00:00Z", store.HeldRemoval{SaltoUserID: "u1"}, store.HeldRemoval{SaltoUserID: "u2"})
+	a.hold("a", "hold-2", "g2", "2026-01-01T11:00:00Z", store.HeldRemoval{SaltoUserID: "u3"})
+	expired, err := a.Store.ExpireHolds(context.Background(), store.HoldExpiry{OrgID: "a",
+		HeldBefore: time.Date(2026, 1, 4, 10, 30, 0, 0, time.UTC), Trigger: "reconcile"})
+	if err != nil || len(expired) != 2 {
+		t.Fatalf("ExpireHolds = %+v, %v", expired, err)
+	}
+	a.exec(`update removal_holds set expired_at = '2026-01-04T10:30:00Z'`)
+
+	data := a.must(200, "GET", "/v1/orgs/a/holds", key, nil).JSON(t)["data"].([]any)
+	if len(data) != 2 {
+		t.Fatalf("holds = %v", data)
+	}
+	h := data[0].(map[string]any)
+	want := "the hold expired undecided: its 2 removal(s) from access group g1 on site s1 are not made until an operator approves (or rejects) it"
+	if h["id"] != "hold-1" || h["status"] != "expired" || h["expired_at"] != "2026-01-04T10:30:00Z" || h["problem"] != want {
+		t.Fatalf("expired hold = %v", h)
+	}
+
+	a.must(202, "POST", "/v1/orgs/a/holds/hold-1/approve", key, nil)
+	if calls := f.recorded(); len(calls) != 1 || calls[0].in.HoldID != "hold-1" {
+		t.Fatalf("approving an expired hold started %+v", calls)
+	}
+	a.must(204, "POST", "/v1/orgs/a/holds/hold-2/reject", key, nil)
+	if rows := a.query(`select status from removal_holds order by id`); rows[0][0] != "approved" || rows[1][0] != "rejected" {
+		t.Errorf("statuses = %v", rows)
+	}
+	r := a.must(409, "POST", "/v1/orgs/a/holds/hold-1/approve", key, nil)
+	if !strings.Contains(string(r.Body), "approved") {
+		t.Errorf("409 = %s", r.Body)
+	}
+	if data := a.must(200, "GET", "/v1/orgs/a/holds", key, nil).JSON(t)["data"].([]any); len(data) != 0 {
+		t.Errorf("decided holds still listed: %v", data)
 	}
 }

@@ -480,7 +480,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		t.Errorf("AuditEntry.trigger enum = %v", got)
 	}
 	if got := enum(schema("AuditAction")); !reflect.DeepEqual(got, []string{"create_user", "adopt_user", "add",
-		"remove", "assign_tag", "unassign_tag", "suspend_user", "approve_hold", "reject_hold"}) {
+		"remove", "assign_tag", "unassign_tag", "suspend_user", "approve_hold", "reject_hold", "expire_hold"}) {
 		t.Errorf("AuditAction enum = %v", got)
 	}
 	if props("AuditEntry")["actor"] == nil {

@@ -24,8 +24,9 @@ type orgBody struct {
 }
 
 type removalGuard struct {
-	MaxFraction *float64 `json:"max_fraction"`
-	MinCount    *int     `json:"min_count"`
+	MaxFraction      *float64  `json:"max_fraction"`
+	MinCount         *int      `json:"min_count"`
+	HoldExpiresAfter *duration `json:"hold_expires_after,omitempty"`
 }
 
 // Defaults of API.md.
@@ -34,6 +35,10 @@ const (
 	defaultReconcileInterval = 15 * time.Minute
 	defaultGuardFraction     = 0.2
 	defaultGuardMinCount     = 10
+	// A hold's expiry: store.DefaultHoldExpiresAfter, between an hour and
+	// 30 days.
+	minHoldExpiresAfter = time.Hour
+	maxHoldExpiresAfter = 30 * 24 * time.Hour
 )
 
 func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
@@ -88,7 +93,8 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 		BookingBufferBefore: durationOr(b.BookingBufferBefore, defaultBuffer),
 		BookingBufferAfter:  durationOr(b.BookingBufferAfter, defaultBuffer),
 		ReconcileInterval:   durationOr(b.ReconcileInterval, defaultReconcileInterval),
-		RemovalGuard:        store.RemovalGuard{MaxFraction: defaultGuardFraction, MinCount: defaultGuardMinCount},
+		RemovalGuard: store.RemovalGuard{MaxFraction: defaultGuardFraction, MinCount: defaultGuardMinCount,
+			HoldExpiresAfter: store.DefaultHoldExpiresAfter},
 		ProtectedSaltoUsers: b.ProtectedSaltoUsers,
 		NoAccessPolicy:      b.NoAccessPolicy,
 	}
@@ -102,7 +108,9 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 		if g.MinCount != nil {
 			s.RemovalGuard.MinCount = *g.MinCount
 		}
+		s.RemovalGuard.HoldExpiresAfter = durationOr(g.HoldExpiresAfter, store.DefaultHoldExpiresAfter)
 	}
+	checkRange(v, "removal_guard.hold_expires_after", s.RemovalGuard.HoldExpiresAfter, minHoldExpiresAfter, maxHoldExpiresAfter)
 	if f := s.RemovalGuard.MaxFraction; f <= 0 || f > 1 {
 		v.add("removal_guard.max_fraction", "must be more than 0 and at most 1")
 	}
@@ -138,10 +146,11 @@ func orgResponse(o store.Org) orgView {
 	s := o.Settings
 	before, after, interval := duration(s.BookingBufferBefore), duration(s.BookingBufferAfter), duration(s.ReconcileInterval)
 	fraction, minCount := s.RemovalGuard.MaxFraction, s.RemovalGuard.MinCount
+	expiresAfter := duration(s.RemovalGuard.ExpiresAfter())
 	return orgView{orgBody: orgBody{
 		ID: o.ID, Name: o.Name, TimeZone: s.TimeZone,
 		BookingBufferBefore: &before, BookingBufferAfter: &after, ReconcileInterval: &interval,
-		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount},
+		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount, HoldExpiresAfter: &expiresAfter},
 		ProtectedSaltoUsers: s.ProtectedSaltoUsers, NoAccessPolicy: s.NoAccessPolicy,
 	}, DeletingSince: o.DeletingSince}
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ func TestOrgDefaultsAndUpdate(t *testing.T) {
 		}
 	}
 	guard := org["removal_guard"].(map[string]any)
-	if guard["max_fraction"] != 0.2 || guard["min_count"] != 10.0 {
+	if guard["max_fraction"] != 0.2 || guard["min_count"] != 10.0 || guard["hold_expires_after"] != "72h" {
 		t.Errorf("removal_guard = %v", guard)
 	}
 
@@ -48,6 +49,29 @@ func TestOrgValidationNamesEachFieldAndChangesNothing(t *testing.T) {
 		}
 	}
 	a.must(404, "GET", "/v1/orgs/acme", adminToken, nil)
+}
+
+// removal_guard.hold_expires_after is 72h unless given, between 1h and 30
+// days, and kept with the guard's other settings.
+func TestHoldExpiresAfterSetting(t *testing.T) {
+	a := newTestAPI(t)
+	for _, bad := range []string{"30m", "721h", "-1h"} {
+		r := a.must(400, "PUT", "/v1/orgs/acme", adminToken, map[string]any{"name": "Acme", "time_zone": "Europe/London",
+			"removal_guard": map[string]any{"hold_expires_after": bad}})
+		if !strings.Contains(string(r.Body), `"field":"removal_guard.hold_expires_after"`) {
+			t.Errorf("%s: %s", bad, r.Body)
+		}
+	}
+	a.must(201, "PUT", "/v1/orgs/acme", adminToken, map[string]any{"name": "Acme", "time_zone": "Europe/London",
+		"removal_guard": map[string]any{"min_count": 3, "hold_expires_after": "24h"}})
+	guard := a.must(200, "GET", "/v1/orgs/acme", adminToken, nil).JSON(t)["removal_guard"].(map[string]any)
+	if guard["hold_expires_after"] != "24h" || guard["min_count"] != 3.0 || guard["max_fraction"] != 0.2 {
+		t.Errorf("removal_guard = %v", guard)
+	}
+	o, err := a.Store.GetOrg(context.Background(), "acme")
+	if err != nil || o.Settings.RemovalGuard.ExpiresAfter() != 24*time.Hour {
+		t.Errorf("stored guard = %+v, %v", o.Settings.RemovalGuard, err)
+	}
 }
 
 func TestRequestFormatErrors(t *testing.T) {
