@@ -25,8 +25,9 @@ const (
 // addWhileProvisioning retries an add that Salto KS answered 404 (addErr)
 // while the person's user on the group's site is in its consistency
 // window, and returns the last add's error. A 404 for a group the site
-// does not have, or for a user not created within provisioningWindow, is
-// returned at once (addNotFound handles it). The retries stop a second
+// does not have, for a user Salto KS no longer has (a user in the window
+// can be read; a deleted one answers 404), or for a user not created within
+// provisioningWindow, is returned at once (addNotFound handles it). The retries stop a second
 // before ctx's deadline, so the run still ends with the 404.
 func (r *applyRun) addWhileProvisioning(ctx context.Context, g access.GroupRef, id store.SaltoIdentity, addErr error) error {
 	until, err := r.provisioningUntil(ctx, id.SiteID)
@@ -41,6 +42,9 @@ func (r *applyRun) addWhileProvisioning(ctx context.Context, g access.GroupRef, 
 	}
 	if _, err := r.client.GetAccessGroup(ctx, g.SiteID, g.GroupID); err != nil {
 		return addErr // no such group (or it cannot be read): not the consistency window
+	}
+	if _, err := r.client.GetUser(ctx, id.SiteID, id.SiteUserID); err != nil {
+		return addErr // the user is gone (deleted in Salto KS), or cannot be read: not the window either
 	}
 	r.a.Log.InfoContext(ctx, "Salto KS is still provisioning the new user; retrying the add shortly",
 		"org", r.org, "person", r.wkey, "site", g.SiteID, "group", g.GroupID,

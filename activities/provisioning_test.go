@@ -78,6 +78,32 @@ func TestMissingGroupIsNotRetriedDuringTheWindow(t *testing.T) {
 	}
 }
 
+// A user deleted in Salto KS right after doorsync created it answers 404
+// too, but it is not in the consistency window: the add is not retried
+// through the window, and the next run creates the user again.
+func TestDeletedNewUserIsNotRetriedAsProvisioning(t *testing.T) {
+	e := newEnv(t)
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
+	e.apply("member:m1")
+	ids, err := e.st.SaltoIdentities(e.ctx, org, "member:m1")
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("identities = %v, %v", ids, err)
+	}
+	client, _ := e.acts.Salto.Client(e.ctx, org)
+	if err := client.DeleteUser(e.ctx, london, ids[0].SiteUserID); err != nil {
+		t.Fatal(err)
+	}
+	e.mapTo("plans", "hot", groupA, groupB)
+	before := e.fake.Requests()[addRoute]
+	if _, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1"}); err == nil {
+		t.Fatal("adding a deleted user succeeded")
+	}
+	if n := e.fake.Requests()[addRoute] - before; n != 1 {
+		t.Errorf("%d adds of a deleted user, want 1 (no retries through the consistency window)", n)
+	}
+}
+
 // BenchmarkNewMemberReachesTheDoor measures how long one ApplyAccess takes
 // to put a new member in their group through a 2 s consistency window
 // (target: the window plus at most a second).
