@@ -79,11 +79,19 @@ func (rc *reconcile) expireOverdueHolds(ctx context.Context) error {
 // FinishRun records the outcome of a reconciliation run.
 func (a *Activities) FinishRun(ctx context.Context, in contract.FinishRunInput) error {
 	summary := map[string]any{"groups": in.Result.Groups, "adds": in.Result.Adds, "removes": in.Result.Removes,
-		"held": in.Result.Held, "applied": in.Result.Applied, "lifecycles_restarted": in.Result.Restarted}
+		"held": in.Result.Held, "applied": in.Result.Applied, "lifecycles_restarted": in.Result.Restarted,
+		"problems": nonNilProblems(in.Result.Problems)}
 	if err := a.Store.FinishRun(ctx, in.OrgID, in.RunID, summary, in.Error); err != nil {
 		return err
 	}
 	return a.prune(ctx, in.OrgID)
+}
+
+func nonNilProblems(p []contract.GroupProblem) []contract.GroupProblem {
+	if p == nil {
+		return []contract.GroupProblem{}
+	}
+	return p
 }
 
 // RunRetention is how long finished reconcile runs are kept.

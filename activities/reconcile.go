@@ -32,6 +32,12 @@ type GroupPlan struct {
 	Remove  []PlanPerson `json:"remove"`
 	Held    bool         `json:"held"`
 	HoldID  string       `json:"hold_id,omitempty"`
+	// Problem is why the group could not be (fully) reconciled: Salto KS
+	// no longer has it, or refused a removal. The run goes on with the
+	// other groups.
+	Problem string `json:"problem,omitempty"`
+	// refused counts the removals Salto KS refused (not applied).
+	refused int
 }
 
 // PlanPerson names a Salto KS user and, where known, the doorsync person.
@@ -189,6 +195,10 @@ func protectedSet(users []string) map[string]bool {
 // unless this is a dry run, repairs it or holds it.
 func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (GroupPlan, error) {
 	members, err := rc.listMembers(ctx, g)
+	if groupUnlistable(err) {
+		return GroupPlan{SiteID: g.SiteID, GroupID: g.GroupID, Add: []PlanPerson{}, Remove: []PlanPerson{},
+			Problem: unlistableProblem(err)}, nil
+	}
 	if err != nil {
 		return GroupPlan{}, err
 	}
@@ -203,6 +213,21 @@ func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (Gro
 		return gp, err
 	}
 	return gp, rc.repair(ctx, &gp, ids)
+}
+
+// groupUnlistable: Salto KS answered a group's listing with a 404 (the
+// group is gone) or another refusal that asking again will not change. A
+// transient failure (5xx, 429, a timeout) is not: the run is retried.
+func groupUnlistable(err error) bool {
+	return err != nil && (saltoks.IsNotFound(err) || saltoks.IsRefused(err))
+}
+
+// unlistableProblem is the problem of a group Salto KS would not list.
+func unlistableProblem(err error) string {
+	if saltoks.IsNotFound(err) {
+		return "Salto KS does not have this access group (deleted there?); fix or remove the mappings naming it: " + refusalText(err)
+	}
+	return "Salto KS refused to list the group's members: " + refusalText(err)
 }
 
 func (rc *reconcile) listMembers(ctx context.Context, g access.GroupRef) ([]saltoks.GroupMember, error) {
@@ -299,7 +324,10 @@ func addCounts(r contract.ReconcileOrgResult, gp GroupPlan, dryRun bool) contrac
 	if gp.Held {
 		r.Held++
 	} else if !dryRun {
-		r.Applied += len(gp.Add) + len(gp.Remove)
+		r.Applied += len(gp.Add) + len(gp.Remove) - gp.refused
+	}
+	if gp.Problem != "" {
+		r.Problems = append(r.Problems, contract.GroupProblem{SiteID: gp.SiteID, GroupID: gp.GroupID, Problem: gp.Problem})
 	}
 	return r
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"doorsync/access"
+	"doorsync/saltoks"
 	"doorsync/store"
 )
 
@@ -14,11 +15,8 @@ import (
 // (never held); removals are made here, or held when the guard trips.
 func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentities) error {
 	g := access.GroupRef{SiteID: gp.SiteID, GroupID: gp.GroupID}
-	for _, add := range gp.Add {
-		if err := rc.a.Store.ForgetApplied(ctx, rc.org.ID, add.Person, g.SiteID, g.GroupID); err != nil {
-			return err
-		}
-		rc.poke(add.Person, "reconcile: missing from "+g.GroupID)
+	if err := rc.handOver(ctx, g, gp.Add); err != nil {
+		return err
 	}
 	if len(gp.Remove) == 0 {
 		return nil
@@ -28,9 +26,22 @@ func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentit
 	})
 }
 
+// handOver hands a group's missing grants to the persons' access
+// workflows: it forgets what doorsync believed applied and queues their
+// pokes in one transaction, so a run failing later loses none of them.
+func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []PlanPerson) error {
+	pokes := make([]store.Poke, 0, len(adds))
+	for _, add := range adds {
+		pokes = append(pokes, store.Poke{Kind: store.PokeAccess, Target: add.Person, At: rc.at, Reason: "reconcile: missing from " + g.GroupID})
+	}
+	return rc.a.Store.ForgetAppliedAndPoke(ctx, rc.org.ID, g.SiteID, g.GroupID, pokes)
+}
+
 // removeOrHold makes a group's removals, but for those an expired hold
 // keeps back, or holds those no approval covers when the guard trips (or
-// the group already has a pending hold); see judge.
+// the group already has a pending hold); see judge. A removal Salto KS
+// refuses becomes the group's problem and the others go on; the next run
+// tries it again.
 func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.GroupRef, ids *siteIdentities) error {
 	approved, rest, err := rc.splitApproved(ctx, g, gp.Remove)
 	if err != nil {
@@ -49,12 +60,38 @@ func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.G
 		}
 		rest = nil
 	}
+	var refused []refusal
 	for _, rm := range append(approved, rest...) {
-		if err := rc.a.removeMember(ctx, rc.client, rc.org.ID, g, rm, ids.byUser[rm.SaltoUserID], TriggerReconcile, workflowOf(ctx)); err != nil {
+		err := rc.a.removeMember(ctx, rc.client, rc.org.ID, g, rm, ids.byUser[rm.SaltoUserID], TriggerReconcile, workflowOf(ctx))
+		if saltoks.IsRefused(err) {
+			refused = append(refused, refusal{rm.SaltoUserID, err})
+			continue
+		}
+		if err != nil {
 			return err
 		}
 	}
+	if len(refused) > 0 {
+		gp.Problem, gp.refused = refusedRemovals(refused), len(refused)
+	}
 	return nil
+}
+
+// refusal is a removal Salto KS refused: whose, and its answer.
+type refusal struct {
+	userID string
+	err    error
+}
+
+// refusedRemovals is the problem of a group whose removals Salto KS
+// refused: the first one in Salto KS's words, and how many more.
+func refusedRemovals(refused []refusal) string {
+	more := ""
+	if len(refused) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(refused)-1)
+	}
+	return fmt.Sprintf("Salto KS refused to remove Salto user %s from the group%s; the next run tries again: %s",
+		refused[0].userID, more, refusalText(refused[0].err))
 }
 
 // splitApproved separates the removals an approved hold covers.

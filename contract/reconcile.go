@@ -41,6 +41,17 @@ type ReconcileOrgResult struct {
 	Applied int `json:"applied"`
 	// Restarted counts the lifecycle workflows found missing and started.
 	Restarted int `json:"restarted"`
+	// Problems are the groups the run could not (fully) reconcile: one that
+	// Salto KS no longer has, one whose removals it refused. The run went on
+	// with the others.
+	Problems []GroupProblem `json:"problems,omitempty"`
+}
+
+// GroupProblem is why a reconciliation run could not reconcile a group.
+type GroupProblem struct {
+	SiteID  string `json:"site_id"`
+	GroupID string `json:"group_id"`
+	Problem string `json:"problem"`
 }
 
 // ApplyHoldInput applies an approved hold, re-checked against Salto KS and

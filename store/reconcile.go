@@ -322,6 +322,26 @@ func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupI
 	return err
 }
 
+// ForgetAppliedAndPoke forgets, in one transaction, what doorsync believed
+// applied for each person in a group (reconciliation found Salto KS
+// without it) and queues a poke of each person's access workflow, so a run
+// that fails after forgetting loses none of the pokes that re-add them.
+func (s *Store) ForgetAppliedAndPoke(ctx context.Context, orgID, siteID, groupID string, pokes []Poke) error {
+	if len(pokes) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, p := range pokes {
+			if _, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
+				orgID, p.Target, siteID, groupID); err != nil {
+				return fmt.Errorf("store: forget applied: %w", err)
+			}
+		}
+		_, err := queuePokes(ctx, tx, orgID, pokes, nil)
+		return err
+	})
+}
+
 // SetSuspendedByDoorsync records that doorsync suspended (or resubscribed)
 // a person's Salto KS user on a site.
 func (s *Store) SetSuspendedByDoorsync(ctx context.Context, orgID, person, siteID string, suspended bool, state string) error {
