@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/contract"
 	"doorsync/store"
 )
 
@@ -26,6 +27,9 @@ type mappingView struct {
 	Kind         string           `json:"kind"`
 	ID           string           `json:"id"`
 	AccessGroups []store.GroupRef `json:"access_groups"`
+	// Problems (listing only) are those the latest reconciliation run
+	// recorded on the mapping's groups.
+	Problems []contract.GroupProblem `json:"problems,omitempty"`
 }
 
 // mappingPath reads {kind} and {ref} (the mapping's id: an entity id, or
@@ -190,6 +194,10 @@ func (h *handlers) listMappings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	problems, err := h.store.GroupProblems(ctx, orgID)
+	if err != nil {
+		return err
+	}
 	// byte order, whatever the database's collation, so cursors compare
 	slices.SortFunc(all, func(a, b store.Mapping) int { return strings.Compare(mappingPos(a), mappingPos(b)) })
 	page := listPage[mappingView]{Data: []mappingView{}}
@@ -203,7 +211,8 @@ func (h *handlers) listMappings(w http.ResponseWriter, r *http.Request) error {
 			page.NextCursor = encodeCursor(mappingPos(store.Mapping{Kind: last.Kind, RefID: last.ID}))
 			break
 		}
-		page.Data = append(page.Data, mappingView{Kind: m.Kind, ID: m.RefID, AccessGroups: m.Groups})
+		page.Data = append(page.Data, mappingView{Kind: m.Kind, ID: m.RefID, AccessGroups: m.Groups,
+			Problems: problemsOf(m.Groups, problems)})
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
@@ -211,3 +220,14 @@ func (h *handlers) listMappings(w http.ResponseWriter, r *http.Request) error {
 
 // mappingPos is a mapping's place in the list, as its cursor holds it.
 func mappingPos(m store.Mapping) string { return m.Kind + "\n" + m.RefID }
+
+// problemsOf are the problems recorded on groups, in their order.
+func problemsOf(groups []store.GroupRef, problems map[store.GroupRef]string) []contract.GroupProblem {
+	var out []contract.GroupProblem
+	for _, g := range groups {
+		if p := problems[g]; p != "" {
+			out = append(out, contract.GroupProblem{SiteID: g.SiteID, GroupID: g.GroupID, Problem: p})
+		}
+	}
+	return out
+}

@@ -44,8 +44,10 @@ type runView struct {
 	Plan       json.RawMessage `json:"plan"`    // null until planned
 	Applied    int             `json:"applied"` // summary.applied
 	Held       []heldGroup     `json:"held"`
-	Summary    json.RawMessage `json:"summary"` // null until finished
-	Error      string          `json:"error"`
+	// Problems are the plan's groups the run could not (fully) reconcile.
+	Problems []contract.GroupProblem `json:"problems"`
+	Summary  json.RawMessage         `json:"summary"` // null until finished
+	Error    string                  `json:"error"`
 }
 
 // heldGroup is a group of a run's plan that the mass-removal guard held.
@@ -62,6 +64,7 @@ type storedPlan struct {
 		GroupID string `json:"group_id"`
 		Held    bool   `json:"held"`
 		HoldID  string `json:"hold_id"`
+		Problem string `json:"problem"`
 	} `json:"groups"`
 }
 
@@ -179,7 +182,8 @@ func (h *handlers) getRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := runView{RunID: run.ID, Status: run.Status, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt,
-		DryRun: run.DryRun, Trigger: run.Trigger, Plan: run.Plan, Held: []heldGroup{}, Summary: run.Summary, Error: run.Error}
+		DryRun: run.DryRun, Trigger: run.Trigger, Plan: run.Plan, Held: []heldGroup{}, Problems: []contract.GroupProblem{},
+		Summary: run.Summary, Error: run.Error}
 	if len(run.Summary) > 0 {
 		var s struct {
 			Applied int `json:"applied"`
@@ -197,6 +201,9 @@ func (h *handlers) getRun(w http.ResponseWriter, r *http.Request) error {
 		for _, g := range p.Groups {
 			if g.Held {
 				v.Held = append(v.Held, heldGroup{HoldID: g.HoldID, SiteID: g.SiteID, GroupID: g.GroupID})
+			}
+			if g.Problem != "" {
+				v.Problems = append(v.Problems, contract.GroupProblem{SiteID: g.SiteID, GroupID: g.GroupID, Problem: g.Problem})
 			}
 		}
 	}

@@ -245,3 +245,39 @@ func TestDryRunFailures(t *testing.T) {
 		t.Errorf("runs left running: %v", rows)
 	}
 }
+
+// The groups a run could not reconcile are the run's problems, and the
+// latest completed run's are shown on the mappings naming those groups.
+func TestRunProblemsAreShownOnTheRunAndTheMappings(t *testing.T) {
+	a, _ := newReconcileAPI(t)
+	key := a.createOrg("a")
+	ctx := context.Background()
+	if _, _, err := a.Store.PutMapping(ctx, "a", store.Mapping{Kind: "plans", RefID: "p1",
+		Groups: []store.GroupRef{{SiteID: "s1", GroupID: "g1"}, {SiteID: "s1", GroupID: "g2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	const plan = `{"groups":[
+	 {"site_id":"s1","group_id":"g1","members":0,"add":[],"remove":[],"held":false,"problem":"Salto KS does not have this access group"},
+	 {"site_id":"s1","group_id":"g2","members":2,"add":[],"remove":[{"salto_user_id":"u1"}],"held":false}]}`
+	for _, run := range []struct{ id, plan string }{{"run_old", samplePlan}, {"run_new", plan}} {
+		if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: run.id, OrgID: "a", Trigger: "schedule"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Store.SaveRunPlan(ctx, "a", run.id, json.RawMessage(run.plan)); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Store.FinishRun(ctx, "a", run.id, map[string]int{"applied": 1}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantProblems := `[{"site_id":"s1","group_id":"g1","problem":"Salto KS does not have this access group"}]`
+
+	run := a.must(200, "GET", "/v1/orgs/a/reconcile/runs/run_new", key, nil).JSON(t)
+	sameJSON(t, "run problems", run["problems"], wantProblems)
+	run = a.must(200, "GET", "/v1/orgs/a/reconcile/runs/run_old", key, nil).JSON(t)
+	sameJSON(t, "problems of a run without any", run["problems"], `[]`)
+
+	mappings := a.must(200, "GET", "/v1/orgs/a/mappings", key, nil).JSON(t)
+	sameJSON(t, "mappings", mappings["data"], `[{"kind":"plans","id":"p1",
+	  "access_groups":[{"site_id":"s1","group_id":"g1"},{"site_id":"s1","group_id":"g2"}],"problems":`+wantProblems+`}]`)
+}

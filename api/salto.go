@@ -107,6 +107,8 @@ type groupView struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Managed bool   `json:"managed"`
+	// Problem is what the latest reconciliation run recorded on the group.
+	Problem string `json:"problem,omitempty"`
 }
 
 func (h *handlers) listSaltoGroups(w http.ResponseWriter, r *http.Request) error {
@@ -124,9 +126,14 @@ func (h *handlers) listSaltoGroups(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	problems, err := h.store.GroupProblems(r.Context(), orgID)
+	if err != nil {
+		return err
+	}
 	out := make([]groupView, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, groupView{ID: g.ID, Name: g.Name, Managed: managed[store.GroupRef{SiteID: siteID, GroupID: g.ID}]})
+		ref := store.GroupRef{SiteID: siteID, GroupID: g.ID}
+		out = append(out, groupView{ID: g.ID, Name: g.Name, Managed: managed[ref], Problem: problems[ref]})
 	}
 	writeJSON(w, http.StatusOK, listPage[groupView]{Data: out})
 	return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"doorsync/store"
 )
 
 func (a *testAPI) connectPassword(org string) {
@@ -47,8 +49,25 @@ func TestPasswordConnectionEndToEnd(t *testing.T) {
 	}
 	a.exec(`insert into mappings (org_id, kind, ref_id, site_id, group_id) values ('acme','plans','p1',$1,$2)`, siteLondon, groupMembers)
 	groups = a.must(200, "GET", "/v1/orgs/acme/salto/sites/"+siteLondon+"/access-groups", key, nil)
-	if !strings.Contains(string(groups.Body), `"name":"London Members","managed":true`) {
+	if !strings.Contains(string(groups.Body), `"name":"London Members","managed":true}`) {
 		t.Errorf("groups after mapping = %s", groups.Body)
+	}
+	// A reconciliation run that could not remove someone from the group
+	// shows on it.
+	ctx := context.Background()
+	if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: "run1", OrgID: "acme", Trigger: "schedule"}); err != nil {
+		t.Fatal(err)
+	}
+	plan := `{"groups":[{"site_id":"` + siteLondon + `","group_id":"` + groupMembers + `","add":[],"remove":[],"problem":"Salto KS refused"}]}`
+	if err := a.Store.SaveRunPlan(ctx, "acme", "run1", json.RawMessage(plan)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.FinishRun(ctx, "acme", "run1", nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	groups = a.must(200, "GET", "/v1/orgs/acme/salto/sites/"+siteLondon+"/access-groups", key, nil)
+	if !strings.Contains(string(groups.Body), `"name":"London Members","managed":true,"problem":"Salto KS refused"}`) {
+		t.Errorf("groups after a run with a problem = %s", groups.Body)
 	}
 	if len(a.storedTokens()) == 0 {
 		t.Fatal("no token stored")

@@ -72,6 +72,37 @@ func (s *Store) GetRun(ctx context.Context, orgID, runID string) (ReconcileRun, 
 	return r, nil
 }
 
+// GroupProblems are the problems the org's latest completed
+// reconciliation run (dry runs too) recorded on its groups: a group Salto
+// KS no longer has, a removal it refused. None before the first run.
+func (s *Store) GroupProblems(ctx context.Context, orgID string) (map[GroupRef]string, error) {
+	var plan []byte
+	err := s.db.QueryRow(ctx, `select plan from reconcile_runs where org_id = $1 and status = 'completed' and plan is not null
+		order by started_at desc limit 1`, orgID).Scan(&plan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return map[GroupRef]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: group problems: %w", err)
+	}
+	var p struct {
+		Groups []struct {
+			GroupRef
+			Problem string `json:"problem"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(plan, &p); err != nil {
+		return nil, fmt.Errorf("store: group problems: plan: %w", err)
+	}
+	out := map[GroupRef]string{}
+	for _, g := range p.Groups {
+		if g.Problem != "" {
+			out[g.GroupRef] = g.Problem
+		}
+	}
+	return out, nil
+}
+
 // HeldRemoval is one removal a hold keeps back.
 type HeldRemoval struct {
 	SaltoUserID string `json:"salto_user_id"`
