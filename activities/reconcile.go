@@ -141,19 +141,31 @@ func (a *Activities) newReconcile(ctx context.Context, in contract.ReconcileOrgI
 	return rc, nil
 }
 
-// resume picks up the progress a previous attempt heartbeated.
+// resume picks up the progress a previous attempt heartbeated. Details it
+// cannot read (or whose persons it cannot resolve) are logged and counted,
+// and the run starts over from the first group: repairing a group again is
+// harmless, skipping one is not.
 func (rc *reconcile) resume(ctx context.Context) reconcileProgress {
 	var p reconcileProgress
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		activity.GetHeartbeatDetails(ctx, &p)
+		if err := activity.GetHeartbeatDetails(ctx, &p); err != nil {
+			return rc.startOver(ctx, "reconcile: heartbeat details unreadable; starting over", err)
+		}
 	}
 	plan, err := rc.a.resumedPlan(ctx, rc.in.OrgID, p.Plan)
 	if err != nil {
-		return reconcileProgress{} // start over
+		return rc.startOver(ctx, "reconcile: heartbeated plan unresolvable; starting over", err)
 	}
 	rc.heartbeated = p.Plan
 	p.Plan = plan
 	return p
+}
+
+// startOver logs and counts why a run cannot resume, and is no progress.
+func (rc *reconcile) startOver(ctx context.Context, msg string, err error) reconcileProgress {
+	resumeFailures.Inc()
+	rc.a.log().ErrorContext(ctx, msg, "org", rc.in.OrgID, "run", rc.in.RunID, "err", err)
+	return reconcileProgress{}
 }
 
 // heartbeat records progress after group plan gp, its persons named as
