@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // metrics are what GET /metrics serves: request counts and latencies by
@@ -125,6 +128,18 @@ func methodLabel(m string) string {
 	return "OTHER"
 }
 
+// handler serves the API's registry and the doorsync_ metrics other
+// packages of the process register with Prometheus's default registry (the
+// outbox relay's and the activities' counts of errors they handle and go
+// on from).
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(prometheus.Gatherers{m.registry, processMetrics}, promhttp.HandlerOpts{})
 }
+
+// processMetrics are the doorsync_ families of the default registry (its
+// Go and process collectors are the API registry's too, so they are left
+// out).
+var processMetrics = prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+	families, err := prometheus.DefaultGatherer.Gather()
+	return slices.DeleteFunc(families, func(f *dto.MetricFamily) bool { return !strings.HasPrefix(f.GetName(), "doorsync_") }), err
+})

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	_ "doorsync/activities" // registers its counters with the default registry
 	"doorsync/api"
+	_ "doorsync/internal/outbox" // likewise
 	"doorsync/internal/testenv"
 )
 
@@ -28,6 +30,10 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 		`doorsync_outbox_pending 1`,
 		`doorsync_holds_pending 0`,
 		`go_goroutines`,
+		// errors handled where they happen, counted by their packages
+		`doorsync_outbox_reschedule_failures_total 0`,
+		`doorsync_outbox_corrupt_pokes_total 0`,
+		`doorsync_reconcile_resume_failures_total 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

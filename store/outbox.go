@@ -35,6 +35,10 @@ type Poke struct {
 	// directly; see contract.Poke.
 	Poked    []string
 	Attempts int
+	// Corrupt, when set, is why the poke's payload could not be read. Such
+	// a poke must not be sent: ClaimPokes has set it aside (never due
+	// again, kept in the outbox with this as its last error).
+	Corrupt string
 }
 
 type pokePayload struct {
@@ -87,8 +91,25 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 // ClaimPokes leases up to limit due pokes (ids, when given, restricts them
 // to those): other relays skip them until lease has passed. Access pokes
 // come first, oldest first: each finishes a change, while a lifecycle poke
-// only leads to more pokes.
+// only leads to more pokes. A poke whose payload cannot be read is set
+// aside (see Poke.Corrupt), so it neither wedges the outbox nor vanishes.
 func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
+	pokes, err := s.claimPokes(ctx, ids, limit, lease)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pokes {
+		if p.Corrupt == "" {
+			continue
+		}
+		if err := s.setPokeAside(ctx, p.ID, "corrupt payload: "+p.Corrupt); err != nil {
+			return nil, err
+		}
+	}
+	return pokes, nil
+}
+
+func (s *Store) claimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
 	rows, err := s.db.Query(ctx, `
 		update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
 		where id in (
@@ -108,7 +129,9 @@ func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease ti
 			return nil, err
 		}
 		var pl pokePayload
-		json.Unmarshal(payload, &pl)
+		if err := json.Unmarshal(payload, &pl); err != nil {
+			p.Corrupt = err.Error()
+		}
 		p.At, p.Reason, p.Poked = pl.At, pl.Reason, pl.Poked
 		out = append(out, p)
 	}
@@ -130,11 +153,21 @@ func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duratio
 	return err
 }
 
+// setPokeAside makes a poke never due again, keeping it in the outbox
+// (PendingPokes counts it) with why.
+func (s *Store) setPokeAside(ctx context.Context, id int64, why string) error {
+	if _, err := s.db.Exec(ctx, `update outbox set next_attempt_at = 'infinity', last_error = $2 where id = $1`, id, why); err != nil {
+		return fmt.Errorf("store: set poke %d aside: %w", id, err)
+	}
+	return nil
+}
+
 // RetryFailedPokesNow makes every poke whose last send failed due now, for
-// when the relay sees Temporal answer again. It returns how many.
+// when the relay sees Temporal answer again (but none set aside). It
+// returns how many.
 func (s *Store) RetryFailedPokesNow(ctx context.Context) (int64, error) {
 	tag, err := s.db.Exec(ctx, `update outbox set next_attempt_at = now()
-		where last_error <> '' and next_attempt_at > now()`)
+		where last_error <> '' and next_attempt_at > now() and next_attempt_at <> 'infinity'`)
 	if err != nil {
 		return 0, fmt.Errorf("store: retry failed pokes: %w", err)
 	}

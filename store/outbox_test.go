@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"doorsync/internal/testenv"
 	"doorsync/store"
 )
 
@@ -159,4 +163,58 @@ func describePokes(pokes []store.Poke) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A poke whose payload cannot be read is handed out once, marked, and set
+// aside: never due again (not even when failed pokes are retried at once),
+// still counted and kept with its error; the pokes around it go on.
+func TestCorruptPokeIsSetAsideNotLost(t *testing.T) {
+	ctx := context.Background()
+	st, url := testenv.NewStore(t)
+	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var bad int64
+	if err := conn.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload)
+		values ('acme', 'access', 'member:m1', '{"at":"not a time"}') returning id`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	good, err := st.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeAccess, Target: "member:m2", Reason: "r"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	claimed, err := st.ClaimPokes(ctx, nil, 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim = %+v, %v", claimed, err)
+	}
+	for _, p := range claimed {
+		if corrupt := p.Corrupt != ""; corrupt != (p.ID == bad) {
+			t.Errorf("poke %d: corrupt %q; want only poke %d marked", p.ID, p.Corrupt, bad)
+		}
+	}
+	if err := st.RetryPokeLater(ctx, good[0], time.Hour, "unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.RetryFailedPokesNow(ctx); err != nil || n != 1 {
+		t.Fatalf("retry now = %d, %v; want the failed poke only, not the one set aside", n, err)
+	}
+	if due, _ := st.ClaimPokes(ctx, nil, 10, time.Minute); len(due) != 1 || due[0].ID != good[0] {
+		t.Fatalf("due after retry now = %+v, want only poke %d", due, good[0])
+	}
+	var lastErr string
+	if err := conn.QueryRow(ctx, `select last_error from outbox where id = $1`, bad).Scan(&lastErr); err != nil {
+		t.Fatalf("the corrupt poke is gone: %v", err)
+	}
+	if !strings.Contains(lastErr, "corrupt payload") {
+		t.Errorf("last_error = %q", lastErr)
+	}
+	if n, _ := st.PendingPokes(ctx); n != 2 {
+		t.Errorf("pending = %d, want the poke set aside still counted", n)
+	}
 }

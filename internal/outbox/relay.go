@@ -63,7 +63,7 @@ func (r *Relay) Flush(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	return r.sendAll(ctx, pokes)
+	return r.sendAll(ctx, r.setAside(ctx, pokes))
 }
 
 // Run sends due pokes until ctx ends, waking on every new poke.
@@ -121,12 +121,27 @@ func (r *Relay) drain(ctx context.Context) error {
 			s.wait()
 			return cmp.Or(err, s.err())
 		}
-		for _, g := range coalesce(pokes) {
+		for _, g := range coalesce(r.setAside(ctx, pokes)) {
 			s.send(ctx, g)
 		}
 	}
 	s.wait()
 	return s.err()
+}
+
+// setAside drops the pokes whose payload could not be read (the store has
+// set them aside: never due again, kept with their error), logging and
+// counting each.
+func (r *Relay) setAside(ctx context.Context, pokes []store.Poke) []store.Poke {
+	return slices.DeleteFunc(pokes, func(p store.Poke) bool {
+		if p.Corrupt == "" {
+			return false
+		}
+		corruptPokes.Inc()
+		r.Log.ErrorContext(ctx, "outbox relay: poke payload unreadable; set aside in the outbox, not sent",
+			"poke_id", p.ID, "org", p.OrgID, "kind", p.Kind, "err", p.Corrupt)
+		return true
+	})
 }
 
 // listen forwards Postgres notifications of new pokes, reconnecting when
@@ -250,13 +265,24 @@ func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 		err = r.signal(ctx, g.first, g.start, contract.Poke{At: g.at, Reason: g.first.Reason, Poked: r.Guests.WorkflowKeys(g.poked)})
 	}
 	if err != nil {
-		backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
-		for _, id := range g.ids {
-			r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, err.Error())
-		}
+		r.retryLater(ctx, g, err)
 		return fmt.Errorf("poke %s %s: %w", g.first.Kind, r.Guests.WorkflowKey(g.first.Target), err)
 	}
 	return r.Store.DeletePokes(ctx, g.ids)
+}
+
+// retryLater backs off a group's failed send. A back-off that cannot be
+// recorded is logged and counted: the poke stays leased and is sent again
+// once its lease ends.
+func (r *Relay) retryLater(ctx context.Context, g *group, sendErr error) {
+	backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
+	for _, id := range g.ids {
+		if err := r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, sendErr.Error()); err != nil {
+			rescheduleFailures.Inc()
+			r.Log.ErrorContext(ctx, "outbox relay: could not record a failed send's back-off; sent again when its lease ends",
+				"poke_id", id, "org", g.first.OrgID, "kind", g.first.Kind, "err", err)
+		}
+	}
 }
 
 // rememberGuest records, before a guest's access workflow first hears of

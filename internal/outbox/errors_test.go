@@ -1,0 +1,134 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"doorsync/internal/guestkey"
+	"doorsync/internal/testenv"
+	"doorsync/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// syncBuffer is a log destination tests read while the relay writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// counterValue is a counter's value in Prometheus's default registry.
+func counterValue(t *testing.T, name string) float64 {
+	t.Helper()
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no counter %s in the default registry", name)
+	return 0
+}
+
+// newTestRelay is a relay on a fresh database holding the org "acme",
+// logging into the returned buffer.
+func newTestRelay(t *testing.T) (*Relay, string, *syncBuffer) {
+	t.Helper()
+	st, url := testenv.NewStore(t)
+	if _, _, err := st.PutOrg(context.Background(), store.Org{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	return &Relay{Store: st, TaskQueue: testenv.TaskQueue(t), Log: slog.New(slog.NewTextHandler(logs, nil)),
+		Guests: guestkey.New([]byte("test guest key"))}, url, logs
+}
+
+// A poke whose payload cannot be read is logged, counted and set aside;
+// the relay sends the pokes around it and does not claim it again.
+func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
+	r, url, logs := newTestRelay(t)
+	r.Temporal = testenv.Temporal(t).Client(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var bad int64
+	if err := conn.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload)
+		values ('acme', 'lifecycle_if_running', 'membership:ms1', '{"poked":"not a list"}') returning id`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	// Only a running workflow would hear it: none runs, so it is sent
+	// (to no one) and deleted.
+	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycleIfRunning, Target: "membership:ms2"}}); err != nil {
+		t.Fatal(err)
+	}
+	before := counterValue(t, "doorsync_outbox_corrupt_pokes_total")
+
+	for range 2 { // the second pass finds nothing due: the corrupt poke is not spun on
+		if err := r.drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := conn.Query(ctx, `select id from outbox`)
+	left, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(left) != 1 || left[0] != bad {
+		t.Fatalf("outbox = %v, %v; want only the corrupt poke kept", left, err)
+	}
+	if got := counterValue(t, "doorsync_outbox_corrupt_pokes_total"); got != before+1 {
+		t.Errorf("corrupt pokes counted = %v, want %v", got, before+1)
+	}
+	if l := logs.String(); !strings.Contains(l, "payload unreadable") || strings.Count(l, "payload unreadable") != 1 {
+		t.Errorf("logs = %q, want the corrupt poke logged once", l)
+	}
+}
+
+// A failed send whose back-off cannot be recorded (here: the database is
+// gone by then) is logged and counted, not ignored.
+func TestRelayCountsAFailedReschedule(t *testing.T) {
+	r, _, logs := newTestRelay(t)
+	ctx := context.Background()
+	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycle, Target: "not-a-lifecycle-target"}}); err != nil {
+		t.Fatal(err)
+	}
+	pokes, err := r.Store.ClaimPokes(ctx, nil, 10, time.Minute)
+	if err != nil || len(pokes) != 1 {
+		t.Fatalf("claim = %+v, %v", pokes, err)
+	}
+	before := counterValue(t, "doorsync_outbox_reschedule_failures_total")
+	r.Store.Close()
+
+	if err := r.sendAll(ctx, pokes); err == nil || !strings.Contains(err.Error(), "bad lifecycle target") {
+		t.Fatalf("send = %v, want the bad target", err)
+	}
+	if got := counterValue(t, "doorsync_outbox_reschedule_failures_total"); got != before+1 {
+		t.Errorf("reschedule failures = %v, want %v", got, before+1)
+	}
+	if l := logs.String(); !strings.Contains(l, "could not record a failed send's back-off") {
+		t.Errorf("logs = %q, want the failed reschedule logged", l)
+	}
+}
