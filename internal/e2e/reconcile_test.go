@@ -195,3 +195,28 @@ func TestReconcileReadsEveryPage(t *testing.T) {
 		t.Errorf("member pages read = %d, want 5", got)
 	}
 }
+
+// A mapped group Salto KS no longer has does not stop reconciliation: the
+// run completes with the group's problem (on the run and on its mapping)
+// and repairs the other groups.
+func TestReconcileGoesOnPastAGroupSaltoKSNoLongerHas(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	const gone = "6a000001-0001-4000-8000-000000000000"
+	s.put("/plans/gone", map[string]any{"name": "Gone"})
+	s.mapGroups("plans", "gone", gone)
+	intruder, _ := s.fake.CreateUserDirect(london, saltokstest.SeedUser{Email: "intruder@example.com", FirstName: "I", LastName: "N"})
+	s.fake.AddGroupMemberDirect(london, gMembers, intruder.UserID)
+
+	run := s.reconcile()
+	problems, _ := run["problems"].([]any)
+	if len(problems) != 1 || !containsJSON(problems[0], `"group_id":"`+gone+`"`) || !containsJSON(problems[0], "404") {
+		t.Fatalf("run problems = %v, want the missing group's", run["problems"])
+	}
+	if slices.Contains(s.fake.GroupMembers(london, gMembers), intruder.UserID) {
+		t.Error("the other group was not repaired")
+	}
+	mappings := s.call(200, "GET", s.orgPath()+"/mappings", s.key, nil)
+	if !containsJSON(mappings, `"problems":[{"group_id":"`+gone+`"`) {
+		t.Errorf("mappings = %v, want the problem on the mapping naming the group", mappings)
+	}
+}
