@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"go.temporal.io/sdk/activity"
@@ -44,7 +45,8 @@ func newReconcileEnv(t *testing.T, reconcileOrg func(attempt int) (contract.Reco
 }
 
 func TestReconcileRecordsAScheduledRun(t *testing.T) {
-	want := contract.ReconcileOrgResult{Groups: 4, Adds: 2, Removes: 1, Applied: 3, Restarted: 1}
+	want := contract.ReconcileOrgResult{Groups: 4, Adds: 2, Removes: 1, Applied: 3, Restarted: 1,
+		Problems: []contract.GroupProblem{{SiteID: "s1", GroupID: "g1", Problem: "gone"}}}
 	re := newReconcileEnv(t, func(int) (contract.ReconcileOrgResult, error) { return want, nil })
 	re.env.ExecuteWorkflow(contract.ReconcileWorkflow, contract.ReconcileInput{OrgID: "acme"})
 	if err := re.env.GetWorkflowError(); err != nil {
@@ -56,12 +58,12 @@ func TestReconcileRecordsAScheduledRun(t *testing.T) {
 		t.Fatalf("passes = %+v", passes)
 	}
 	finish := re.finish.ins()
-	if len(finish) != 1 || finish[0].RunID != runID || finish[0].Result != want || finish[0].Error != "" {
+	if len(finish) != 1 || finish[0].RunID != runID || !reflect.DeepEqual(finish[0].Result, want) || finish[0].Error != "" {
 		t.Fatalf("finish = %+v", finish)
 	}
 	var got contract.ReconcileOrgResult
 	re.env.GetWorkflowResult(&got)
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("result = %+v, want %+v", got, want)
 	}
 }
