@@ -136,6 +136,13 @@ func (p *Process) Stop() {
 	}
 }
 
+// Kill ends the server at once (SIGKILL, as a crash would) and waits for
+// it to exit; a server on a file keeps what it had synced.
+func (p *Process) Kill() {
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
 func waitReady(ctx context.Context, hostPort string, exited <-chan struct{}) error {
 	var last error
 	for {

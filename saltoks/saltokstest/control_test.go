@@ -33,6 +33,8 @@ func TestFaults(t *testing.T) {
 		{"glob on the path", saltokstest.Fault{Method: "GET", RoutePattern: "/v1.2/sites/*/locks", Status: 404, ErrorCode: "2202", Times: 1}, api(s, "/sites/"+london+"/locks"), 404, "2202", ""},
 		{"429 rounds Retry-After up", saltokstest.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond, Times: 1}, sites, 429, "", "2"},
 		{"other method does not match", saltokstest.Fault{Method: "POST", Status: 500, Times: 1}, sites, 200, "", ""},
+		{"prefix matches deeper routes", saltokstest.Fault{RoutePattern: "/{version}/**", Status: 503, Times: 1}, api(s, "/sites/"+london+"/locks"), 503, "", ""},
+		{"prefix on the path", saltokstest.Fault{RoutePattern: "/v1.2/sites/**", Status: 502, Times: 1}, api(s, "/sites/"+london+"/locks"), 502, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +98,40 @@ func TestFaultLatency(t *testing.T) {
 	r := do(t, http.MethodGet, api(s, "/sites"), token, nil)
 	if elapsed := time.Since(start); r.status != 200 || elapsed < 150*time.Millisecond {
 		t.Errorf("status %d after %v, want 200 after >= 150ms", r.status, elapsed)
+	}
+}
+
+// A "/{version}/**" fault leaves the identity server alone: a soak can fail
+// Salto KS writes without failing every token request too.
+func TestFaultPrefixSparesIdentityRoutes(t *testing.T) {
+	s := newDemo(t)
+	if err := s.AddFault(saltokstest.Fault{RoutePattern: "/{version}/**", Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	token := login(t, s)
+	if r := do(t, http.MethodGet, api(s, "/sites"), token, nil); r.status != 503 {
+		t.Errorf("Connect route: %d, want 503", r.status)
+	}
+}
+
+// LatencyMax draws each delay from [Latency, LatencyMax], and survives the
+// HTTP form.
+func TestFaultLatencyRange(t *testing.T) {
+	s := newDemo(t)
+	token := login(t, s)
+	f := saltokstest.Fault{RoutePattern: "/v1.2/sites", Latency: 100 * time.Millisecond, LatencyMax: 120 * time.Millisecond}
+	b, _ := json.Marshal(f)
+	var back saltokstest.Fault
+	if err := json.Unmarshal(b, &back); err != nil || back != f {
+		t.Fatalf("HTTP form %s read back as %+v (%v)", b, back, err)
+	}
+	if err := s.AddFault(f); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := do(t, http.MethodGet, api(s, "/sites"), token, nil)
+	if elapsed := time.Since(start); r.status != 200 || elapsed < 100*time.Millisecond {
+		t.Errorf("status %d after %v, want 200 after >= 100ms", r.status, elapsed)
 	}
 }
 

@@ -23,7 +23,9 @@ type Fault struct {
 	// is compared with the route template as Requests() reports it
 	// ("/v1.2/sites/{site_id}/users"), with the version-free template
 	// ("/{version}/sites/{site_id}/users"), or as a path.Match glob with the
-	// request path ("/v1.2/sites/*/users"). Identity routes match too
+	// request path ("/v1.2/sites/*/users"). A pattern ending in "/**"
+	// matches every route under its prefix ("/{version}/**": every Connect
+	// API route, and no identity route). Identity routes match too
 	// ("/connect/token"); /__fake/ routes never do.
 	RoutePattern string
 	// Status is the HTTP status to answer; 0 only adds Latency.
@@ -36,6 +38,9 @@ type Fault struct {
 	RetryAfter time.Duration
 	// Latency delays the answer (real time, cut short if the client goes).
 	Latency time.Duration
+	// LatencyMax, when more than Latency, draws each delay uniformly from
+	// [Latency, LatencyMax].
+	LatencyMax time.Duration
 	// Probability in (0,1) applies the fault to that share of matching
 	// requests; 0 or 1 applies it to all.
 	Probability float64
@@ -53,17 +58,18 @@ type faultJSON struct {
 	Message           string  `json:"message,omitempty"`
 	RetryAfterSeconds float64 `json:"retry_after_seconds,omitempty"`
 	LatencyMS         float64 `json:"latency_ms,omitempty"`
+	LatencyMaxMS      float64 `json:"latency_max_ms,omitempty"`
 	Probability       float64 `json:"probability,omitempty"`
 	Times             int     `json:"times,omitempty"`
 }
 
 // MarshalJSON writes the HTTP form: {"method","route","status","error_code",
-// "message","retry_after_seconds","latency_ms","probability","times"}.
+// "message","retry_after_seconds","latency_ms","latency_max_ms","probability","times"}.
 func (f Fault) MarshalJSON() ([]byte, error) {
 	return json.Marshal(faultJSON{
 		Method: f.Method, Route: f.RoutePattern, Status: f.Status, ErrorCode: f.ErrorCode, Message: f.Message,
 		RetryAfterSeconds: f.RetryAfter.Seconds(), LatencyMS: float64(f.Latency) / float64(time.Millisecond),
-		Probability: f.Probability, Times: f.Times,
+		LatencyMaxMS: float64(f.LatencyMax) / float64(time.Millisecond), Probability: f.Probability, Times: f.Times,
 	})
 }
 
@@ -77,6 +83,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		Method: j.Method, RoutePattern: j.Route, Status: j.Status, ErrorCode: j.ErrorCode, Message: j.Message,
 		RetryAfter:  time.Duration(j.RetryAfterSeconds * float64(time.Second)),
 		Latency:     time.Duration(j.LatencyMS * float64(time.Millisecond)),
+		LatencyMax:  time.Duration(j.LatencyMaxMS * float64(time.Millisecond)),
 		Probability: j.Probability, Times: j.Times,
 	}
 	return nil
@@ -86,11 +93,11 @@ func (f Fault) validate() error {
 	switch {
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("fault status %d: want 0 or 400-599", f.Status)
-	case f.Status == 0 && f.Latency <= 0:
+	case f.Status == 0 && f.Latency <= 0 && f.LatencyMax <= 0:
 		return fmt.Errorf("fault has neither a status nor a latency")
 	case f.Probability < 0 || f.Probability > 1:
 		return fmt.Errorf("fault probability %v: want 0..1", f.Probability)
-	case f.Times < 0 || f.RetryAfter < 0 || f.Latency < 0:
+	case f.Times < 0 || f.RetryAfter < 0 || f.Latency < 0 || f.LatencyMax < 0:
 		return fmt.Errorf("fault times, retry_after and latency must not be negative")
 	}
 	return nil
@@ -157,6 +164,9 @@ func (f *Fault) matches(r *http.Request, route string) bool {
 		return true
 	}
 	_, template, _ := strings.Cut(route, " ")
+	if prefix, ok := strings.CutSuffix(f.RoutePattern, "/**"); ok {
+		return strings.HasPrefix(r.URL.Path, prefix+"/") || strings.HasPrefix(versionFree(template), prefix+"/")
+	}
 	if f.RoutePattern == template || f.RoutePattern == versionFree(template) {
 		return true
 	}
@@ -180,8 +190,8 @@ func versionFree(template string) string {
 // interrupt waits out the latency and, for a failing fault, answers; it
 // reports whether the request is finished.
 func (f *Fault) interrupt(w http.ResponseWriter, r *http.Request) bool {
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
+	if d := f.delay(); d > 0 {
+		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
 		case <-r.Context().Done():
@@ -205,4 +215,13 @@ func (f *Fault) interrupt(w http.ResponseWriter, r *http.Request) bool {
 	}
 	jsonResponse(f.Status, errorBody{ErrorCode: f.ErrorCode, Message: msg}).write(w)
 	return true
+}
+
+// delay is the latency to wait out: Latency, or a uniform draw up to
+// LatencyMax.
+func (f *Fault) delay() time.Duration {
+	if f.LatencyMax <= f.Latency {
+		return f.Latency
+	}
+	return f.Latency + rand.N(f.LatencyMax-f.Latency+1)
 }
