@@ -6,7 +6,7 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 TEMPORAL_BIN          := bin/temporal-$(TEMPORAL_CLI_VERSION)
 export TEMPORAL_CLI   := $(CURDIR)/$(TEMPORAL_BIN)
 
-.PHONY: run test bench build vet fmt clean
+.PHONY: run test bench soak build vet fmt clean
 
 ## run: the whole system on one machine (Temporal dev server, Postgres, doorsync dev)
 run: build $(TEMPORAL_BIN)
@@ -20,6 +20,14 @@ test: $(TEMPORAL_BIN)
 ## bench: the benchmarks (performance targets live here, never in timed tests)
 bench: $(TEMPORAL_BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+## soak: the production topology (api, two workers, Temporal on a file,
+## Postgres, a faulty fake Salto KS) under load and faults for about five
+## minutes, checked against an oracle; it restarts the local PostgreSQL once
+## (SOAK_FLAGS=-restart-postgres=false spares it). See cmd/soak.
+soak: build $(TEMPORAL_BIN)
+	$(GO) build -o bin/soak ./cmd/soak
+	bin/soak -doorsync bin/doorsync -temporal $(TEMPORAL_CLI) $(SOAK_FLAGS)
 
 ## build: the doorsync binary in bin/
 build:

@@ -37,6 +37,6 @@ func FullConfig() Config {
 // ReducedConfig is the soak inside `make test`: about a minute, one kill
 // of each kind, few members, and no PostgreSQL restart.
 func ReducedConfig() Config {
-	return Config{Members: 40, Duration: 45 * time.Second, Settle: 90 * time.Second, Senders: 3,
+	return Config{Members: 40, Duration: 45 * time.Second, Settle: 3 * time.Minute, Senders: 3,
 		RestartPostgres: false, WorkerKills: 1}
 }

@@ -26,6 +26,7 @@ type soak struct {
 	t0     time.Time
 	faults faultLog
 	loaded time.Time // when every initial event was accepted
+	outMu  sync.Mutex
 }
 
 // Run runs a soak and reports; the error lists every check that failed.
@@ -57,6 +58,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 }
 
 func (s *soak) logf(format string, args ...any) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
 	fmt.Fprintf(s.out, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
