@@ -95,6 +95,11 @@ func (s *soak) checkDuplicates(r *report) {
 func (s *soak) checkRevocations(r *report, end time.Time) {
 	var late []time.Duration
 	lost := 0
+	type slow struct {
+		d    time.Duration
+		what string
+	}
+	var slowest slow
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	for _, k := range s.o.keys() {
@@ -102,15 +107,23 @@ func (s *soak) checkRevocations(r *report, end time.Time) {
 			left, ok := s.w.leftAfter(k, due)
 			if !ok {
 				lost++
-				r.fail("revocation lost: %s still in %s, due %s", k.email, groupNames[k.group], due.Format(time.TimeOnly))
+				r.fail("revocation lost: %s still in %s, due %s (seen %s; windows %s)", k.email, groupNames[k.group],
+					due.Format(time.TimeOnly), s.w.timeline(k), s.o.describe(k))
 				continue
 			}
 			late = append(late, left.Sub(due))
+			if d := left.Sub(due); d > slowest.d {
+				slowest = slow{d, fmt.Sprintf("%s in %s, due %s (seen %s; windows %s)", k.email, groupNames[k.group],
+					due.Format("15:04:05"), s.w.timeline(k), s.o.describe(k))}
+			}
 		}
 	}
 	slices.Sort(late)
 	r.row("revocations (lost)", "%d (%d)", len(late)+lost, lost)
 	r.row("revocation lateness p50/p99/max", "%v / %v / %v", pct(late, 0.5), pct(late, 0.99), pct(late, 1))
+	if slowest.what != "" {
+		r.row("slowest revocation", "%s", slowest.what)
+	}
 }
 
 // checkGrants finds anyone seen entering a group when no window allowed it.
@@ -127,7 +140,8 @@ func (s *soak) checkGrants(r *report) {
 			if opens := s.o.opens(k); !opens.IsZero() && tr.at.Before(opens) {
 				r.fail("granted early: %s in %s at %s, window opens %s", k.email, groupNames[k.group], tr.at.Format(time.TimeOnly), opens.Format(time.TimeOnly))
 			} else {
-				r.fail("granted outside any window: %s in %s at %s", k.email, groupNames[k.group], tr.at.Format(time.TimeOnly))
+				r.fail("granted outside any window: %s in %s at %s (seen %s; windows %s)", k.email, groupNames[k.group],
+					tr.at.Format(time.TimeOnly), s.w.timeline(k), s.o.describe(k))
 			}
 		}
 	}
@@ -203,10 +217,13 @@ func (s *soak) checkAudit(ctx context.Context, r *report) {
 	}
 	type pk struct{ person, group, action string }
 	logged := map[pk]int{}
+	trail := map[[2]string][]string{} // person, group → its entries, oldest first
 	for _, e := range entries {
 		if e["result"] == "ok" {
 			logged[pk{str(e["person"]), str(e["group_id"]), str(e["action"])}]++
 		}
+		pg := [2]string{str(e["person"]), str(e["group_id"])}
+		trail[pg] = append([]string{fmt.Sprintf("%s/%s/%s@%s", e["action"], e["trigger"], e["result"], clock(str(e["at"])))}, trail[pg]...)
 	}
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
@@ -220,7 +237,8 @@ func (s *soak) checkAudit(ctx context.Context, r *report) {
 		for action, n := range seen {
 			if got := logged[pk{p.key, k.group, action}]; got < n {
 				short++
-				r.fail("audit: %s seen %d× %s in %s, logged %d×", p.key, n, action, groupNames[k.group], got)
+				r.fail("audit: %s seen %d× %s in %s, logged %d× (seen %s; windows %s; audit %s)", p.key, n, action, groupNames[k.group], got,
+					s.w.timeline(k), s.o.describe(k), strings.Join(trail[[2]string{p.key, k.group}], " "))
 			}
 		}
 	}
@@ -251,6 +269,15 @@ func (s *soak) audit(ctx context.Context) ([]map[string]any, error) {
 			return all, nil
 		}
 	}
+}
+
+// clock is an RFC 3339 instant's time of day.
+func clock(rfc string) string {
+	t, err := time.Parse(time.RFC3339Nano, rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.Local().Format("15:04:05.0")
 }
 
 func str(v any) string { s, _ := v.(string); return s }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -155,4 +157,20 @@ func (o *oracle) revocations(k key, end time.Time) []time.Time {
 		i = j
 	}
 	return out
+}
+
+// describe lists k's grants and their windows as things stand.
+func (o *oracle) describe(k key) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var parts []string
+	for _, g := range o.grants[k] {
+		w := o.requiredWindow(g)
+		until := "open"
+		if !w.until.IsZero() {
+			until = w.until.Local().Format("15:04:05")
+		}
+		parts = append(parts, fmt.Sprintf("%s [%s, %s)", g.what, w.from.Local().Format("15:04:05"), until))
+	}
+	return strings.Join(parts, ", ")
 }

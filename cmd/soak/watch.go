@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,4 +127,14 @@ func (w *watcher) keys() []key {
 		out = append(out, k)
 	}
 	return out
+}
+
+// timeline is k's comings and goings, e.g. "in@10:00:01.2 out@10:00:40.0";
+// call with w.mu held.
+func (w *watcher) timeline(k key) string {
+	var parts []string
+	for _, tr := range w.history[k] {
+		parts = append(parts, map[bool]string{true: "in", false: "out"}[tr.in]+"@"+tr.at.Format("15:04:05.0"))
+	}
+	return strings.Join(parts, " ")
 }
