@@ -53,6 +53,7 @@ func (s *soak) check(ctx context.Context) *report {
 	s.checkDuplicates(r)
 	s.checkRevocations(r, end)
 	s.checkGrants(r)
+	s.longestMissing(r)
 	s.checkConvergence(r)
 	s.checkAPI(r)
 	s.checkAudit(ctx, r)
@@ -146,6 +147,41 @@ func (s *soak) checkGrants(r *report) {
 		}
 	}
 	r.row("grants outside their window", "%d", bad)
+}
+
+// longestMissing reports the longest stretch, after the initial load was
+// in, during which someone who must have been in a group was not (a grant
+// the faults delayed); it is reported, not checked.
+func (s *soak) longestMissing(r *report) {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	var worst time.Duration
+	var who key
+	var from time.Time
+	for _, k := range s.o.keys() {
+		var start time.Time
+		for _, t := range s.w.polls {
+			if t.Before(s.loaded) {
+				continue
+			}
+			missing := s.o.must(k, t) && !s.w.inAt(k, t)
+			switch {
+			case missing && start.IsZero():
+				start = t
+			case !missing && !start.IsZero():
+				if d := t.Sub(start); d > worst {
+					worst, who, from = d, k, start
+				}
+				start = time.Time{}
+			}
+		}
+	}
+	if worst == 0 {
+		r.row("longest missing after the load", "none")
+		return
+	}
+	r.row("longest missing after the load", "%v: %s in %s from %s (seen %s; windows %s)", worst.Round(10*time.Millisecond),
+		who.email, groupNames[who.group], from.Format("15:04:05.0"), s.w.timeline(who), s.o.describe(who))
 }
 
 // checkConvergence finds the first poll after the last fault at which the
