@@ -24,6 +24,8 @@ type Config struct {
 	AdminDB string
 	// LogDir keeps the processes' logs ("" picks a temporary directory).
 	LogDir string
+	// KeepFailed keeps a failed run's database, logs and Temporal file.
+	KeepFailed bool
 	// Seed seeds the load's random choices (0 picks one).
 	Seed uint64
 }

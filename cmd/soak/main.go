@@ -28,6 +28,7 @@ func main() {
 	flag.StringVar(&cfg.TemporalCLI, "temporal", envOr("TEMPORAL_CLI", "bin/temporal"), "the Temporal CLI")
 	flag.StringVar(&cfg.AdminDB, "admin-db", envOr("SOAK_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "database the soak creates its own from")
 	flag.StringVar(&cfg.LogDir, "logs", "", "directory for the processes' logs (default: a new temporary one)")
+	flag.BoolVar(&cfg.KeepFailed, "keep-failed", true, "keep a failed run's database, logs and Temporal file for a post-mortem")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "seed for the load (0: random)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	}
 	s.st = st
 	keepLogs := true
-	defer func() { st.stop(keepLogs || cfg.LogDir != "") }()
+	defer func() { st.stop(keepLogs && cfg.KeepFailed) }()
 	if err := s.runLoad(ctx); err != nil {
 		s.logf("logs: %s", st.dir)
 		return err

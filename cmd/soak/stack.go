@@ -63,7 +63,7 @@ func startStack(ctx context.Context, cfg Config, logf func(string, ...any)) (*st
 	}
 	for _, st := range steps {
 		if err := st.run(ctx); err != nil {
-			s.stop(true)
+			s.stop(s.cfg.KeepFailed)
 			return nil, fmt.Errorf("start %s: %w", st.name, err)
 		}
 		logf("%s up", st.name)
@@ -181,8 +181,9 @@ func (s *stack) startDoorsync(ctx context.Context) error {
 	return waitFor(ctx, time.Minute, func() bool { return httpStatus(s.apiURL+"/readyz") == 200 })
 }
 
-// stop ends every process, the fake, and drops the database; it removes
-// the logs and Temporal's file unless keep.
+// stop ends every process and the fake. Unless keep (a failed run, kept
+// for a post-mortem), it drops the database and removes the logs and
+// Temporal's file (when in a directory of its own making).
 func (s *stack) stop(keep bool) {
 	for _, p := range append([]*proc{s.api}, s.workers...) {
 		if p != nil {
@@ -195,10 +196,14 @@ func (s *stack) stop(keep bool) {
 	if s.stopFake != nil {
 		s.stopFake()
 	}
+	if keep {
+		fmt.Fprintf(os.Stderr, "soak: kept database %s and %s (drop database %s with (force) when done)\n", s.dbName, s.dir, s.dbName)
+		return
+	}
 	if err := s.dropDatabase(); err != nil {
 		fmt.Fprintf(os.Stderr, "soak: drop database %s: %v\n", s.dbName, err)
 	}
-	if !keep {
+	if s.cfg.LogDir == "" {
 		os.RemoveAll(s.dir)
 	}
 }
