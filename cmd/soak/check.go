@@ -20,7 +20,9 @@ func (r *report) row(name string, format string, args ...any) {
 	r.rows = append(r.rows, [2]string{name, fmt.Sprintf(format, args...)})
 }
 
-func (r *report) fail(format string, args ...any) { r.failures = append(r.failures, fmt.Sprintf(format, args...)) }
+func (r *report) fail(format string, args ...any) {
+	r.failures = append(r.failures, fmt.Sprintf(format, args...))
+}
 
 func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w, "\n── soak ─────────────────────────────────────────────")
