@@ -381,23 +381,6 @@ func (s *Store) SetSuspendedByDoorsync(ctx context.Context, orgID, person, siteI
 	return err
 }
 
-// WithGroupLock runs fn holding a lock on one group of an org (a Postgres
-// advisory lock), so the guard's decision and the removal it allows are not
-// interleaved with another person's for the same group.
-func (s *Store) WithGroupLock(ctx context.Context, orgID, siteID, groupID string, fn func() error) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	key := "group-lock/" + orgID + "/" + siteID + "/" + groupID
-	if _, err := conn.Exec(ctx, `select pg_advisory_lock(hashtextextended($1, 0))`, key); err != nil {
-		return fmt.Errorf("store: lock group: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `select pg_advisory_unlock(hashtextextended($1, 0))`, key)
-	return fn()
-}
-
 // CountPendingHolds counts the pending holds of every org.
 func (s *Store) CountPendingHolds(ctx context.Context) (int, error) {
 	var n int

@@ -22,6 +22,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	db     dbtx
 	growth *growth
+	locks  *groupLocks
 }
 
 // dbtx is what queries run on: the pool, or a transaction.
@@ -57,7 +58,9 @@ type dbtx interface {
 const cachedPlan = pgx.QueryExecModeCacheStatement
 
 // inside returns a Store that runs its queries in tx.
-func (s *Store) inside(tx pgx.Tx) *Store { return &Store{pool: s.pool, db: tx, growth: s.growth} }
+func (s *Store) inside(tx pgx.Tx) *Store {
+	return &Store{pool: s.pool, db: tx, growth: s.growth, locks: s.locks}
+}
 
 // Open connects to databaseURL and checks the connection.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
@@ -79,7 +82,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s := &Store{pool: pool, db: pool, growth: &growth{due: firstRefresh}}
+	s := &Store{pool: pool, db: pool, growth: &growth{due: firstRefresh}, locks: newGroupLocks(cfg.MaxConns)}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
