@@ -89,10 +89,15 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 }
 
 // ClaimPokes leases up to limit due pokes (ids, when given, restricts them
-// to those): other relays skip them until lease has passed. Access pokes
-// come first, oldest first: each finishes a change, while a lifecycle poke
-// only leads to more pokes. A poke whose payload cannot be read is set
-// aside (see Poke.Corrupt), so it neither wedges the outbox nor vanishes.
+// to those): other relays skip them until lease has passed.
+//
+// Orgs take turns: the batch holds each org's oldest due poke, then each
+// one's second, and so on, so one org's import of 10,000 lines does not
+// hold back another org's poke (see docs/architecture.md). Within an org,
+// access pokes come first, oldest first: each finishes a change, while a
+// lifecycle poke only leads to more pokes. A poke whose payload cannot be
+// read is set aside (see Poke.Corrupt), so it neither wedges the outbox
+// nor vanishes.
 func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
 	pokes, err := s.claimPokes(ctx, ids, limit, lease)
 	if err != nil {
@@ -111,12 +116,19 @@ func (s *Store) ClaimPokes(ctx context.Context, ids []int64, limit int, lease ti
 
 func (s *Store) claimPokes(ctx context.Context, ids []int64, limit int, lease time.Duration) ([]Poke, error) {
 	rows, err := s.db.Query(ctx, `
-		update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
-		where id in (
-			select id from outbox
-			where next_attempt_at <= now() and ($1::bigint[] is null or id = any($1))
-			order by kind <> 'access', id limit $2 for update skip locked)
-		returning id, org_id, kind, target, payload, attempts`, nullIfEmpty(ids), limit, lease.String())
+		with due as (
+			select id, kind, row_number() over (partition by org_id order by kind <> 'access', id) as turn
+			from outbox
+			where next_attempt_at <= now() and ($1::bigint[] is null or id = any($1))),
+		turns as (
+			select id, row_number() over (order by turn, kind <> 'access', id) as pos
+			from due order by turn, kind <> 'access', id limit $2),
+		claimed as (
+			update outbox set attempts = attempts + 1, next_attempt_at = now() + $3::interval
+			where id in (select id from outbox where id in (select id from turns) for update skip locked)
+			returning id, org_id, kind, target, payload, attempts)
+		select c.id, c.org_id, c.kind, c.target, c.payload, c.attempts
+		from claimed c join turns t using (id) order by t.pos`, nullIfEmpty(ids), limit, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: claim pokes: %w", err)
 	}
