@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -21,6 +22,14 @@ type orgBody struct {
 	RemovalGuard        *removalGuard `json:"removal_guard,omitempty"`
 	ProtectedSaltoUsers []string      `json:"protected_salto_users"`
 	NoAccessPolicy      string        `json:"no_access_policy"`
+	SaltoRateLimit      *rateLimit    `json:"salto_rate_limit,omitempty"`
+}
+
+// rateLimit is the salto_rate_limit setting; absent, the org gets the
+// deployment's (DOORSYNC_SALTO_RATE_LIMIT and DOORSYNC_SALTO_RATE_BURST).
+type rateLimit struct {
+	PerSecond *float64 `json:"per_second"`
+	Burst     *int     `json:"burst"`
 }
 
 type removalGuard struct {
@@ -126,7 +135,31 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 	if s.ProtectedSaltoUsers == nil {
 		s.ProtectedSaltoUsers = []string{}
 	}
+	s.SaltoRateLimit = b.SaltoRateLimit.setting(v)
 	return s, v.orNil()
+}
+
+// Bounds of salto_rate_limit.
+const (
+	maxRatePerSecond = 1000
+	maxRateBurst     = 1000
+)
+
+// setting validates the salto_rate_limit setting; nil stays nil.
+func (l *rateLimit) setting(v *validationError) *store.RateLimit {
+	if l == nil {
+		return nil
+	}
+	if l.PerSecond == nil || *l.PerSecond <= 0 || *l.PerSecond > maxRatePerSecond {
+		v.add("salto_rate_limit.per_second", fmt.Sprintf("is required: more than 0 and at most %d", maxRatePerSecond))
+	}
+	if l.Burst == nil || *l.Burst < 1 || *l.Burst > maxRateBurst {
+		v.add("salto_rate_limit.burst", fmt.Sprintf("is required: from 1 to %d", maxRateBurst))
+	}
+	if l.PerSecond == nil || l.Burst == nil {
+		return nil
+	}
+	return &store.RateLimit{PerSecond: *l.PerSecond, Burst: *l.Burst}
 }
 
 func durationOr(d *duration, def time.Duration) time.Duration {
@@ -152,6 +185,7 @@ func orgResponse(o store.Org) orgView {
 		BookingBufferBefore: &before, BookingBufferAfter: &after, ReconcileInterval: &interval,
 		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount, HoldExpiresAfter: &expiresAfter},
 		ProtectedSaltoUsers: s.ProtectedSaltoUsers, NoAccessPolicy: s.NoAccessPolicy,
+		SaltoRateLimit: rateLimitView(s.SaltoRateLimit),
 	}, DeletingSince: o.DeletingSince}
 }
 
@@ -160,4 +194,13 @@ func createdOrOK(created bool) int {
 		return http.StatusCreated
 	}
 	return http.StatusOK
+}
+
+// rateLimitView is the org's salto_rate_limit setting, nil when unset.
+func rateLimitView(l *store.RateLimit) *rateLimit {
+	if l == nil {
+		return nil
+	}
+	perSecond, burst := l.PerSecond, l.Burst
+	return &rateLimit{PerSecond: &perSecond, Burst: &burst}
 }

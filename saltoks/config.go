@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -84,8 +85,10 @@ type Config struct {
 	// to cap that account's request rate.
 	Limiter *rate.Limiter
 	// RequestsPerSecond, when Limiter is nil and this is positive, gives the
-	// Client its own limiter of that rate (burst: the rate rounded up).
+	// Client its own limiter of that rate, letting Burst requests through at
+	// once (zero: the rate rounded up).
 	RequestsPerSecond float64
+	Burst             int
 
 	// OnToken is called with every new token the token source obtains
 	// (refresh or password fallback), before the token is used, so the caller
@@ -167,9 +170,9 @@ func (c Config) limiter() *rate.Limiter {
 	if c.RequestsPerSecond <= 0 {
 		return nil
 	}
-	burst := int(c.RequestsPerSecond)
-	if float64(burst) < c.RequestsPerSecond {
-		burst++
+	burst := c.Burst
+	if burst <= 0 {
+		burst = int(math.Ceil(c.RequestsPerSecond))
 	}
 	return rate.NewLimiter(rate.Limit(c.RequestsPerSecond), burst)
 }

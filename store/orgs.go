@@ -31,6 +31,16 @@ type OrgSettings struct {
 	RemovalGuard        RemovalGuard  `json:"removal_guard"`
 	ProtectedSaltoUsers []string      `json:"protected_salto_users"`
 	NoAccessPolicy      string        `json:"no_access_policy"`
+	// SaltoRateLimit caps the org's Salto KS requests; nil means the
+	// deployment's default (DOORSYNC_SALTO_RATE_LIMIT and _BURST).
+	SaltoRateLimit *RateLimit `json:"salto_rate_limit,omitempty"`
+}
+
+// RateLimit lets PerSecond requests a second through on average, and up
+// to Burst at once.
+type RateLimit struct {
+	PerSecond float64 `json:"per_second"`
+	Burst     int     `json:"burst"`
 }
 
 // RemovalGuard holds a group's removals when they exceed both bounds.

@@ -53,6 +53,7 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	salto := saltoconn.New(saltoconn.Options{
 		Store: st, Secrets: box, Logger: e.log.With("component", "salto"),
 		Partner: saltoconn.PartnerClient(e.cfg.SaltoOAuth), Egress: e.cfg.SaltoEgress,
+		RequestsPerSecond: e.cfg.SaltoRateLimit, Burst: e.cfg.SaltoBurst,
 	})
 	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox"),
 		Guests: guests}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -59,6 +60,11 @@ type Config struct {
 	// MetricsAddr, when set, is where /metrics is served instead of on
 	// HTTPAddr (e.g. "127.0.0.1:9090").
 	MetricsAddr string
+	// SaltoRateLimit is each org's Salto KS request rate (per second, per
+	// process; 0: no cap) and SaltoBurst how many requests may go at once,
+	// unless the org's salto_rate_limit setting says otherwise.
+	SaltoRateLimit float64
+	SaltoBurst     int
 }
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
@@ -109,6 +115,8 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		ImportMaxBytes: r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
 		MetricsAddr:    r.str("DOORSYNC_METRICS_ADDR", ""),
+		SaltoRateLimit: r.float("DOORSYNC_SALTO_RATE_LIMIT", 10, 0, 10000),
+		SaltoBurst:     r.int("DOORSYNC_SALTO_RATE_BURST", 20, 1, 10000),
 	}
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
@@ -178,6 +186,34 @@ func (r *reader) bytes(name string, def int64) int64 {
 		r.check(name, fmt.Errorf("%q is not a positive number of bytes", v))
 		return def
 	}
+	return n
+}
+
+// float reads a number between lo and hi.
+func (r *reader) float(name string, def, lo, hi float64) float64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err == nil && (f < lo || f > hi || math.IsNaN(f)) {
+		err = fmt.Errorf("must be from %g to %g", lo, hi)
+	}
+	r.check(name, err)
+	return f
+}
+
+// int reads a whole number between lo and hi.
+func (r *reader) int(name string, def, lo, hi int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err == nil && (n < lo || n > hi) {
+		err = fmt.Errorf("must be from %d to %d", lo, hi)
+	}
+	r.check(name, err)
 	return n
 }
 

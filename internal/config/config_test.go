@@ -18,8 +18,17 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != ":8080" || cfg.Temporal.Address != "127.0.0.1:7233" || cfg.Temporal.TaskQueue != "doorsync" ||
-		cfg.LogLevel != slog.LevelInfo || cfg.ShutdownTimeout != 20*time.Second || cfg.ImportMaxBytes != 256<<20 {
+		cfg.LogLevel != slog.LevelInfo || cfg.ShutdownTimeout != 20*time.Second || cfg.ImportMaxBytes != 256<<20 ||
+		cfg.SaltoRateLimit != 10 || cfg.SaltoBurst != 20 {
 		t.Fatalf("defaults = %+v", cfg)
+	}
+}
+
+func TestSaltoRateLimitIsRead(t *testing.T) {
+	env := map[string]string{"DOORSYNC_SALTO_RATE_LIMIT": "2.5", "DOORSYNC_SALTO_RATE_BURST": "4"}
+	cfg, err := Load(func(k string) string { return env[k] })
+	if err != nil || cfg.SaltoRateLimit != 2.5 || cfg.SaltoBurst != 4 {
+		t.Fatalf("rate %v burst %d (%v), want 2.5 and 4", cfg.SaltoRateLimit, cfg.SaltoBurst, err)
 	}
 }
 
@@ -32,6 +41,8 @@ func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
 		"DOORSYNC_SHUTDOWN_TIMEOUT": "-1s",
 		"DOORSYNC_IMPORT_MAX_BYTES": "256MiB",
 		"DOORSYNC_METRICS_ADDR":     "9090",
+		"DOORSYNC_SALTO_RATE_LIMIT": "-3",
+		"DOORSYNC_SALTO_RATE_BURST": "0",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	if err == nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
 
 	"doorsync/internal/egress"
 	"doorsync/internal/secrets"
@@ -50,8 +51,12 @@ type Options struct {
 	// are checked when connecting, and every request's connection by the
 	// dialer of the client the Manager builds from it.
 	Egress *egress.Policy
-	// RequestsPerSecond caps each org's request rate; 0 means no cap.
+	// RequestsPerSecond caps each org's request rate, letting Burst
+	// requests through at once, unless the org's salto_rate_limit setting
+	// says otherwise; 0 means no cap. The cap holds within this process
+	// (each process keeps its own budget per org).
 	RequestsPerSecond float64
+	Burst             int
 	// MaxRetries is passed to each client (429/5xx retries inside one call).
 	MaxRetries int
 	Partner    PartnerClient
@@ -65,6 +70,8 @@ type Manager struct {
 	http  *http.Client
 	mu    sync.Mutex
 	cache map[string]cachedClient
+	// limiters pace each org's requests, across rebuilds of its client.
+	limiters map[string]*rate.Limiter
 }
 
 type cachedClient struct {
@@ -83,7 +90,7 @@ func New(opts Options) *Manager {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Manager{opts: opts, http: opts.Egress.Client(30 * time.Second), cache: map[string]cachedClient{}}
+	return &Manager{opts: opts, http: opts.Egress.Client(30 * time.Second), cache: map[string]cachedClient{}, limiters: map[string]*rate.Limiter{}}
 }
 
 // Client returns the org's client, building it on first use and again
@@ -96,12 +103,17 @@ func (m *Manager) Client(ctx context.Context, orgID string) (*saltoks.Client, er
 	if err != nil {
 		return nil, err
 	}
+	limit, err := m.rateLimit(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	lim := m.limiter(orgID, limit)
 	if c, ok := m.cache[orgID]; ok && c.generation == conn.Generation {
 		return c.client, nil
 	}
-	client, err := m.build(conn)
+	client, err := m.build(conn, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +125,12 @@ func (m *Manager) Client(ctx context.Context, orgID string) (*saltoks.Client, er
 // shares the stored token with every other process: it takes the latest
 // stored token when its own expires, and renews under the connection's row
 // lock.
-func (m *Manager) build(conn store.SaltoConnection) (*saltoks.Client, error) {
+func (m *Manager) build(conn store.SaltoConnection, lim *rate.Limiter) (*saltoks.Client, error) {
 	cfg, err := m.config(conn)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Limiter = lim
 	var token *oauth2.Token
 	if conn.TokenEnc != "" {
 		if token, err = m.openToken(conn.OrgID, conn.TokenEnc); err != nil {
@@ -147,9 +160,43 @@ func (m *Manager) config(conn store.SaltoConnection) (saltoks.Config, error) {
 func (m *Manager) baseConfig(identityURL, apiURL, clientID, clientSecret string) saltoks.Config {
 	return saltoks.Config{
 		IdentityURL: identityURL, APIURL: apiURL, ClientID: clientID, ClientSecret: clientSecret,
-		HTTPClient: m.http, RequestsPerSecond: m.opts.RequestsPerSecond, MaxRetries: m.opts.MaxRetries,
+		HTTPClient: m.http, RequestsPerSecond: m.opts.RequestsPerSecond, Burst: m.opts.Burst, MaxRetries: m.opts.MaxRetries,
 	}
 }
 
 // sealContext binds a sealed value to its org and field.
 func sealContext(orgID, field string) string { return "org:" + orgID + "/salto/" + field }
+
+// rateLimit is the org's Salto KS request rate: its salto_rate_limit
+// setting, else the deployment's.
+func (m *Manager) rateLimit(ctx context.Context, orgID string) (store.RateLimit, error) {
+	org, err := m.opts.Store.GetOrg(ctx, orgID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.RateLimit{}, err
+	}
+	if err == nil && org.Settings.SaltoRateLimit != nil {
+		return *org.Settings.SaltoRateLimit, nil
+	}
+	return store.RateLimit{PerSecond: m.opts.RequestsPerSecond, Burst: m.opts.Burst}, nil
+}
+
+// limiter returns the org's limiter, made or brought in step with limit
+// (a changed setting applies to the next request). Callers hold m.mu.
+func (m *Manager) limiter(orgID string, limit store.RateLimit) *rate.Limiter {
+	every, burst := rate.Inf, 0
+	if limit.PerSecond > 0 {
+		every, burst = rate.Limit(limit.PerSecond), max(limit.Burst, 1)
+	}
+	lim := m.limiters[orgID]
+	if lim == nil {
+		lim = rate.NewLimiter(every, burst)
+		m.limiters[orgID] = lim
+	}
+	if lim.Limit() != every {
+		lim.SetLimit(every)
+	}
+	if lim.Burst() != burst {
+		lim.SetBurst(burst)
+	}
+	return lim
+}
