@@ -22,6 +22,8 @@ type problem struct {
 	Detail    string       `json:"detail,omitempty"`
 	Errors    []fieldError `json:"errors,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
+	// RunID names the reconcile run that is running (409 on …/reconcile).
+	RunID string `json:"run_id,omitempty"`
 }
 
 // fieldError names one invalid field.
@@ -79,6 +81,7 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		hostErr  *saltoconn.HostRefusedError
 		saltoErr *saltoks.Error
 		guard    *store.GuardTripped
+		busy     *store.RunInProgress
 	)
 	switch {
 	case errors.As(err, &verr):
@@ -91,6 +94,9 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		p.Status, p.Errors = http.StatusConflict, guardErrors(guard)
 		p.Detail = fmt.Sprintf("deleting the org would remove %d Salto KS users from %d access groups, more than its mass-removal guard lets through; nothing was changed: repeat with ?force=true to remove them anyway",
 			guard.Removals, len(guard.Groups))
+	case errors.As(err, &busy):
+		p.Status, p.RunID = http.StatusConflict, busy.Run.ID
+		p.Detail = "a reconciliation of the org is running (run " + busy.Run.ID + "); start another once it has finished"
 	case errors.Is(err, store.ErrOrgDeleting):
 		p.Status, p.Detail = http.StatusConflict, "the org is being deleted; it takes no more writes"
 	case errors.Is(err, store.ErrNotFound):

@@ -95,7 +95,7 @@ func (h *handlers) reconcile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := contract.ReconcileInput{OrgID: orgID, RunID: newRunID(), DryRun: *body.DryRun, Trigger: "manual"}
-	if err := h.store.StartRun(ctx, store.ReconcileRun{ID: in.RunID, OrgID: orgID, DryRun: in.DryRun, Trigger: in.Trigger}); err != nil {
+	if err := h.startRun(ctx, in); err != nil {
 		return err
 	}
 	_, err := h.reconciler.Reconcile(ctx, in, in.DryRun)
@@ -128,6 +128,47 @@ func (h *handlers) reconcile(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, dryRunView{RunID: in.RunID, Status: run.Status, Groups: groups.Groups, Plan: plan})
 	return nil
+}
+
+// staleRunAge is how old a running run whose workflow Temporal does not
+// run must be to count as one that never finished (its starter died
+// between recording it and starting its workflow), not one starting now.
+const staleRunAge = time.Minute
+
+// startRun records the run. One that changes Salto KS is refused with a
+// *store.RunInProgress (409, naming it) while another runs for the org;
+// a running run whose workflow is gone is first recorded as failed.
+func (h *handlers) startRun(ctx context.Context, in contract.ReconcileInput) error {
+	run := store.ReconcileRun{ID: in.RunID, OrgID: in.OrgID, DryRun: in.DryRun, Trigger: in.Trigger}
+	if in.DryRun {
+		return h.store.StartRun(ctx, run)
+	}
+	err := h.store.StartRunAlone(ctx, run)
+	var busy *store.RunInProgress
+	if errors.As(err, &busy) && h.clearStaleRun(ctx, busy.Run) {
+		err = h.store.StartRunAlone(ctx, run)
+	}
+	return err
+}
+
+// clearStaleRun records a running run as failed when Temporal no longer
+// runs its workflow, and says whether it did.
+func (h *handlers) clearStaleRun(ctx context.Context, run store.ReconcileRun) bool {
+	checker, ok := h.reconciler.(RunChecker)
+	if !ok || h.now().Sub(run.StartedAt) < staleRunAge {
+		return false
+	}
+	active, err := checker.RunActive(ctx, run.OrgID, run.ID, run.Trigger)
+	if err == nil && !active {
+		err = h.store.FinishRun(ctx, run.OrgID, run.ID, nil, "its workflow is no longer running")
+		if err == nil {
+			return true
+		}
+	}
+	if err != nil {
+		h.log.WarnContext(ctx, "could not check whether a running reconciliation still runs", "org", run.OrgID, "run_id", run.ID, "err", err)
+	}
+	return false
 }
 
 // dryRunFailed answers a dry run that failed: 409 when the org is not

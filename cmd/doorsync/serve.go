@@ -235,3 +235,6 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		},
 	}
 }
+
+// The API checks through the reconciler whether a run still runs.
+var _ api.RunChecker = (*reconciler.Reconciler)(nil)

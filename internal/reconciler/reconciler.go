@@ -47,6 +47,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, in contract.ReconcileInput, 
 	return res, nil
 }
 
+// RunActive says whether the workflow of a reconcile run still runs: a
+// scheduled run's id is its workflow's, a manual one's is in it.
+func (r *Reconciler) RunActive(ctx context.Context, orgID, runID, trigger string) (bool, error) {
+	id := contract.ReconcileWorkflowID(orgID) + ":" + runID
+	if trigger == "schedule" {
+		id = runID
+	}
+	d, err := r.Client.DescribeWorkflowExecution(ctx, id, "")
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reconciler: describe %s: %w", id, err)
+	}
+	return d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
+}
+
 func searchAttributes(orgID string) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(contract.OrgIDKey.ValueSet(orgID), contract.EntityKindKey.ValueSet("reconcile"))
 }
