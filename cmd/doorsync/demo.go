@@ -64,8 +64,10 @@ func loadDemo(ctx context.Context, env *environment, apiBase, saltoURL string) e
 	}
 	// A database kept from an earlier run may say access is applied that a
 	// fresh fake Salto KS (after make clean) does not hold: reconcile now
-	// rather than at the schedule's first run.
-	if _, err := platform.call(ctx, "POST", demoOrgPath+"/reconcile", map[string]any{"dry_run": false}); err != nil {
+	// rather than at the schedule's first run (or let the one under way, a
+	// 409, do it).
+	if _, err := platform.call(ctx, "POST", demoOrgPath+"/reconcile", map[string]any{"dry_run": false}); err != nil &&
+		!strings.Contains(err.Error(), ": 409 ") {
 		return fmt.Errorf("demo: %w", err)
 	}
 	printDemo(env.stdout, demoBanner{admin: env.cfg.AdminToken, key: key, api: apiBase, salto: saltoURL}, steps)
