@@ -9,16 +9,22 @@ import (
 	"time"
 
 	"doorsync/contract"
+	"doorsync/internal/testenv"
 	"doorsync/store"
 )
 
 // TestFiftyConcurrentRemovalsFromOneGroupFinish: 50 members whose
 // memberships ended are taken out of one group by 50 ApplyAccess runs at
-// once, on the default pool of 32 connections. Each removal takes the
-// group's lock; the waiting ones used to hold every connection while the
-// one holding the lock needed one more, and none finished.
+// once, on a pool of 8 connections. Each removal takes the group's lock;
+// the waiting ones used to hold every connection while the one holding
+// the lock needed one more, and none finished.
 func TestFiftyConcurrentRemovalsFromOneGroupFinish(t *testing.T) {
-	e := newEnvSeed(t, strings.Replace(seed, `"seats":50`, `"seats":100`, 1))
+	st, err := store.Open(context.Background(), testenv.NewDatabase(t)+"&pool_max_conns=8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	e := newEnvOn(t, strings.Replace(seed, `"seats":50`, `"seats":100`, 1), st)
 	const members = 50
 	start := time.Now().Add(-time.Hour)
 	for i := range members {

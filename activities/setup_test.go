@@ -57,8 +57,14 @@ func newEnv(t testing.TB) *env {
 // as the base seed's, and anything else).
 func newEnvSeed(t testing.TB, seedJSON string) *env {
 	t.Helper()
-	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
+	return newEnvOn(t, seedJSON, st)
+}
+
+// newEnvOn is newEnvSeed on the store st.
+func newEnvOn(t *testing.T, seedJSON string, st *store.Store) *env {
+	t.Helper()
+	ctx := context.Background()
 	fake := saltokstest.NewServer()
 	t.Cleanup(fake.Close)
 	if err := fake.SeedJSON([]byte(seedJSON)); err != nil {
