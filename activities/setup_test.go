@@ -62,7 +62,7 @@ func newEnvSeed(t testing.TB, seedJSON string) *env {
 }
 
 // newEnvOn is newEnvSeed on the store st.
-func newEnvOn(t *testing.T, seedJSON string, st *store.Store) *env {
+func newEnvOn(t testing.TB, seedJSON string, st *store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	fake := saltokstest.NewServer()
