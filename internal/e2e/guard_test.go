@@ -22,9 +22,12 @@ func TestFeedDropIsHeldUntilApproved(t *testing.T) {
 	s.stopWorker()
 	s.sql(`delete from entities where org_id = $1 and kind = 'membership'`, s.org)
 
-	// The scheduled run's pass, as the worker would run it.
+	// The scheduled run's pass and its end, as the worker would run them.
 	res, err := s.acts.ReconcileOrg(s.ctx, contract.ReconcileOrgInput{OrgID: s.org, RunID: "feed-drop", Trigger: "schedule"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.acts.FinishRun(s.ctx, contract.FinishRunInput{OrgID: s.org, RunID: "feed-drop", Result: res}); err != nil {
 		t.Fatal(err)
 	}
 	if res.Held != 1 || res.Removes != 12 || res.Applied != 0 {
