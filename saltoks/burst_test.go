@@ -40,3 +40,23 @@ func TestBurstThenPacing(t *testing.T) {
 		t.Fatalf("the fake saw %d calls, want the burst of 3", n)
 	}
 }
+
+// TestRevocationsDoNotWaitBehindTheRate: with the bucket empty, a removal
+// still goes at once, and the call after it waits for the token the
+// removal borrowed (so it is refused under a 2-s deadline).
+func TestRevocationsDoNotWaitBehindTheRate(t *testing.T) {
+	e := newEnv(t, func(c *saltoks.Config) { c.RequestsPerSecond, c.Burst = 0.1, 1 })
+	if err := e.client.AddGroupMember(ctx(t), london, londonMeeting, adaUserID); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := e.client.RemoveGroupMember(short, london, londonMeeting, adaUserID); err != nil {
+		t.Fatalf("a removal waited behind the rate: %v", err)
+	}
+	later, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	if _, err := e.client.GetSite(later, london); err == nil {
+		t.Fatal("a read after the removal went through: the removal's token was not counted")
+	}
+}

@@ -149,11 +149,25 @@ func (c *Client) attempt(ctx context.Context, req request) ([]byte, error) {
 }
 
 // roundTrip waits for the rate limiter and performs one HTTP exchange.
+// pace takes req's turn at the rate limiter. A revocation (a DELETE: a user
+// leaving a group, a user or tag removed) never waits behind additions and
+// reads: it takes its token at once, going into debt if the bucket is
+// empty, and the calls after it wait that much longer, so the rate holds
+// over time while no access outlives its reason for the limiter's sake.
+func (c *Client) pace(ctx context.Context, req request) error {
+	if c.limiter == nil {
+		return nil
+	}
+	if req.method == http.MethodDelete {
+		c.limiter.Reserve()
+		return nil
+	}
+	return c.limiter.Wait(ctx)
+}
+
 func (c *Client) roundTrip(ctx context.Context, req request, tok *oauth2.Token) (*http.Response, []byte, error) {
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, nil, &transportError{method: req.method, path: req.path(), err: err}
-		}
+	if err := c.pace(ctx, req); err != nil {
+		return nil, nil, &transportError{method: req.method, path: req.path(), err: err}
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, req.url.String(), bytes.NewReader(req.body))
 	if err != nil {
