@@ -96,17 +96,21 @@ type AppliedGroup struct {
 	GroupID   string
 	UserID    string
 	AppliedAt time.Time
+	// Confirmed is false for an intent: an add doorsync was about to make
+	// (RecordIntent) whose outcome is not recorded yet. It counts as
+	// applied wherever access is revoked (it may be in Salto KS).
+	Confirmed bool
 }
 
 // AppliedGroups returns what doorsync has applied for a person.
 func (s *Store) AppliedGroups(ctx context.Context, orgID, person string) ([]AppliedGroup, error) {
-	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at, confirmed from applied_access
 		where org_id = $1 and person = $2 order by site_id, group_id`, orgID, person)
 }
 
 // AppliedInGroup returns what doorsync has applied in one group.
 func (s *Store) AppliedInGroup(ctx context.Context, orgID, siteID, groupID string) ([]AppliedGroup, error) {
-	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at, confirmed from applied_access
 		where org_id = $1 and site_id = $2 and group_id = $3 order by person`, orgID, siteID, groupID)
 }
 
@@ -117,28 +121,63 @@ func (s *Store) queryApplied(ctx context.Context, sql string, args ...any) ([]Ap
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AppliedGroup, error) {
 		var a AppliedGroup
-		err := r.Scan(&a.Person, &a.SiteID, &a.GroupID, &a.UserID, &a.AppliedAt)
+		err := r.Scan(&a.Person, &a.SiteID, &a.GroupID, &a.UserID, &a.AppliedAt, &a.Confirmed)
 		return a, err
 	})
 }
 
-// RecordApplied notes that a person is now in a group, with its audit row,
-// in one transaction. It refuses with ErrOrgDeleting (recording nothing)
-// once the org's deletion began: the share lock on the org row orders it
-// before or after BeginOrgDeletion, so a grant is either seen by the
-// deletion's revocation or refused here, for the caller to undo.
+// RecordIntent notes, before the add is asked of Salto KS, that a person
+// is about to be put in a group: an unconfirmed applied_access row (a
+// write-ahead intent), unless a row is there already (a confirmed one is
+// never downgraded). A run killed before RecordApplied leaves it for the
+// next apply to settle. It refuses with ErrOrgDeleting, as RecordApplied.
+func (s *Store) RecordIntent(ctx context.Context, orgID string, a AppliedGroup) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockLiveOrg(ctx, tx, orgID); err != nil {
+			return fmt.Errorf("store: record intent: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id, confirmed)
+			values ($1, $2, $3, $4, $5, false) on conflict (org_id, person, site_id, group_id)
+			do update set user_id = excluded.user_id where not applied_access.confirmed`,
+			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
+			return fmt.Errorf("store: record intent: %w", err)
+		}
+		return nil
+	})
+}
+
+// DropIntent deletes a person's unconfirmed row in a group (the add it
+// announced did not happen); a confirmed row is left alone. With audits,
+// they are added in the same transaction.
+func (s *Store) DropIntent(ctx context.Context, orgID string, a AppliedGroup, audits ...AuditEntry) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `delete from applied_access
+			where org_id = $1 and person = $2 and site_id = $3 and group_id = $4 and not confirmed`,
+			orgID, a.Person, a.SiteID, a.GroupID); err != nil {
+			return fmt.Errorf("store: drop intent: %w", err)
+		}
+		for _, audit := range audits {
+			if err := insertAudit(ctx, tx, orgID, audit); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RecordApplied notes that a person is now in a group (confirming its
+// intent, if any), with its audit row, in one transaction. It refuses with
+// ErrOrgDeleting (recording nothing) once the org's deletion began: the
+// share lock on the org row orders it before or after BeginOrgDeletion, so
+// a grant is either seen by the deletion's revocation or refused here, for
+// the caller to undo.
 func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		var live bool
-		err := tx.QueryRow(ctx, `select deleting_since is null from orgs where id = $1 for share`, orgID).Scan(&live)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !live) {
-			return fmt.Errorf("store: record applied: %w", ErrOrgDeleting)
-		}
-		if err != nil {
+		if err := lockLiveOrg(ctx, tx, orgID); err != nil {
 			return fmt.Errorf("store: record applied: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id) values ($1, $2, $3, $4, $5)
-			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id`,
+			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id, confirmed = true`,
 			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
 			return fmt.Errorf("store: record applied: %w", err)
 		}
@@ -146,14 +185,31 @@ func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup,
 	})
 }
 
-// RecordRemoved notes that a person left a group, with its audit row.
-func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
+// lockLiveOrg share-locks the org's row, or fails with ErrOrgDeleting
+// when it is gone or its deletion began.
+func lockLiveOrg(ctx context.Context, tx pgx.Tx, orgID string) error {
+	var live bool
+	err := tx.QueryRow(ctx, `select deleting_since is null from orgs where id = $1 for share`, orgID).Scan(&live)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !live) {
+		return ErrOrgDeleting
+	}
+	return err
+}
+
+// RecordRemoved notes that a person left a group, with its audit rows
+// (in order), in one transaction.
+func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup, audits ...AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
 			orgID, a.Person, a.SiteID, a.GroupID); err != nil {
 			return fmt.Errorf("store: record removed: %w", err)
 		}
-		return insertAudit(ctx, tx, orgID, audit)
+		for _, audit := range audits {
+			if err := insertAudit(ctx, tx, orgID, audit); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -85,7 +85,7 @@ func (s *Store) ReplaceSaltoConnection(ctx context.Context, c SaltoConnection, p
 
 // OrgAppliedAccess returns everything doorsync has applied for an org.
 func (s *Store) OrgAppliedAccess(ctx context.Context, orgID string) ([]AppliedGroup, error) {
-	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at from applied_access
+	return s.queryApplied(ctx, `select person, site_id, group_id, user_id, applied_at, confirmed from applied_access
 		where org_id = $1 order by person, site_id, group_id`, orgID)
 }
 
