@@ -42,6 +42,9 @@ type Activities struct {
 	Guests *guestkey.Keyer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// afterAdd, set only by tests, runs between a Salto KS add and its
+	// record (a non-nil error stands for the worker being killed there).
+	afterAdd func(context.Context) error
 }
 
 // Definition is one activity and the name it is registered under.

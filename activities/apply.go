@@ -107,6 +107,10 @@ type applyRun struct {
 	// given a user this run (the reason is among r.problems).
 	adding []access.GroupRef
 	noUser map[string]bool
+	// carried are the still desired groups of unconfirmed rows an earlier
+	// run left (see intentsStillDesired): added again, and their intent
+	// kept if Salto KS refuses (the earlier add may have landed).
+	carried []access.GroupRef
 	// appliedOn are the sites where something is still applied for the
 	// person, held removals included (see noteApplied).
 	appliedOn map[string]bool
@@ -140,6 +144,8 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 	}
 	desired := access.DesiredFor(r.grants, r.person, r.at)
 	add, remove := access.Plan(desired, appliedRefs(applied))
+	r.carried = intentsStillDesired(applied, desired)
+	add = append(add, r.carried...)
 	if err := r.noteApplied(ctx, applied); err != nil {
 		return res, err
 	}
@@ -247,11 +253,42 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 				return false, rerr
 			}
 		}
+		if saltoks.IsNotFound(err) && !ap.Confirmed {
+			return false, r.a.Store.DropIntent(ctx, r.org, ap) // the interrupted add never landed: nothing changed
+		}
 		if err != nil && !saltoks.IsNotFound(err) { // 404: already out
 			return false, fmt.Errorf("remove %s from %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 		}
 	}
-	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, r.audit(ActionRemove, g, ap.UserID, reason))
+	remove := r.audit(ActionRemove, g, ap.UserID, reason)
+	switch {
+	case ap.Confirmed:
+		return true, r.a.Store.RecordRemoved(ctx, r.org, ap, remove)
+	case shared:
+		return false, r.a.Store.DropIntent(ctx, r.org, ap) // the membership is the other person's
+	}
+	// The interrupted add had landed: audit it before its removal, so every
+	// change seen in Salto KS is in the audit log.
+	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, r.audit(ActionAdd, g, ap.UserID, recoveredAddReason), remove)
+}
+
+// recoveredAddReason is the reason of an add found in Salto KS by the run
+// after the one that made it was killed before recording it.
+var recoveredAddReason = mustJSON(map[string]string{"why": "an add whose outcome was not recorded (interrupted apply)"})
+
+// intentsStillDesired are the groups of the person's unconfirmed rows
+// (adds a killed run may or may not have made) that are still desired:
+// they are added again, which confirms them. Those no longer desired are
+// in the plan's removals.
+func intentsStillDesired(applied []store.AppliedGroup, desired []access.GroupRef) []access.GroupRef {
+	var out []access.GroupRef
+	for _, ap := range applied {
+		g := access.GroupRef{SiteID: ap.SiteID, GroupID: ap.GroupID}
+		if !ap.Confirmed && slices.Contains(desired, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (r *applyRun) sharedWithOthers(ctx context.Context, ap store.AppliedGroup) (bool, error) {
@@ -297,28 +334,59 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 	return n, nil
 }
 
-// addOne puts the person's user into one group. It reports false when
-// Salto KS refused (recorded as the person's problem).
+// addOne puts the person's user into one group. The intent is recorded
+// first (see RecordIntent): a run killed after Salto KS added but before
+// the add is recorded leaves it for the next run (see settleIntents). It
+// reports false when Salto KS refused (recorded as the person's problem).
 func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) (bool, error) {
-	err := r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
+	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
+	err := r.a.Store.RecordIntent(ctx, r.org, ap)
+	if errors.Is(err, store.ErrOrgDeleting) {
+		return false, nil // the org's deletion revokes what is recorded: add nothing more
+	}
+	if err != nil {
+		return false, err
+	}
+	err = r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
 	if saltoks.IsNotFound(err) {
 		err = r.addWhileProvisioning(ctx, g, id, err)
+	}
+	if err != nil {
+		return false, r.addFailed(ctx, g, id, ap, err)
+	}
+	if r.a.afterAdd != nil { // tests: a worker killed right after Salto KS added
+		if err := r.a.afterAdd(ctx); err != nil {
+			return false, err
+		}
+	}
+	err = r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
+	if errors.Is(err, store.ErrOrgDeleting) {
+		if err := r.undoAdd(ctx, g, id); err != nil {
+			return false, err
+		}
+		return false, r.a.Store.DropIntent(ctx, r.org, ap) // taken back: nothing for the deletion to revoke
+	}
+	return err == nil, err
+}
+
+// addFailed handles an add Salto KS did not make. When it answered that
+// it did not (refused, or 404), this run's intent is dropped (one an
+// earlier run left stays: its add may have landed); on any other failure
+// the outcome is unknown and the intent stays for the retry.
+func (r *applyRun) addFailed(ctx context.Context, g access.GroupRef, id store.SaltoIdentity, ap store.AppliedGroup, err error) error {
+	if (saltoks.IsRefused(err) || saltoks.IsNotFound(err)) && !slices.Contains(r.carried, g) {
+		if derr := r.a.Store.DropIntent(ctx, r.org, ap); derr != nil {
+			return derr
+		}
 	}
 	switch {
 	case saltoks.IsRefused(err):
 		problem := fmt.Sprintf("Salto KS refused to add them to access group %s on site %s", g.GroupID, g.SiteID)
-		return false, r.refused(ctx, ActionAdd, g, id.UserID, r.reasonsFor(g), problem, err)
+		return r.refused(ctx, ActionAdd, g, id.UserID, r.reasonsFor(g), problem, err)
 	case saltoks.IsNotFound(err):
-		return false, r.addNotFound(ctx, g, id, err)
-	case err != nil:
-		return false, fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
+		return r.addNotFound(ctx, g, id, err)
 	}
-	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
-	err = r.a.Store.RecordApplied(ctx, r.org, ap, r.audit(ActionAdd, g, id.UserID, r.reasonsFor(g)))
-	if errors.Is(err, store.ErrOrgDeleting) {
-		return false, r.undoAdd(ctx, g, id)
-	}
-	return err == nil, err
+	return fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 }
 
 // undoAdd takes back an addition the org's deletion overtook: the deletion

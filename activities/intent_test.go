@@ -1,0 +1,147 @@
+package activities_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"doorsync/activities"
+	"doorsync/contract"
+	"doorsync/saltoks/saltokstest"
+	"doorsync/store"
+)
+
+// errKilled stands for the worker dying between Salto KS's add and its
+// record.
+var errKilled = errors.New("worker killed")
+
+// crashAfterAdd makes the next ApplyAccess of member m1 (a membership of
+// plan hot until `until`) add them to group A in Salto KS and die before
+// recording it.
+func (e *env) crashAfterAdd(now, until time.Time) {
+	e.t.Helper()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
+	activities.SetAfterAdd(e.acts, func(context.Context) error { return errKilled })
+	_, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1", At: now})
+	activities.SetAfterAdd(e.acts, nil)
+	if !errors.Is(err, errKilled) {
+		e.t.Fatalf("ApplyAccess killed after the add = %v, want %v", err, errKilled)
+	}
+	if !e.inGroup(groupA, "joe@example.com") {
+		e.t.Fatal("the killed run's add did not reach Salto KS")
+	}
+	if got := actions(e.audit("member:m1")); !slices.Equal(got, []string{"create_user"}) {
+		e.t.Fatalf("audit after the killed run = %v, want the add unrecorded", got)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 1 || applied[0].Confirmed || applied[0].GroupID != groupA {
+		e.t.Fatalf("applied after the killed run = %+v, want group A unconfirmed (the intent)", applied)
+	}
+}
+
+func (e *env) applyAt(person string, at time.Time) contract.ApplyAccessResult {
+	e.t.Helper()
+	res, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: person, At: at})
+	if err != nil {
+		e.t.Fatalf("ApplyAccess(%s at %v): %v", person, at, err)
+	}
+	return res
+}
+
+func (e *env) applied(person string) []store.AppliedGroup {
+	e.t.Helper()
+	applied, err := e.st.AppliedGroups(e.ctx, org, person)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return applied
+}
+
+// An add whose run was killed before recording it, and whose window closed
+// before the retry, is removed by the retry, and both changes are audited.
+func TestInterruptedAddIsRevokedOnceTheWindowCloses(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().Truncate(time.Second)
+	e.crashAfterAdd(now, now.Add(time.Hour))
+
+	res := e.applyAt("member:m1", now.Add(2*time.Hour))
+	if res.Removed != 1 {
+		t.Fatalf("retry after the window = %+v, want one removal", res)
+	}
+	if e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("the person kept access after their window closed: the interrupted add was lost")
+	}
+	entries := e.audit("member:m1")
+	if got := actions(entries); !slices.Equal(got, []string{"create_user", "add", "remove"}) {
+		t.Fatalf("audit = %v, want the recovered add and its removal", got)
+	}
+	add := entries[1]
+	if add.Result != "ok" || add.GroupID != groupA || !strings.Contains(string(add.Reason), "interrupted apply") {
+		t.Fatalf("recovered add audit = %+v (reason %s)", add, add.Reason)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied after the removal = %+v", applied)
+	}
+}
+
+// An interrupted add still granted is added again on the retry, which
+// confirms it and audits it once.
+func TestInterruptedAddStillGrantedIsConfirmed(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().Truncate(time.Second)
+	e.crashAfterAdd(now, now.Add(time.Hour))
+
+	if res := e.applyAt("member:m1", now); res.Added != 1 || res.Removed != 0 {
+		t.Fatalf("retry = %+v, want the add made again", res)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 1 || !applied[0].Confirmed {
+		t.Fatalf("applied after the retry = %+v, want group A confirmed", applied)
+	}
+	if got := actions(e.audit("member:m1")); !slices.Equal(got, []string{"create_user", "add"}) {
+		t.Fatalf("audit = %v", got)
+	}
+	if !e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("not in the group after the retry")
+	}
+}
+
+// An interrupted add that never landed (Salto KS answers 404 to its
+// removal) is dropped with nothing audited.
+func TestInterruptedAddThatNeverLandedIsDroppedSilently(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().Truncate(time.Second)
+	e.crashAfterAdd(now, now.Add(time.Hour))
+	if err := e.fake.RemoveGroupMemberDirect(london, groupA, e.userID("joe@example.com")); err != nil {
+		t.Fatal(err)
+	}
+
+	if res := e.applyAt("member:m1", now.Add(2*time.Hour)); res.Removed != 0 {
+		t.Fatalf("retry = %+v, want nothing removed", res)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied = %+v, want the intent dropped", applied)
+	}
+	if got := actions(e.audit("member:m1")); !slices.Equal(got, []string{"create_user"}) {
+		t.Fatalf("audit = %v, want nothing about a change that never happened", got)
+	}
+}
+
+// An add Salto KS refuses leaves no intent behind.
+func TestRefusedAddDropsItsIntent(t *testing.T) {
+	e := newEnv(t)
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
+	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.apply("member:m1"); res.Added != 0 || res.Problem == "" {
+		t.Fatalf("apply = %+v, want the refusal as a problem", res)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied after a refused add = %+v, want none", applied)
+	}
+}
