@@ -104,8 +104,8 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 		return err
 	}
 	isApplied := map[store.GroupRef]bool{}
-	for _, a := range applied {
-		isApplied[store.GroupRef{SiteID: a.SiteID, GroupID: a.GroupID}] = true
+	for _, a := range applied { // an unconfirmed add (being applied) is not claimed yet
+		isApplied[store.GroupRef{SiteID: a.SiteID, GroupID: a.GroupID}] = a.Confirmed
 	}
 	out := explainedAccess{
 		Person:     personView{Kind: p.Kind, ID: p.ID, Email: email},

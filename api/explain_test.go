@@ -103,3 +103,27 @@ func TestExplainedAccess(t *testing.T) {
 	a.must(400, "GET", "/v1/orgs/acme/guests/not-an-email/access", key, nil)
 	a.must(404, "GET", "/v1/orgs/nobody/guests/joe@example.com/access", adminToken, nil)
 }
+
+// An add being applied (its outcome not recorded yet) is not claimed as
+// applied.
+func TestExplainDoesNotClaimAnUnconfirmedAdd(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	for path, body := range map[string]any{
+		"locations/l1":            map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
+		"plans/hot-desk":          map[string]any{"name": "Hot desk"},
+		"members/m1":              map[string]any{"email": "joe@example.com"},
+		"memberships/ms1":         map[string]any{"plan_id": "hot-desk", "member_id": "m1", "starts_at": "2026-01-01"},
+		"mappings/plans/hot-desk": groups(siteLondon, groupMembers),
+	} {
+		if r := a.do("PUT", "/v1/orgs/acme/"+path, key, body); r.Status != 201 {
+			t.Fatalf("PUT %s = %d: %s", path, r.Status, r.Body)
+		}
+	}
+	a.exec(`insert into applied_access (org_id, person, site_id, group_id, user_id, confirmed) values
+		('acme', 'member:m1', $1, $2, 'u1', false)`, siteLondon, groupMembers)
+	got := a.must(200, "GET", "/v1/orgs/acme/members/m1/access", key, nil).JSON(t)
+	if g := got["groups"].([]any)[0].(map[string]any); g["applied"] != false {
+		t.Errorf("applied = %v for an add whose outcome is not recorded, want false", g["applied"])
+	}
+}
