@@ -145,3 +145,25 @@ func TestRefusedAddDropsItsIntent(t *testing.T) {
 		t.Fatalf("applied after a refused add = %+v, want none", applied)
 	}
 }
+
+// A reconciliation that reaches an interrupted add before the person's
+// next apply revokes it too, and audits the add it found before the
+// removal, so every change seen in Salto KS is in the audit log.
+func TestInterruptedAddRevokedByReconciliationIsAudited(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().Truncate(time.Second)
+	e.crashAfterAdd(now, now.Add(time.Hour))
+
+	if _, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual", At: now.Add(2 * time.Hour)}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("reconciliation left the interrupted add in place after its window")
+	}
+	if got := actions(e.audit("member:m1")); !slices.Equal(got, []string{"create_user", "add", "remove"}) {
+		t.Fatalf("audit = %v, want the recovered add before its removal", got)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied after the removal = %+v, want nothing", applied)
+	}
+}

@@ -156,12 +156,21 @@ func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("remove %s from %s/%s: %w", rm.SaltoUserID, g.SiteID, g.GroupID, err)
 	}
+	removed := err == nil // else a 404: it was not there
 	audit := store.AuditEntry{Action: ActionRemove, Person: rm.Person, SiteID: g.SiteID, GroupID: g.GroupID,
 		SaltoUserID: rm.SaltoUserID, Reason: mustJSON(map[string]string{"why": removalWhy(rm)}), Trigger: trigger,
 		WorkflowID: wf.id, RunID: wf.run, Result: resultOK}
 	for _, id := range persons {
-		if err := a.Store.ForgetApplied(ctx, orgID, id.Person, g.SiteID, g.GroupID); err != nil {
+		intent, err := a.Store.ForgetApplied(ctx, orgID, id.Person, g.SiteID, g.GroupID)
+		if err != nil {
 			return err
+		}
+		if intent && removed { // an interrupted add had landed: audit it before its removal
+			added := audit
+			added.Action, added.Person, added.Reason = ActionAdd, id.Person, recoveredAddReason
+			if err := a.Store.AddAudit(ctx, orgID, added); err != nil {
+				return err
+			}
 		}
 	}
 	return a.Store.AddAudit(ctx, orgID, audit)

@@ -347,10 +347,18 @@ func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRe
 // ForgetApplied drops what doorsync believed applied for a person in a
 // group (reconciliation found Salto KS without it), so their access
 // workflow adds it again.
-func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupID string) error {
-	_, err := s.db.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
-		orgID, person, siteID, groupID)
-	return err
+// It reports whether what it forgot was an intent (an add whose outcome
+// was never recorded).
+func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupID string) (intent bool, err error) {
+	err = s.db.QueryRow(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
+		returning not confirmed`, orgID, person, siteID, groupID).Scan(&intent)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: forget applied: %w", err)
+	}
+	return intent, nil
 }
 
 // ForgetAppliedAndPoke forgets, in one transaction, what doorsync believed
