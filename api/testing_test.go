@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +34,7 @@ type testAPI struct {
 	DBURL   string
 	Fake    *saltokstest.Server
 	Secrets *secrets.Box
-	logs    *syncBuffer
+	logs    *testenv.SyncBuffer
 	deps    api.Deps
 	srv     *httptest.Server
 	// allowed are Salto KS URLs allowed besides Fake's (see allow).
@@ -46,7 +44,7 @@ type testAPI struct {
 func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 	t.Helper()
 	st, dbURL := testenv.NewStore(t)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fake := saltokstest.NewServer()
 	t.Cleanup(fake.Close)
@@ -248,21 +246,4 @@ func (a *testAPI) createOrg(id string) string {
 	a.must(201, "PUT", "/v1/orgs/"+id, adminToken, map[string]any{"name": id, "time_zone": "Europe/London"})
 	r := a.must(201, "POST", "/v1/orgs/"+id+"/api-keys", adminToken, map[string]any{"name": "platform"})
 	return r.JSON(a.t)["key"].(string)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,16 +1,13 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"doorsync/internal/guestkey"
 	"doorsync/internal/testenv"
@@ -19,49 +16,15 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// syncBuffer is a log destination tests read while the relay writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// counterValue is a counter's value in Prometheus's default registry.
-func counterValue(t *testing.T, name string) float64 {
-	t.Helper()
-	families, err := prometheus.DefaultGatherer.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() == name {
-			return f.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	t.Fatalf("no counter %s in the default registry", name)
-	return 0
-}
-
 // newTestRelay is a relay on a fresh database holding the org "acme",
 // logging into the returned buffer.
-func newTestRelay(t *testing.T) (*Relay, string, *syncBuffer) {
+func newTestRelay(t *testing.T) (*Relay, string, *testenv.SyncBuffer) {
 	t.Helper()
 	st, url := testenv.NewStore(t)
 	if _, _, err := st.PutOrg(context.Background(), store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	return &Relay{Store: st, TaskQueue: testenv.TaskQueue(t), Log: slog.New(slog.NewTextHandler(logs, nil)),
 		Guests: guestkey.New([]byte("test guest key"))}, url, logs
 }
@@ -87,7 +50,7 @@ func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
 	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycleIfRunning, Target: "membership:ms2"}}); err != nil {
 		t.Fatal(err)
 	}
-	before := counterValue(t, "doorsync_outbox_corrupt_pokes_total")
+	before := testenv.CounterValue(t, "doorsync_outbox_corrupt_pokes_total")
 
 	for range 2 { // the second pass finds nothing due: the corrupt poke is not spun on
 		if err := r.drain(ctx); err != nil {
@@ -99,7 +62,7 @@ func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
 	if err != nil || len(left) != 1 || left[0] != bad {
 		t.Fatalf("outbox = %v, %v; want only the corrupt poke kept", left, err)
 	}
-	if got := counterValue(t, "doorsync_outbox_corrupt_pokes_total"); got != before+1 {
+	if got := testenv.CounterValue(t, "doorsync_outbox_corrupt_pokes_total"); got != before+1 {
 		t.Errorf("corrupt pokes counted = %v, want %v", got, before+1)
 	}
 	if l := logs.String(); !strings.Contains(l, "payload unreadable") || strings.Count(l, "payload unreadable") != 1 {
@@ -119,13 +82,13 @@ func TestRelayCountsAFailedReschedule(t *testing.T) {
 	if err != nil || len(pokes) != 1 {
 		t.Fatalf("claim = %+v, %v", pokes, err)
 	}
-	before := counterValue(t, "doorsync_outbox_reschedule_failures_total")
+	before := testenv.CounterValue(t, "doorsync_outbox_reschedule_failures_total")
 	r.Store.Close()
 
 	if err := r.sendAll(ctx, pokes); err == nil || !strings.Contains(err.Error(), "bad lifecycle target") {
 		t.Fatalf("send = %v, want the bad target", err)
 	}
-	if got := counterValue(t, "doorsync_outbox_reschedule_failures_total"); got != before+1 {
+	if got := testenv.CounterValue(t, "doorsync_outbox_reschedule_failures_total"); got != before+1 {
 		t.Errorf("reschedule failures = %v, want %v", got, before+1)
 	}
 	if l := logs.String(); !strings.Contains(l, "could not record a failed send's back-off") {
