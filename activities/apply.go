@@ -316,6 +316,9 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 	r.adding = add
 	for _, g := range add {
 		r.alive(ctx)
+		if !r.stillGranted(g) {
+			continue // its window closed while the run went on: adding now would outlive its reason
+		}
 		id, ok, err := r.identity(ctx, g.SiteID)
 		if err != nil {
 			return n, err
@@ -332,6 +335,20 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 		}
 	}
 	return n, nil
+}
+
+// stillGranted reports whether a grant of the person's still covers g by
+// the clock now: a run decides its adds at its start, and retries, a
+// consistency window or the rate limit can make it reach an add after the
+// grant behind it has ended.
+func (r *applyRun) stillGranted(g access.GroupRef) bool {
+	now := r.a.evalTime(r.at)
+	for _, gr := range r.grants {
+		if gr.Person == r.person && gr.Group == g && gr.ActiveAt(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // addOne puts the person's user into one group. The intent is recorded

@@ -167,3 +167,28 @@ func TestInterruptedAddRevokedByReconciliationIsAudited(t *testing.T) {
 		t.Fatalf("applied after the removal = %+v, want nothing", applied)
 	}
 }
+
+// A run that reaches an add after the grant behind it ended (the clock
+// moved on while it ran: retries, a consistency window, the rate limit)
+// does not make it: access that late would outlive its reason.
+func TestAddWhoseWindowClosedDuringTheRunIsNotMade(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().Truncate(time.Second)
+	until := now.Add(time.Hour)
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
+	calls := 0
+	e.acts.Now = func() time.Time { // the run decides at now; by its add, the window has closed
+		if calls++; calls == 1 {
+			return now
+		}
+		return until.Add(time.Minute)
+	}
+	res, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1", At: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 0 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("apply = %+v, in group %v: the add was made after its window closed", res, e.inGroup(groupA, "joe@example.com"))
+	}
+}
