@@ -28,10 +28,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(testenv.TemporalCLI()); err != nil {
 		t.Skipf("temporal CLI missing: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "doorsync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDoorsync(t)
 	apiAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	uiPort := testenv.FreePort(t)
 	fakeAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))

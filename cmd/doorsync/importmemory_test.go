@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -83,10 +82,7 @@ type apiProcess struct {
 func startAPIProcess(t *testing.T, env ...string) apiProcess {
 	t.Helper()
 	dev := testenv.Temporal(t)
-	bin := filepath.Join(t.TempDir(), "doorsync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testenv.BuildDoorsync(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	cmd := exec.Command(bin, "api")
 	cmd.Env = append(os.Environ(),

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ func TestReducedSoak(t *testing.T) {
 		t.Skipf("temporal CLI at %s (run `make bin/temporal`): %v", cfg.TemporalCLI, err)
 	}
 	cfg.AdminDB = testenv.AdminURL()
-	cfg.Doorsync = buildDoorsync(t)
+	cfg.Doorsync = testenv.BuildDoorsync(t)
 	cfg.LogDir = t.TempDir()
 	var out strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -40,17 +39,6 @@ func TestReducedSoak(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-}
-
-func buildDoorsync(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "doorsync")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/doorsync")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 func tail(b []byte, n int) []byte { return b[max(0, len(b)-n):] }

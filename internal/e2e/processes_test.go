@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,7 +33,7 @@ func TestAPIAndWorkerProcessesShareTheRotatingToken(t *testing.T) {
 	if err := fake.SeedJSON([]byte(seed)); err != nil {
 		t.Fatal(err)
 	}
-	bin := buildDoorsync(t)
+	bin := testenv.BuildDoorsync(t)
 	apiURL := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))
 	env := append(os.Environ(),
 		"DATABASE_URL="+testenv.NewDatabase(t),
@@ -112,18 +111,6 @@ func connectWithCode(t *testing.T, s *stack) {
 
 // redact drops a URL's query (it holds the code and state).
 func redact(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
-
-// buildDoorsync builds the binary into the test's temporary directory.
-func buildDoorsync(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "doorsync")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/doorsync")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // startProcess runs `doorsync <command>` until the test ends; its output
 // is shown if the test fails.
