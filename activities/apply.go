@@ -351,6 +351,29 @@ func (r *applyRun) stillGranted(g access.GroupRef) bool {
 	return false
 }
 
+// withinGrant bounds an add by the end of the grants behind it (none when
+// one of them is open-ended): Salto KS calls still failing or waiting
+// then give up rather than grant access after its reason.
+func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.Context, context.CancelFunc) {
+	now := r.a.evalTime(r.at)
+	var end time.Time
+	for _, gr := range r.grants {
+		if gr.Person != r.person || gr.Group != g || !gr.ActiveAt(now) {
+			continue
+		}
+		if gr.Until.IsZero() {
+			return context.WithCancel(ctx)
+		}
+		if gr.Until.After(end) {
+			end = gr.Until
+		}
+	}
+	if end.IsZero() { // no grant covers it now: stillGranted skips such adds
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, end.Sub(now))
+}
+
 // addOne puts the person's user into one group. The intent is recorded
 // first (see RecordIntent): a run killed after Salto KS added but before
 // the add is recorded leaves it for the next run (see settleIntents). It
@@ -364,9 +387,14 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 	if err != nil {
 		return false, err
 	}
-	err = r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
+	gctx, cancel := r.withinGrant(ctx, g)
+	defer cancel()
+	err = r.client.AddGroupMember(gctx, g.SiteID, g.GroupID, id.UserID)
 	if saltoks.IsNotFound(err) {
-		err = r.addWhileProvisioning(ctx, g, id, err)
+		err = r.addWhileProvisioning(gctx, g, id, err)
+	}
+	if err != nil && gctx.Err() != nil && ctx.Err() == nil {
+		return false, r.grantEndedWhileAdding(ctx, g, ap, err)
 	}
 	if err != nil {
 		return false, r.addFailed(ctx, g, id, ap, err)
@@ -391,10 +419,8 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 // earlier run left stays: its add may have landed); on any other failure
 // the outcome is unknown and the intent stays for the retry.
 func (r *applyRun) addFailed(ctx context.Context, g access.GroupRef, id store.SaltoIdentity, ap store.AppliedGroup, err error) error {
-	if (saltoks.IsRefused(err) || saltoks.IsNotFound(err)) && !slices.Contains(r.carried, g) {
-		if derr := r.a.Store.DropIntent(ctx, r.org, ap); derr != nil {
-			return derr
-		}
+	if derr := r.dropUnmadeIntent(ctx, g, ap, err); derr != nil {
+		return derr
 	}
 	switch {
 	case saltoks.IsRefused(err):
@@ -404,6 +430,27 @@ func (r *applyRun) addFailed(ctx context.Context, g access.GroupRef, id store.Sa
 		return r.addNotFound(ctx, g, id, err)
 	}
 	return fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
+}
+
+// dropUnmadeIntent drops this run's intent of an add Salto KS answered it
+// did not make (refused, or 404); one an earlier run left stays, as its add
+// may have landed.
+func (r *applyRun) dropUnmadeIntent(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, err error) error {
+	if (saltoks.IsRefused(err) || saltoks.IsNotFound(err)) && !slices.Contains(r.carried, g) {
+		return r.a.Store.DropIntent(ctx, r.org, ap)
+	}
+	return nil
+}
+
+// grantEndedWhileAdding handles an add cut short because the grants behind
+// it ended while Salto KS was slow or still provisioning the user: the add
+// is given up, not retried. Unless Salto KS answered that it did not make
+// it, its intent stays: the run due at the grant's end (see NextChange)
+// takes back whatever landed, and audits it.
+func (r *applyRun) grantEndedWhileAdding(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, err error) error {
+	r.a.Log.InfoContext(ctx, "the grant ended while adding; the add is given up", "org", r.org, "person", r.wkey,
+		"site", g.SiteID, "group", g.GroupID, "reason", refusalText(err))
+	return r.dropUnmadeIntent(ctx, g, ap, err)
 }
 
 // undoAdd takes back an addition the org's deletion overtook: the deletion

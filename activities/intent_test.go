@@ -192,3 +192,38 @@ func TestAddWhoseWindowClosedDuringTheRunIsNotMade(t *testing.T) {
 		t.Fatalf("apply = %+v, in group %v: the add was made after its window closed", res, e.inGroup(groupA, "joe@example.com"))
 	}
 }
+
+// An add still waiting on Salto KS when the grant behind it ends is given
+// up at the end, not made late: the run ends well, the intent stays for the
+// run due at the end, and that run settles it (the add never landed:
+// nothing to take back or audit).
+func TestAddStillWaitingWhenTheGrantEndsIsGivenUp(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	until := now.Add(1500 * time.Millisecond)
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
+	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Latency: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := e.applyAt("member:m1", now)
+	if took := time.Since(start); took > 8*time.Second {
+		t.Fatalf("the run took %v: it waited out Salto KS past the grant's end", took)
+	}
+	if res.Added != 0 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("apply = %+v, in group %v: the add was made after its grant ended", res, e.inGroup(groupA, "joe@example.com"))
+	}
+	if applied := e.applied("member:m1"); len(applied) != 1 || applied[0].Confirmed {
+		t.Fatalf("applied after the cut-short add = %+v, want its intent (outcome unknown)", applied)
+	}
+	e.fake.ClearFaults()
+	e.applyAt("member:m1", until)
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied after the run at the grant's end = %+v, want nothing", applied)
+	}
+	if got := actions(e.audit("member:m1")); slices.Contains(got, "add") || slices.Contains(got, "remove") {
+		t.Fatalf("audit = %v: nothing changed in the group", got)
+	}
+}
