@@ -73,9 +73,11 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	}
 	grants := access.GrantsForPerson(snap, person)
 	run := &applyRun{a: a, org: in.OrgID, person: person, key: keys[0], wkey: wkey, snap: snap, grants: grants, at: at,
-		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings, started: time.Now()}
+		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings}
 	run.workflowID, run.runID = auditContext(ctx)
+	stop := keepAlive(ctx)
 	res, err := run.apply(ctx)
+	stop()
 	res.NextChange = access.NextChange(grants, at)
 	return res, err
 }
@@ -98,8 +100,6 @@ type applyRun struct {
 	// ids caches the person's Salto KS users for the run; nil until read
 	// and again after the run changes them.
 	ids []store.SaltoIdentity
-	// started is when the run began (see alive).
-	started time.Time
 	// cause is why the workflow applies (a poke's reason); "" if unknown.
 	cause string
 	// adding are the groups the run adds (their reasons are why a user
@@ -210,7 +210,6 @@ func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, appl
 		byGroup[access.GroupRef{SiteID: ap.SiteID, GroupID: ap.GroupID}] = ap
 	}
 	for _, g := range remove {
-		r.alive(ctx)
 		removed := false
 		err := r.a.Store.WithGroupLock(ctx, r.org, g.SiteID, g.GroupID, func() error {
 			var err error
@@ -315,7 +314,6 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 	}
 	r.adding = add
 	for _, g := range add {
-		r.alive(ctx)
 		if !r.stillGranted(g) {
 			continue // its window closed while the run went on: adding now would outlive its reason
 		}
@@ -368,9 +366,8 @@ func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.
 			end = gr.Until
 		}
 	}
-	if end.IsZero() { // no grant covers it now: stillGranted skips such adds
-		return context.WithCancel(ctx)
-	}
+	// No grant covers it any more (making the user took that long): the
+	// context has already ended, and the add is given up.
 	return context.WithTimeout(ctx, end.Sub(now))
 }
 
@@ -379,6 +376,9 @@ func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.
 // the add is recorded leaves it for the next run (see settleIntents). It
 // reports false when Salto KS refused (recorded as the person's problem).
 func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) (bool, error) {
+	if !r.stillGranted(g) {
+		return false, nil // making the user took until the grant ended
+	}
 	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
 	err := r.a.Store.RecordIntent(ctx, r.org, ap)
 	if errors.Is(err, store.ErrOrgDeleting) {

@@ -227,3 +227,27 @@ func TestAddStillWaitingWhenTheGrantEndsIsGivenUp(t *testing.T) {
 		t.Fatalf("audit = %v: nothing changed in the group", got)
 	}
 }
+
+// A grant that ends while its person's user is being made is not added
+// once the user is there.
+func TestAddAfterAUserMadeTooSlowlyIsNotMade(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	until := now.Add(time.Second)
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
+	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
+		Latency: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	res := e.applyAt("member:m1", now)
+	if e.userID("joe@example.com") == "" {
+		t.Fatal("the user was not made: the test no longer covers a slow user")
+	}
+	if res.Added != 0 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("apply = %+v, in group %v: added after the grant ended", res, e.inGroup(groupA, "joe@example.com"))
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied = %+v, want nothing (no add was tried)", applied)
+	}
+}
