@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"doorsync/store"
@@ -60,5 +61,60 @@ func TestIntentLifecycle(t *testing.T) {
 	}
 	if err := st.RecordIntent(ctx, "acme", m2); !errors.Is(err, store.ErrOrgDeleting) {
 		t.Fatalf("RecordIntent while deleting = %v, want ErrOrgDeleting", err)
+	}
+}
+
+// RecordMemberRemoved forgets each person's row in the group, audits a
+// landed intent's add before the removal, and records nothing unless it
+// records all of it.
+func TestRecordMemberRemovedIsAllOrNothing(t *testing.T) {
+	ctx, st := newAcme(t)
+	removal := store.AuditEntry{Action: "remove", Person: "member:m1", SiteID: "s", GroupID: "g", SaltoUserID: "u1",
+		Trigger: "reconcile", Result: "ok"}
+	recovered := func(person string) store.AuditEntry {
+		a := removal
+		a.Action, a.Person = "add", person
+		return a
+	}
+	m1 := store.AppliedGroup{Person: "member:m1", SiteID: "s", GroupID: "g", UserID: "u1"}
+	g1 := store.AppliedGroup{Person: "guest:g1", SiteID: "s", GroupID: "g", UserID: "u1"}
+	if err := st.RecordApplied(ctx, "acme", m1, store.AuditEntry{Action: "add", Person: "member:m1", Trigger: "realtime", Result: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordIntent(ctx, "acme", g1); err != nil {
+		t.Fatal(err)
+	}
+	persons := []string{"member:m1", "guest:g1"}
+
+	bad := removal
+	bad.Reason = []byte("{not json") // the audit cannot be written: nothing may be
+	if err := st.RecordMemberRemoved(ctx, "acme", "s", "g", persons, bad, recovered); err == nil {
+		t.Fatal("RecordMemberRemoved with an audit entry that cannot be written succeeded")
+	}
+	for _, p := range persons {
+		if rows, err := st.AppliedGroups(ctx, "acme", p); err != nil || len(rows) != 1 {
+			t.Fatalf("%s after the failed record: %+v, %v; want its row kept", p, rows, err)
+		}
+	}
+
+	if err := st.RecordMemberRemoved(ctx, "acme", "s", "g", persons, removal, recovered); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range persons {
+		if rows, err := st.AppliedGroups(ctx, "acme", p); err != nil || len(rows) != 0 {
+			t.Fatalf("%s after the removal: %+v, %v; want no row", p, rows, err)
+		}
+	}
+	entries, err := st.Audit(ctx, "acme", store.AuditFilter{GroupID: "g", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Action+" "+e.Person)
+	}
+	want := []string{"remove member:m1", "add guest:g1"} // newest first; m1's row was confirmed: no add of its own
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit = %q, want %q", got, want)
 	}
 }

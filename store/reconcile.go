@@ -344,21 +344,32 @@ func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRe
 	})
 }
 
-// ForgetApplied drops what doorsync believed applied for a person in a
-// group (reconciliation found Salto KS without it), so their access
-// workflow adds it again.
-// It reports whether what it forgot was an intent (an add whose outcome
-// was never recorded).
-func (s *Store) ForgetApplied(ctx context.Context, orgID, person, siteID, groupID string) (intent bool, err error) {
-	err = s.db.QueryRow(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
-		returning not confirmed`, orgID, person, siteID, groupID).Scan(&intent)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("store: forget applied: %w", err)
-	}
-	return intent, nil
+// RecordMemberRemoved records, in one transaction, a Salto KS user taken
+// out of a group by reconciliation: it forgets what doorsync believed
+// applied there for each of persons (the doorsync persons behind that
+// user) and writes removal to the audit log. When recoveredAdd is set (the
+// removal landed), a person whose row was an intent (an add whose outcome
+// was never recorded: it had landed) gets recoveredAdd(person) first, so
+// every change seen in Salto KS is in the audit log. Nothing is recorded
+// unless all of it is.
+func (s *Store) RecordMemberRemoved(ctx context.Context, orgID, siteID, groupID string, persons []string, removal AuditEntry,
+	recoveredAdd func(person string) AuditEntry) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, person := range persons {
+			var intent bool
+			err := tx.QueryRow(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
+				returning not confirmed`, orgID, person, siteID, groupID).Scan(&intent)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("store: forget applied: %w", err)
+			}
+			if intent && recoveredAdd != nil {
+				if err := insertAudit(ctx, tx, orgID, recoveredAdd(person)); err != nil {
+					return err
+				}
+			}
+		}
+		return insertAudit(ctx, tx, orgID, removal)
+	})
 }
 
 // ForgetAppliedAndPoke forgets, in one transaction, what doorsync believed
