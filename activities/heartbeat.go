@@ -7,19 +7,44 @@ import (
 	"go.temporal.io/sdk/activity"
 )
 
-// quietFor is how long ApplyAccess runs before it heartbeats. Most runs
-// end well within it and cost Temporal no heartbeat; a run that takes
-// longer (many groups, a slow or rate-limited Salto KS) heartbeats between
-// Salto KS calls, so its HeartbeatTimeout (see workflows/options.go) only
-// fires for a run that is lost or stuck: a task the worker never ran is
-// retried after that timeout rather than after StartToCloseTimeout.
-const quietFor = 5 * time.Second
+// quietFor is how long ApplyAccess runs before it heartbeats, and
+// beatEvery how often it heartbeats after that. Most runs end well within
+// quietFor and cost Temporal no heartbeat. A longer run (many groups, a
+// slow or rate-limited Salto KS) heartbeats from a goroutine for as long as
+// its worker lives, whatever one Salto KS call takes, so the activity's
+// short HeartbeatTimeout (see workflows/options.go) fires only for a run
+// whose worker died, or a task no worker ran: either is retried within
+// seconds, and a revocation it carried is not held up for minutes.
+var (
+	quietFor  = 5 * time.Second
+	beatEvery = 2 * time.Second
+	// heartbeat is activity.RecordHeartbeat (the SDK throttles what it
+	// sends to the server); tests count its calls.
+	heartbeat = func(ctx context.Context) { activity.RecordHeartbeat(ctx) }
+)
 
-// alive heartbeats once the run has gone on for quietFor. Outside an
-// activity (tests call ApplyAccess directly) it does nothing.
-func (r *applyRun) alive(ctx context.Context) {
-	if time.Since(r.started) < quietFor || !activity.IsActivity(ctx) {
-		return
+// keepAlive heartbeats from quietFor on, every beatEvery, until stop is
+// called. Outside an activity, and in a local one (which cannot
+// heartbeat), it does nothing.
+func keepAlive(ctx context.Context) (stop func()) {
+	if !activity.IsActivity(ctx) || activity.GetInfo(ctx).IsLocalActivity {
+		return func() {}
 	}
-	activity.RecordHeartbeat(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTimer(quietFor)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				heartbeat(ctx)
+				t.Reset(beatEvery)
+			}
+		}
+	}()
+	return func() { close(done) }
 }

@@ -54,7 +54,6 @@ func (r *applyRun) addWhileProvisioning(ctx context.Context, g access.GroupRef, 
 		if err := pause(ctx, provisioningRetryEvery); err != nil {
 			return addErr
 		}
-		r.alive(ctx)
 		addErr = r.client.AddGroupMember(ctx, g.SiteID, g.GroupID, id.UserID)
 		attempts++
 	}

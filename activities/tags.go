@@ -126,7 +126,6 @@ func (r *applyRun) syncTags(ctx context.Context, desired []access.GroupRef) erro
 	defer r.identitiesChanged()
 	t := &tagRun{cards: r.cards()}
 	for _, id := range ids {
-		r.alive(ctx)
 		if !r.tagsWanted(id, desired) {
 			err = r.releaseTag(ctx, id, t)
 		} else {

@@ -24,16 +24,16 @@ var (
 			MaximumAttempts:    0,
 		},
 	}
-	// applyOptions apply to ApplyAccess, which calls Salto KS. A run
-	// heartbeats between Salto KS calls once it has gone on for a few
-	// seconds, so a task lost on its way to a worker (seen once in 10,000
-	// under load: "started" on the server, never run) is retried after
-	// HeartbeatTimeout, not after StartToCloseTimeout. HeartbeatTimeout is
-	// twice the Salto KS client's request timeout, so one slow call cannot
-	// trip it.
+	// applyOptions apply to ApplyAccess, which calls Salto KS. A run that
+	// goes on for a few seconds heartbeats every few seconds for as long as
+	// its worker lives (activities' keepAlive), so a run whose worker was
+	// killed, or a task lost on its way to a worker (seen once in 10,000
+	// under load: "started" on the server, never run), is retried after
+	// HeartbeatTimeout rather than StartToCloseTimeout: a revocation it
+	// carried is late by seconds, not minutes.
 	applyOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
