@@ -73,12 +73,12 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	}
 	grants := access.GrantsForPerson(snap, person)
 	run := &applyRun{a: a, org: in.OrgID, person: person, key: keys[0], wkey: wkey, snap: snap, grants: grants, at: at,
-		trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings}
+		loaded: time.Now(), trigger: TriggerRealtime, cause: in.Cause, settings: org.Settings}
 	run.workflowID, run.runID = auditContext(ctx)
 	stop := keepAlive(ctx)
 	res, err := run.apply(ctx)
 	stop()
-	res.NextChange = access.NextChange(grants, at)
+	res.NextChange = access.NextChange(run.grants, at)
 	return res, err
 }
 
@@ -91,6 +91,7 @@ type applyRun struct {
 	wkey              string // the workflow's: no e-mail, for errors and logs
 	snap              access.Snapshot
 	grants            []access.Grant
+	loaded            time.Time // when snap and grants were read (see refreshGrants)
 	at                time.Time
 	trigger           string
 	workflowID, runID string
@@ -349,6 +350,26 @@ func (r *applyRun) stillGranted(g access.GroupRef) bool {
 	return false
 }
 
+// grantsFreshFor is how old the person's grants may be when an add is
+// made: a slow run (Salto KS failing, a user still provisioning, the rate
+// limit) reads them again, so a grant cancelled, used up or shortened
+// while it ran is not added. A quick run reads them once.
+const grantsFreshFor = time.Second
+
+// refreshGrants reads the person's grants again once they are older than
+// grantsFreshFor.
+func (r *applyRun) refreshGrants(ctx context.Context) error {
+	if time.Since(r.loaded) < grantsFreshFor {
+		return nil
+	}
+	snap, err := r.a.loader().Person(ctx, r.org, r.person)
+	if err != nil {
+		return err
+	}
+	r.snap, r.grants, r.loaded = snap, access.GrantsForPerson(snap, r.person), time.Now()
+	return nil
+}
+
 // withinGrant bounds an add by the end of the grants behind it (none when
 // one of them is open-ended): Salto KS calls still failing or waiting
 // then give up rather than grant access after its reason.
@@ -376,8 +397,11 @@ func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.
 // the add is recorded leaves it for the next run (see settleIntents). It
 // reports false when Salto KS refused (recorded as the person's problem).
 func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.SaltoIdentity) (bool, error) {
+	if err := r.refreshGrants(ctx); err != nil {
+		return false, err
+	}
 	if !r.stillGranted(g) {
-		return false, nil // making the user took until the grant ended
+		return false, nil // the grant ended, or changed, while the run went on (making the user, earlier adds)
 	}
 	ap := store.AppliedGroup{Person: r.key, SiteID: g.SiteID, GroupID: g.GroupID, UserID: id.UserID}
 	err := r.a.Store.RecordIntent(ctx, r.org, ap)

@@ -251,3 +251,32 @@ func TestAddAfterAUserMadeTooSlowlyIsNotMade(t *testing.T) {
 		t.Fatalf("applied = %+v, want nothing (no add was tried)", applied)
 	}
 }
+
+// A grant cancelled while a slow run goes on (here its user takes long to
+// make) is not added by that run: a run that has gone on for a while reads
+// the person's grants again before an add.
+func TestGrantCancelledDuringASlowRunIsNotAdded(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
+		Latency: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(500 * time.Millisecond) // the run is making the user
+		ended := time.Now().Add(-time.Minute)
+		e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
+	}()
+	res := e.applyAt("member:m1", now)
+	if e.userID("joe@example.com") == "" {
+		t.Fatal("the user was not made: the test no longer covers a slow run")
+	}
+	if res.Added != 0 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("apply = %+v, in group %v: added a grant cancelled while the run went on", res, e.inGroup(groupA, "joe@example.com"))
+	}
+	if !res.NextChange.IsZero() {
+		t.Fatalf("next change = %v, want none (the fresh grants have ended)", res.NextChange)
+	}
+}
