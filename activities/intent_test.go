@@ -280,3 +280,35 @@ func TestGrantCancelledDuringASlowRunIsNotAdded(t *testing.T) {
 		t.Fatalf("next change = %v, want none (the fresh grants have ended)", res.NextChange)
 	}
 }
+
+// A grant made and applied while a reconciliation runs (after it read the
+// org's grants, before it listed the group) is not taken for drift: the
+// run weighs each removal against the store as it is when it removes.
+func TestReconcileKeepsAGrantAppliedWhileItRan(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	if err := e.fake.AddFault(saltokstest.Fault{Method: "GET", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Latency: 1500 * time.Millisecond, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	granted := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the run has read the grants and is listing the group
+		e.member("m1", "joe@example.com")
+		e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+		_, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1", At: now})
+		granted <- err
+	}()
+	if _, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual", At: now}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if err := <-granted; err != nil {
+		t.Fatal(err)
+	}
+	if !e.inGroup(groupA, "joe@example.com") {
+		t.Fatal("reconciliation removed a grant applied while it ran")
+	}
+	if got := actions(e.audit("member:m1")); slices.Contains(got, "remove") {
+		t.Fatalf("audit = %v, want no removal", got)
+	}
+}

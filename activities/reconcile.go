@@ -220,6 +220,9 @@ func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (Gro
 	}
 	gp := rc.planGroup(g, members, ids)
 	if rc.in.DryRun {
+		if gp.Remove, err = rc.reconfirmRemovals(ctx, g, gp.Remove, ids); err != nil {
+			return GroupPlan{}, err
+		}
 		c, err := rc.guardCase(ctx, g, len(gp.Remove), gp.Members)
 		gp.Held = judge(c) == verdictHold
 		return gp, err

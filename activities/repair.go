@@ -22,6 +22,10 @@ func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentit
 		return nil
 	}
 	return rc.a.Store.WithGroupLock(ctx, rc.org.ID, g.SiteID, g.GroupID, func() error {
+		var err error
+		if gp.Remove, err = rc.reconfirmRemovals(ctx, g, gp.Remove, ids); err != nil {
+			return err
+		}
 		return rc.removeOrHold(ctx, gp, g, ids)
 	})
 }

@@ -52,6 +52,17 @@ func (s *Store) IdentitiesOnSite(ctx context.Context, orgID, siteID string) ([]S
 	return pgx.CollectRows(rows, scanIdentity)
 }
 
+// IdentitiesOfUser returns the persons behind one platform user id on a
+// site (several when guests share a member's e-mail).
+func (s *Store) IdentitiesOfUser(ctx context.Context, orgID, siteID, userID string) ([]SaltoIdentity, error) {
+	rows, err := s.db.Query(ctx, `select person, site_id, site_user_id, user_id, subscription_state, created_by_doorsync, tag_id, tag_number, suspended_by_doorsync
+		from salto_identities where org_id = $1 and site_id = $2 and user_id = $3 order by person`, orgID, siteID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: identities of user: %w", err)
+	}
+	return pgx.CollectRows(rows, scanIdentity)
+}
+
 func scanIdentity(r pgx.CollectableRow) (SaltoIdentity, error) {
 	var id SaltoIdentity
 	err := r.Scan(&id.Person, &id.SiteID, &id.SiteUserID, &id.UserID, &id.SubscriptionState, &id.CreatedByDoorsync, &id.TagID, &id.TagNumber, &id.SuspendedByDoorsync)
