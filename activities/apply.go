@@ -336,62 +336,6 @@ func (r *applyRun) addAll(ctx context.Context, add []access.GroupRef, desired []
 	return n, nil
 }
 
-// stillGranted reports whether a grant of the person's still covers g by
-// the clock now: a run decides its adds at its start, and retries, a
-// consistency window or the rate limit can make it reach an add after the
-// grant behind it has ended.
-func (r *applyRun) stillGranted(g access.GroupRef) bool {
-	now := r.a.evalTime(r.at)
-	for _, gr := range r.grants {
-		if gr.Person == r.person && gr.Group == g && gr.ActiveAt(now) {
-			return true
-		}
-	}
-	return false
-}
-
-// grantsFreshFor is how old the person's grants may be when an add is
-// made: a slow run (Salto KS failing, a user still provisioning, the rate
-// limit) reads them again, so a grant cancelled, used up or shortened
-// while it ran is not added. A quick run reads them once.
-const grantsFreshFor = time.Second
-
-// refreshGrants reads the person's grants again once they are older than
-// grantsFreshFor.
-func (r *applyRun) refreshGrants(ctx context.Context) error {
-	if time.Since(r.loaded) < grantsFreshFor {
-		return nil
-	}
-	snap, err := r.a.loader().Person(ctx, r.org, r.person)
-	if err != nil {
-		return err
-	}
-	r.snap, r.grants, r.loaded = snap, access.GrantsForPerson(snap, r.person), time.Now()
-	return nil
-}
-
-// withinGrant bounds an add by the end of the grants behind it (none when
-// one of them is open-ended): Salto KS calls still failing or waiting
-// then give up rather than grant access after its reason.
-func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.Context, context.CancelFunc) {
-	now := r.a.evalTime(r.at)
-	var end time.Time
-	for _, gr := range r.grants {
-		if gr.Person != r.person || gr.Group != g || !gr.ActiveAt(now) {
-			continue
-		}
-		if gr.Until.IsZero() {
-			return context.WithCancel(ctx)
-		}
-		if gr.Until.After(end) {
-			end = gr.Until
-		}
-	}
-	// No grant covers it any more (making the user took that long): the
-	// context has already ended, and the add is given up.
-	return context.WithTimeout(ctx, end.Sub(now))
-}
-
 // addOne puts the person's user into one group. The intent is recorded
 // first (see RecordIntent): a run killed after Salto KS added but before
 // the add is recorded leaves it for the next run (see settleIntents). It
@@ -413,9 +357,13 @@ func (r *applyRun) addOne(ctx context.Context, g access.GroupRef, id store.Salto
 	}
 	gctx, cancel := r.withinGrant(ctx, g)
 	defer cancel()
+	gctx = saltoks.WithBeforeSend(gctx, r.grantStillHolds(g))
 	err = r.client.AddGroupMember(gctx, g.SiteID, g.GroupID, id.UserID)
 	if saltoks.IsNotFound(err) {
 		err = r.addWhileProvisioning(gctx, g, id, err)
+	}
+	if errors.Is(err, errGrantEnded) { // not sent; any earlier attempt was a 404: nothing was added
+		return false, r.dropUnmadeIntent(ctx, g, ap, err)
 	}
 	if err != nil && gctx.Err() != nil && ctx.Err() == nil {
 		return false, r.grantEndedWhileAdding(ctx, g, ap, err)
@@ -456,25 +404,15 @@ func (r *applyRun) addFailed(ctx context.Context, g access.GroupRef, id store.Sa
 	return fmt.Errorf("add %s to %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
 }
 
-// dropUnmadeIntent drops this run's intent of an add Salto KS answered it
-// did not make (refused, or 404); one an earlier run left stays, as its add
-// may have landed.
+// dropUnmadeIntent drops this run's intent of an add that was not made
+// (Salto KS refused it or answered 404, or it was not sent); one an
+// earlier run left stays, as its add may have landed.
 func (r *applyRun) dropUnmadeIntent(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, err error) error {
-	if (saltoks.IsRefused(err) || saltoks.IsNotFound(err)) && !slices.Contains(r.carried, g) {
+	unmade := saltoks.IsRefused(err) || saltoks.IsNotFound(err) || errors.Is(err, errGrantEnded)
+	if unmade && !slices.Contains(r.carried, g) {
 		return r.a.Store.DropIntent(ctx, r.org, ap)
 	}
 	return nil
-}
-
-// grantEndedWhileAdding handles an add cut short because the grants behind
-// it ended while Salto KS was slow or still provisioning the user: the add
-// is given up, not retried. Unless Salto KS answered that it did not make
-// it, its intent stays: the run due at the grant's end (see NextChange)
-// takes back whatever landed, and audits it.
-func (r *applyRun) grantEndedWhileAdding(ctx context.Context, g access.GroupRef, ap store.AppliedGroup, err error) error {
-	r.a.Log.InfoContext(ctx, "the grant ended while adding; the add is given up", "org", r.org, "person", r.wkey,
-		"site", g.SiteID, "group", g.GroupID, "reason", refusalText(err))
-	return r.dropUnmadeIntent(ctx, g, ap, err)
 }
 
 // undoAdd takes back an addition the org's deletion overtook: the deletion

@@ -169,6 +169,9 @@ func (c *Client) roundTrip(ctx context.Context, req request, tok *oauth2.Token) 
 	if err := c.pace(ctx, req); err != nil {
 		return nil, nil, &transportError{method: req.method, path: req.path(), err: err}
 	}
+	if err := checkBeforeSend(ctx, req); err != nil {
+		return nil, nil, err
+	}
 	hreq, err := http.NewRequestWithContext(ctx, req.method, req.url.String(), bytes.NewReader(req.body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("saltoks: %s %s: %w", req.method, req.path(), err)
