@@ -45,6 +45,9 @@ type Activities struct {
 	// afterAdd, set only by tests, runs between a Salto KS add and its
 	// record (a non-nil error stands for the worker being killed there).
 	afterAdd func(context.Context) error
+	// afterList, set only by tests, runs after a reconciliation lists a
+	// group, before it plans the group (a change racing the run).
+	afterList func(context.Context)
 }
 
 // Definition is one activity and the name it is registered under.

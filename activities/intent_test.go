@@ -312,3 +312,55 @@ func TestReconcileKeepsAGrantAppliedWhileItRan(t *testing.T) {
 		t.Fatalf("audit = %v, want no removal", got)
 	}
 }
+
+// A grant cancelled while its add waits for Salto KS to provision the new
+// user is not added by a later retry: each attempt checks, right before it
+// is sent, that the grant still holds.
+func TestGrantCancelledWhileTheUserProvisionsIsNotAdded(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetProvisioningDelay(4 * time.Second)
+	now := time.Now()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+	go func() {
+		time.Sleep(1500 * time.Millisecond) // the run retries the add every 500 ms
+		ended := time.Now().Add(-time.Second)
+		e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
+	}()
+	res := e.applyAt("member:m1", now)
+	time.Sleep(3 * time.Second) // past the fake's window: an add sent late would now land
+	if e.userID("joe@example.com") == "" {
+		t.Fatal("no user was made: the test no longer covers provisioning")
+	}
+	if res.Added != 0 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("apply = %+v, in group %v: added a grant cancelled while the user provisioned", res, e.inGroup(groupA, "joe@example.com"))
+	}
+	if applied := e.applied("member:m1"); len(applied) != 0 {
+		t.Fatalf("applied = %+v, want the unmade add's intent dropped", applied)
+	}
+}
+
+// An add recorded after a reconciliation listed the group (so the listing
+// lacks it) is not forgotten by that run: forgetting it would leave the
+// person's later revocation nothing to remove.
+func TestReconcileDoesNotForgetAnAddRecordedAfterItsListing(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
+	activities.SetAfterList(e.acts, func(context.Context) {
+		activities.SetAfterList(e.acts, nil)
+		e.applyAt("member:m1", now) // added and recorded after the listing
+	})
+	if _, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual", At: now}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if applied := e.applied("member:m1"); len(applied) != 1 || !applied[0].Confirmed {
+		t.Fatalf("applied after the run = %+v, want the add recorded since the listing kept", applied)
+	}
+	ended := time.Now().Add(-time.Second)
+	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
+	if res := e.applyAt("member:m1", time.Now()); res.Removed != 1 || e.inGroup(groupA, "joe@example.com") {
+		t.Fatalf("revocation = %+v, in group %v: access outlived its membership", res, e.inGroup(groupA, "joe@example.com"))
+	}
+}

@@ -38,6 +38,8 @@ type GroupPlan struct {
 	Problem string `json:"problem,omitempty"`
 	// refused counts the removals Salto KS refused (not applied).
 	refused int
+	// listedAt is the database's clock just before the group was listed.
+	listedAt time.Time
 }
 
 // PlanPerson names a Salto KS user and, where known, the doorsync person.
@@ -206,6 +208,10 @@ func protectedSet(users []string) map[string]bool {
 // reconcileGroup lists a group's members (all pages), plans its drift and,
 // unless this is a dry run, repairs it or holds it.
 func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (GroupPlan, error) {
+	listedAt, err := rc.a.Store.Now(ctx)
+	if err != nil {
+		return GroupPlan{}, err
+	}
 	members, err := rc.listMembers(ctx, g)
 	if groupUnlistable(err) {
 		return GroupPlan{SiteID: g.SiteID, GroupID: g.GroupID, Add: []PlanPerson{}, Remove: []PlanPerson{},
@@ -214,11 +220,15 @@ func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (Gro
 	if err != nil {
 		return GroupPlan{}, err
 	}
+	if rc.a.afterList != nil {
+		rc.a.afterList(ctx)
+	}
 	ids, err := rc.identities(ctx, g.SiteID)
 	if err != nil {
 		return GroupPlan{}, err
 	}
 	gp := rc.planGroup(g, members, ids)
+	gp.listedAt = listedAt
 	if rc.in.DryRun {
 		if gp.Remove, err = rc.reconfirmRemovals(ctx, g, gp.Remove, ids); err != nil {
 			return GroupPlan{}, err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"doorsync/access"
 	"doorsync/saltoks"
@@ -15,7 +16,7 @@ import (
 // (never held); removals are made here, or held when the guard trips.
 func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentities) error {
 	g := access.GroupRef{SiteID: gp.SiteID, GroupID: gp.GroupID}
-	if err := rc.handOver(ctx, g, gp.Add); err != nil {
+	if err := rc.handOver(ctx, g, gp.Add, gp.listedAt); err != nil {
 		return err
 	}
 	if len(gp.Remove) == 0 {
@@ -31,14 +32,15 @@ func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentit
 }
 
 // handOver hands a group's missing grants to the persons' access
-// workflows: it forgets what doorsync believed applied and queues their
-// pokes in one transaction, so a run failing later loses none of them.
-func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []PlanPerson) error {
+// workflows: it forgets what doorsync believed applied before the group
+// was listed and queues their pokes in one transaction, so a run failing
+// later loses none of them.
+func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []PlanPerson, listedAt time.Time) error {
 	pokes := make([]store.Poke, 0, len(adds))
 	for _, add := range adds {
 		pokes = append(pokes, store.Poke{Kind: store.PokeAccess, Target: add.Person, At: rc.at, Reason: "reconcile: missing from " + g.GroupID})
 	}
-	return rc.a.Store.ForgetAppliedAndPoke(ctx, rc.org.ID, g.SiteID, g.GroupID, pokes)
+	return rc.a.Store.ForgetAppliedAndPoke(ctx, rc.org.ID, g.SiteID, g.GroupID, pokes, listedAt)
 }
 
 // removeOrHold makes a group's removals, but for those an expired hold

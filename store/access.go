@@ -177,7 +177,8 @@ func (s *Store) DropIntent(ctx context.Context, orgID string, a AppliedGroup, au
 }
 
 // RecordApplied notes that a person is now in a group (confirming its
-// intent, if any), with its audit row, in one transaction. It refuses with
+// intent, if any; applied_at becomes now), with its audit row, in one
+// transaction. It refuses with
 // ErrOrgDeleting (recording nothing) once the org's deletion began: the
 // share lock on the org row orders it before or after BeginOrgDeletion, so
 // a grant is either seen by the deletion's revocation or refused here, for
@@ -188,7 +189,7 @@ func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup,
 			return fmt.Errorf("store: record applied: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id) values ($1, $2, $3, $4, $5)
-			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id, confirmed = true`,
+			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id, confirmed = true, applied_at = now()`,
 			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
 			return fmt.Errorf("store: record applied: %w", err)
 		}

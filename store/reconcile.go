@@ -344,6 +344,15 @@ func (s *Store) AppliedGroupsOfOrg(ctx context.Context, orgID string) ([]GroupRe
 	})
 }
 
+// Now is the database's clock, the one applied_at is written with.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	var now time.Time
+	if err := s.db.QueryRow(ctx, `select clock_timestamp()`).Scan(&now); err != nil {
+		return time.Time{}, fmt.Errorf("store: now: %w", err)
+	}
+	return now, nil
+}
+
 // RecordMemberRemoved records, in one transaction, a Salto KS user taken
 // out of a group by reconciliation: it forgets what doorsync believed
 // applied there for each of persons (the doorsync persons behind that
@@ -376,14 +385,19 @@ func (s *Store) RecordMemberRemoved(ctx context.Context, orgID, siteID, groupID 
 // applied for each person in a group (reconciliation found Salto KS
 // without it) and queues a poke of each person's access workflow, so a run
 // that fails after forgetting loses none of the pokes that re-add them.
-func (s *Store) ForgetAppliedAndPoke(ctx context.Context, orgID, siteID, groupID string, pokes []Poke) error {
+// Only what was applied before listedAt (the database's clock when the
+// group was listed) is forgotten: an add recorded since may have landed
+// after the listing, and forgetting it would leave doorsync unaware of
+// access it must revoke later.
+func (s *Store) ForgetAppliedAndPoke(ctx context.Context, orgID, siteID, groupID string, pokes []Poke, listedAt time.Time) error {
 	if len(pokes) == 0 {
 		return nil
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		for _, p := range pokes {
-			if _, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
-				orgID, p.Target, siteID, groupID); err != nil {
+			if _, err := tx.Exec(ctx, `delete from applied_access
+				where org_id = $1 and person = $2 and site_id = $3 and group_id = $4 and applied_at < $5`,
+				orgID, p.Target, siteID, groupID, listedAt); err != nil {
 				return fmt.Errorf("store: forget applied: %w", err)
 			}
 		}
