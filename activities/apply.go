@@ -232,7 +232,9 @@ func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, appl
 }
 
 // removeOne takes the person out of one group unless the mass-removal
-// guard holds it, and records what happened.
+// guard holds it, and records what happened. A user the person shares
+// with another doorsync person still granted the group stays in Salto KS;
+// only the person's row goes.
 func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.AppliedGroup) (bool, error) {
 	if ok, err := r.mayRemove(ctx, g, ap); err != nil || !ok {
 		return false, err
@@ -245,31 +247,30 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 	if err != nil {
 		return false, err
 	}
-	if !shared {
-		err := r.client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, ap.UserID)
-		if saltoks.IsRefused(err) {
-			problem := fmt.Sprintf("Salto KS refused to remove them from access group %s on site %s (retrying)", g.GroupID, g.SiteID)
-			if rerr := r.refused(ctx, ActionRemove, g, ap.UserID, reason, problem, err); rerr != nil {
-				return false, rerr
-			}
-		}
-		if saltoks.IsNotFound(err) && !ap.Confirmed {
-			return false, r.a.Store.DropIntent(ctx, r.org, ap) // the interrupted add never landed: nothing changed
-		}
-		if err != nil && !saltoks.IsNotFound(err) { // 404: already out
-			return false, fmt.Errorf("remove %s from %s/%s: %w", r.wkey, g.SiteID, g.GroupID, err)
+	remove := r.audit(ActionRemove, g, ap.UserID, reason)
+	if shared {
+		return r.leaveShared(ctx, ap, remove)
+	}
+	landed, err := r.a.takeOut(ctx, r.client, r.org, g, []string{r.key}, remove)
+	if saltoks.IsRefused(err) {
+		problem := fmt.Sprintf("Salto KS refused to remove them from access group %s on site %s (retrying)", g.GroupID, g.SiteID)
+		if rerr := r.refused(ctx, ActionRemove, g, ap.UserID, reason, problem, err); rerr != nil {
+			return false, rerr
 		}
 	}
-	remove := r.audit(ActionRemove, g, ap.UserID, reason)
-	switch {
-	case ap.Confirmed:
-		return true, r.a.Store.RecordRemoved(ctx, r.org, ap, remove)
-	case shared:
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", r.wkey, err)
+	}
+	return landed || ap.Confirmed, nil
+}
+
+// leaveShared forgets the person's row in a group whose user another
+// doorsync person still holds there: Salto KS is left alone.
+func (r *applyRun) leaveShared(ctx context.Context, ap store.AppliedGroup, remove store.AuditEntry) (bool, error) {
+	if !ap.Confirmed {
 		return false, r.a.Store.DropIntent(ctx, r.org, ap) // the membership is the other person's
 	}
-	// The interrupted add had landed: audit it before its removal, so every
-	// change seen in Salto KS is in the audit log.
-	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, r.audit(ActionAdd, g, ap.UserID, recoveredAddReason), remove)
+	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, remove)
 }
 
 // recoveredAddReason is the reason of an add found in Salto KS by the run

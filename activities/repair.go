@@ -153,31 +153,20 @@ func (rc *reconcile) guardCase(ctx context.Context, g access.GroupRef, removals,
 	return c, err
 }
 
-// removeMember takes a Salto KS user out of a group and records it in one
-// transaction: the applied state of every doorsync person behind that user,
-// and the audit (see store.RecordMemberRemoved).
+// removeMember is a removal reconciliation, an approved hold or an org's
+// deletion makes: the user leaves the group for every doorsync person
+// behind it (see takeOut).
 func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID string, g access.GroupRef, rm PlanPerson,
 	persons []store.SaltoIdentity, trigger string, wf workflowRef) error {
-	err := client.RemoveGroupMember(ctx, g.SiteID, g.GroupID, rm.SaltoUserID)
-	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("remove %s from %s/%s: %w", rm.SaltoUserID, g.SiteID, g.GroupID, err)
-	}
-	audit := store.AuditEntry{Action: ActionRemove, Person: rm.Person, SiteID: g.SiteID, GroupID: g.GroupID,
-		SaltoUserID: rm.SaltoUserID, Reason: mustJSON(map[string]string{"why": removalWhy(rm)}), Trigger: trigger,
-		WorkflowID: wf.id, RunID: wf.run, Result: resultOK}
-	var recoveredAdd func(string) store.AuditEntry
-	if err == nil { // else a 404: it was not there, and no interrupted add had landed
-		recoveredAdd = func(person string) store.AuditEntry {
-			added := audit
-			added.Action, added.Person, added.Reason = ActionAdd, person, recoveredAddReason
-			return added
-		}
-	}
 	keys := make([]string, len(persons))
 	for i, id := range persons {
 		keys[i] = id.Person
 	}
-	return a.Store.RecordMemberRemoved(ctx, orgID, g.SiteID, g.GroupID, keys, audit, recoveredAdd)
+	audit := store.AuditEntry{Action: ActionRemove, Person: rm.Person, SiteID: g.SiteID, GroupID: g.GroupID,
+		SaltoUserID: rm.SaltoUserID, Reason: mustJSON(map[string]string{"why": removalWhy(rm)}), Trigger: trigger,
+		WorkflowID: wf.id, RunID: wf.run, Result: resultOK}
+	_, err := a.takeOut(ctx, client, orgID, g, keys, audit)
+	return err
 }
 
 func removalWhy(rm PlanPerson) string {

@@ -88,7 +88,8 @@ func TestRecordMemberRemovedIsAllOrNothing(t *testing.T) {
 
 	bad := removal
 	bad.Reason = []byte("{not json") // the audit cannot be written: nothing may be
-	if err := st.RecordMemberRemoved(ctx, "acme", "s", "g", persons, bad, recovered); err == nil {
+	if err := st.RecordMemberRemoved(ctx, "acme", store.MemberRemoval{SiteID: "s", GroupID: "g", Persons: persons, Landed: true,
+		Audit: bad, RecoveredAdd: recovered}); err == nil {
 		t.Fatal("RecordMemberRemoved with an audit entry that cannot be written succeeded")
 	}
 	for _, p := range persons {
@@ -97,7 +98,8 @@ func TestRecordMemberRemovedIsAllOrNothing(t *testing.T) {
 		}
 	}
 
-	if err := st.RecordMemberRemoved(ctx, "acme", "s", "g", persons, removal, recovered); err != nil {
+	if err := st.RecordMemberRemoved(ctx, "acme", store.MemberRemoval{SiteID: "s", GroupID: "g", Persons: persons, Landed: true,
+		Audit: removal, RecoveredAdd: recovered}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range persons {
@@ -116,5 +118,54 @@ func TestRecordMemberRemovedIsAllOrNothing(t *testing.T) {
 	want := []string{"remove member:m1", "add guest:g1"} // newest first; m1's row was confirmed: no add of its own
 	if !slices.Equal(got, want) {
 		t.Fatalf("audit = %q, want %q", got, want)
+	}
+}
+
+// A removal Salto KS answered with 404 records the removal of a row
+// doorsync believed confirmed, and of a user no row names (reconciliation
+// found it there), but nothing when every row was an intent: an add that
+// never landed changed nothing.
+func TestRecordMemberRemovedAfterA404(t *testing.T) {
+	ctx, st := newAcme(t)
+	audited := func(group string) int {
+		t.Helper()
+		entries, err := st.Audit(ctx, "acme", store.AuditFilter{GroupID: group, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	removal := func(group string, persons ...string) store.MemberRemoval {
+		return store.MemberRemoval{SiteID: "s", GroupID: group, Persons: persons,
+			Audit: store.AuditEntry{Action: "remove", SiteID: "s", GroupID: group, SaltoUserID: "u1", Trigger: "realtime", Result: "ok"},
+			RecoveredAdd: func(p string) store.AuditEntry {
+				return store.AuditEntry{Action: "add", Person: p, GroupID: group, Trigger: "realtime", Result: "ok"}
+			}}
+	}
+	if err := st.RecordIntent(ctx, "acme", store.AppliedGroup{Person: "member:m1", SiteID: "s", GroupID: "intent", UserID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordApplied(ctx, "acme", store.AppliedGroup{Person: "member:m1", SiteID: "s", GroupID: "confirmed", UserID: "u1"},
+		store.AuditEntry{Action: "add", Trigger: "realtime", Result: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		group   string
+		persons []string
+		want    int
+	}{
+		{"intent", []string{"member:m1"}, 0},
+		{"confirmed", []string{"member:m1"}, 1},
+		{"stranger", nil, 1},
+	} {
+		if err := st.RecordMemberRemoved(ctx, "acme", removal(tc.group, tc.persons...)); err != nil {
+			t.Fatal(err)
+		}
+		if got := audited(tc.group); got != tc.want {
+			t.Errorf("%s: %d audit entries after a 404, want %d", tc.group, got, tc.want)
+		}
+	}
+	if rows, err := st.AppliedGroups(ctx, "acme", "member:m1"); err != nil || len(rows) != 0 {
+		t.Fatalf("rows after the removals: %+v, %v; want none", rows, err)
 	}
 }

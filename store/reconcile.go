@@ -353,31 +353,53 @@ func (s *Store) Now(ctx context.Context) (time.Time, error) {
 	return now, nil
 }
 
-// RecordMemberRemoved records, in one transaction, a Salto KS user taken
-// out of a group by reconciliation: it forgets what doorsync believed
-// applied there for each of persons (the doorsync persons behind that
-// user) and writes removal to the audit log. When recoveredAdd is set (the
-// removal landed), a person whose row was an intent (an add whose outcome
-// was never recorded: it had landed) gets recoveredAdd(person) first, so
-// every change seen in Salto KS is in the audit log. Nothing is recorded
-// unless all of it is.
-func (s *Store) RecordMemberRemoved(ctx context.Context, orgID, siteID, groupID string, persons []string, removal AuditEntry,
-	recoveredAdd func(person string) AuditEntry) error {
+// MemberRemoval is a Salto KS user taken out of a group, as doorsync
+// records it.
+type MemberRemoval struct {
+	SiteID, GroupID string
+	// Persons are the doorsync persons behind the user: the removal
+	// settles their rows in the group.
+	Persons []string
+	// Landed: Salto KS removed the user (else it answered 404: the user
+	// was not in the group).
+	Landed bool
+	// Audit is the removal's entry.
+	Audit AuditEntry
+	// RecoveredAdd is the entry of an add whose outcome was never recorded
+	// (a person's row was an intent) and which had landed, for that person.
+	RecoveredAdd func(person string) AuditEntry
+}
+
+// RecordMemberRemoved records a removal in one transaction: it forgets the
+// persons' rows in the group and writes the audit. A landed removal of a
+// person whose row was an intent audits the add it found first, so every
+// change seen in Salto KS is in the audit log; a 404 where every row was
+// an intent (an add that never landed) changed nothing, and writes
+// nothing. Nothing is recorded unless all of it is.
+func (s *Store) RecordMemberRemoved(ctx context.Context, orgID string, r MemberRemoval) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, person := range persons {
-			var intent bool
+		found, confirmed := false, false
+		for _, person := range r.Persons {
+			var wasConfirmed bool
 			err := tx.QueryRow(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4
-				returning not confirmed`, orgID, person, siteID, groupID).Scan(&intent)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				returning confirmed`, orgID, person, r.SiteID, r.GroupID).Scan(&wasConfirmed)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("store: forget applied: %w", err)
 			}
-			if intent && recoveredAdd != nil {
-				if err := insertAudit(ctx, tx, orgID, recoveredAdd(person)); err != nil {
+			found, confirmed = true, confirmed || wasConfirmed
+			if !wasConfirmed && r.Landed && r.RecoveredAdd != nil {
+				if err := insertAudit(ctx, tx, orgID, r.RecoveredAdd(person)); err != nil {
 					return err
 				}
 			}
 		}
-		return insertAudit(ctx, tx, orgID, removal)
+		if found && !confirmed && !r.Landed {
+			return nil
+		}
+		return insertAudit(ctx, tx, orgID, r.Audit)
 	})
 }
 
