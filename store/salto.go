@@ -30,6 +30,10 @@ type SaltoConnection struct {
 	LastError     string
 	LastErrorAt   *time.Time
 	LastSuccessAt *time.Time
+	// RateLimit is the org's salto_rate_limit setting (nil: the
+	// deployment's default), read with the connection so a client costs
+	// one query. It is not written by PutSaltoConnection.
+	RateLimit *RateLimit
 }
 
 // PutSaltoConnection creates or replaces an org's connection, clearing any
@@ -104,11 +108,11 @@ func (s *Store) HasAppliedAccess(ctx context.Context, orgID string) (bool, error
 func (s *Store) GetSaltoConnection(ctx context.Context, orgID string) (SaltoConnection, error) {
 	c := SaltoConnection{OrgID: orgID}
 	err := s.db.QueryRow(ctx, `
-		select mode, identity_url, api_url, client_id, client_secret_enc, username, password_enc, token_enc,
-			account_id, generation, last_error, last_error_at, last_success_at
-		from salto_connections where org_id = $1`, cachedPlan, orgID).
+		select c.mode, c.identity_url, c.api_url, c.client_id, c.client_secret_enc, c.username, c.password_enc, c.token_enc,
+			c.account_id, c.generation, c.last_error, c.last_error_at, c.last_success_at, o.settings->'salto_rate_limit'
+		from salto_connections c left join orgs o on o.id = c.org_id where c.org_id = $1`, cachedPlan, orgID).
 		Scan(&c.Mode, &c.IdentityURL, &c.APIURL, &c.ClientID, &c.ClientSecretEnc, &c.Username, &c.PasswordEnc,
-			&c.TokenEnc, &c.AccountID, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt)
+			&c.TokenEnc, &c.AccountID, &c.Generation, &c.LastError, &c.LastErrorAt, &c.LastSuccessAt, &c.RateLimit)
 	if err != nil {
 		return SaltoConnection{}, fmt.Errorf("store: salto connection %s: %w", orgID, notFound(err))
 	}

@@ -103,13 +103,9 @@ func (m *Manager) Client(ctx context.Context, orgID string) (*saltoks.Client, er
 	if err != nil {
 		return nil, err
 	}
-	limit, err := m.rateLimit(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	lim := m.limiter(orgID, limit)
+	lim := m.limiter(orgID, m.rateLimit(conn))
 	if c, ok := m.cache[orgID]; ok && c.generation == conn.Generation {
 		return c.client, nil
 	}
@@ -167,17 +163,13 @@ func (m *Manager) baseConfig(identityURL, apiURL, clientID, clientSecret string)
 // sealContext binds a sealed value to its org and field.
 func sealContext(orgID, field string) string { return "org:" + orgID + "/salto/" + field }
 
-// rateLimit is the org's Salto KS request rate: its salto_rate_limit
-// setting, else the deployment's.
-func (m *Manager) rateLimit(ctx context.Context, orgID string) (store.RateLimit, error) {
-	org, err := m.opts.Store.GetOrg(ctx, orgID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.RateLimit{}, err
+// rateLimit is the org's own limit, read with its connection, or the
+// deployment's.
+func (m *Manager) rateLimit(conn store.SaltoConnection) store.RateLimit {
+	if conn.RateLimit != nil {
+		return *conn.RateLimit
 	}
-	if err == nil && org.Settings.SaltoRateLimit != nil {
-		return *org.Settings.SaltoRateLimit, nil
-	}
-	return store.RateLimit{PerSecond: m.opts.RequestsPerSecond, Burst: m.opts.Burst}, nil
+	return store.RateLimit{PerSecond: m.opts.RequestsPerSecond, Burst: m.opts.Burst}
 }
 
 // limiter returns the org's limiter, made or brought in step with limit
