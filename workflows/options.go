@@ -30,14 +30,18 @@ var (
 	// killed, or a task lost on its way to a worker (seen once in 10,000
 	// under load: "started" on the server, never run), is retried after
 	// HeartbeatTimeout rather than StartToCloseTimeout: a revocation it
-	// carried is late by seconds, not minutes.
+	// carried is late by seconds, not minutes. Retries back off to once a
+	// minute, not longer: each failed attempt is usually one Salto KS call
+	// answered 5xx, and a person unlucky several times in a row should not
+	// wait minutes for access (the org's rate limit, not the back-off,
+	// protects Salto KS; a 429's Retry-After is waited out separately).
 	applyOptions = workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
 		HeartbeatTimeout:    15 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
-			MaximumInterval:    5 * time.Minute,
+			MaximumInterval:    time.Minute,
 			MaximumAttempts:    0,
 		},
 	}
