@@ -12,7 +12,7 @@ import (
 
 // Salto KS answers 404 2202 to adding a user it created moments ago to a
 // group, for up to about a minute (its consistency window; see
-// docs/architecture.md). Such an add is retried every
+// docs/architecture.md, D9). Such an add is retried every
 // provisioningRetryEvery until provisioningWindow after the user's
 // creation, inside the run, rather than failing the run onto the
 // activity's exponential backoff: a new member reaches the door within the

@@ -92,8 +92,8 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 // to those): other relays skip them until lease has passed.
 //
 // Orgs take turns: the batch holds each org's oldest due poke, then each
-// one's second, and so on, so one org's import of 10,000 lines does not
-// hold back another org's poke (see docs/architecture.md). Within an org,
+// one's second, and so on, so one org's large import does not hold back
+// another org's poke (see docs/architecture.md, D27). Within an org,
 // access pokes come first, oldest first: each finishes a change, while a
 // lifecycle poke only leads to more pokes. A poke whose payload cannot be
 // read is set aside (see Poke.Corrupt), so it neither wedges the outbox

@@ -178,8 +178,7 @@ func (s *Store) UpdateSaltoToken(ctx context.Context, orgID string, generation i
 // successHeartbeat is how stale last_success_at may grow while Salto KS
 // keeps answering. Every ApplyAccess reports a success, and writing each
 // one would make the org's single connection row a point every worker
-// queues on (10,000 updates, 3 to 10 s of waiting, in the import
-// benchmark).
+// queues on during an import.
 const successHeartbeat = time.Minute
 
 // MarkSaltoResult records the outcome of talking to Salto KS: an empty

@@ -41,20 +41,18 @@ type dbtx interface {
 // generic plan is made for the table as it is when the statement has run
 // five times, and kept until the table's statistics change: made while a
 // table was small (a new install, the first import) it walks the whole
-// table long after it has grown. A person's Salto KS identities took
-// 0.87 ms a call instead of 0.13 ms in the import benchmark, whose tables
-// grow from nothing to 10,000 rows within a minute, faster than autovacuum
-// analyzes them.
+// table long after it has grown, and an import grows the tables a change
+// of access writes faster than autovacuum analyzes them.
 //
 // Only statements on the entities table and on the per-org tables (orgs,
 // salto_connections, mappings) take cachedPlan. The store refreshes the
 // entities table's statistics as its writes grow the table (see growth),
 // which drops the cached plans; the per-org tables grow with the number of
 // orgs and their configuration, never in bursts. Planning is what these
-// statements cost: the entities table's partial indexes made it more than
-// half of Postgres's time in the import benchmark. The tables a change of
-// access writes (identities, applied access, audit, outbox) keep planning
-// afresh.
+// statements cost, the entities table's partial indexes making it their
+// largest part. The tables a change of access writes (identities, applied
+// access, audit, outbox) keep planning afresh. See docs/architecture.md,
+// "Statement plans".
 const cachedPlan = pgx.QueryExecModeCacheStatement
 
 // inside returns a Store that runs its queries in tx.

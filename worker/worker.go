@@ -39,8 +39,8 @@ func Run(ctx context.Context, c client.Client, taskQueue string, acts *activitie
 //
 // Pollers autoscale: with the SDK's fixed default the pollers favour the
 // sticky queues of cached workflows, and under load the first task of a
-// newly started workflow waits behind them (the real-time benchmark's p99
-// from a PUT to the door went past 2 s).
+// newly started workflow waits behind them, delaying a change's way to the
+// door (docs/architecture.md, D31).
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
 	cacheOnce.Do(func() { sdkworker.SetStickyWorkflowCacheSize(workflowCacheSize) })
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
@@ -60,8 +60,9 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 // workflowCacheSize bounds the workflows a worker process keeps in memory
 // between their tasks (the SDK's default is 10,000). Most of doorsync's are
 // access workflows idling for a day after one apply; one that was evicted
-// replays its few events when it is poked again. An import of 10,000
-// members held 530 MB with the default.
+// replays its few events when it is poked again. The default lets a large
+// import fill the worker's memory with idle workflows (D31 in
+// docs/architecture.md).
 const workflowCacheSize = 2000
 
 // cacheOnce sets the process-wide cache size before the first worker

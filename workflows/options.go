@@ -27,8 +27,8 @@ var (
 	// applyOptions apply to ApplyAccess, which calls Salto KS. A run that
 	// goes on for a few seconds heartbeats every few seconds for as long as
 	// its worker lives (activities' keepAlive), so a run whose worker was
-	// killed, or a task lost on its way to a worker (seen once in 10,000
-	// under load: "started" on the server, never run), is retried after
+	// killed, or a task lost on its way to a worker (seen under load:
+	// "started" on the server, never run), is retried after
 	// HeartbeatTimeout rather than StartToCloseTimeout: a revocation it
 	// carried is late by seconds, not minutes. Retries back off to once a
 	// minute, not longer: each failed attempt is usually one Salto KS call

@@ -5,9 +5,9 @@
 // with the BuildIds search attribute Temporal would otherwise add to them
 // at their first completed workflow task. With the value already there,
 // the server finds nothing to change and skips a second visibility write
-// for every workflow started (a sixth of the dev server's CPU in the
-// import benchmark). A workflow whose first task another build completes
-// is updated by the server as usual, so a mismatch costs only that write.
+// for every workflow started (docs/architecture.md, D10). A workflow whose
+// first task another build completes is updated by the server as usual,
+// so a mismatch costs only that write.
 package buildid
 
 import (

@@ -73,8 +73,8 @@ func (o Options) Args() []string {
 // carries search attributes (every AccessWorkflow start does) re-read them
 // from the database, so that attributes added while it runs show at once.
 // doorsync registers its attributes when the server starts, before any
-// request, so the server's own one-minute cache is safe. Re-reading cost
-// about a quarter of the server's CPU time in the import benchmark.
+// request, so the server's own one-minute cache is safe, and the server
+// spares the re-read on every start.
 var DynamicConfig = []string{
 	"system.enableActivityEagerExecution=true",
 	"system.enableEagerWorkflowStart=true",
@@ -82,16 +82,17 @@ var DynamicConfig = []string{
 }
 
 // ServerGOGC is the dev server's garbage-collection target. At Go's
-// default (100) it spent about a tenth of its CPU collecting garbage in
-// the import benchmark; a larger heap between collections costs memory the
+// default (100) the server spends a noticeable share of its CPU collecting
+// garbage under load; a larger heap between collections costs memory the
 // dev server can spare.
 const ServerGOGC = "400"
 
 // The dev server keeps everything in SQLite behind a single connection, so
 // its throughput is that of SQLite. A file database (make run) journals in
 // WAL mode and syncs at checkpoints, which survives a crash of the process
-// and starts workflows about 2.5 times as fast as SQLite's defaults here;
-// an in-memory one (tests) has nothing to keep and skips journalling.
+// and starts workflows much faster than SQLite's defaults; an in-memory
+// one (tests) has nothing to keep and skips journalling. The figures are
+// in docs/architecture.md, "The dev stack".
 var (
 	filePragmas     = []string{"journal_mode=wal", "synchronous=normal"}
 	inMemoryPragmas = []string{"journal_mode=off", "synchronous=off"}
