@@ -12,12 +12,13 @@ import (
 //
 // The advisory lock lives on a connection held for as long as fn runs, and
 // fn does its store work on other connections of the pool. So that lockers
-// can never hold every connection while they need one more (50 removals
-// from one group on a pool of 32 did), a locker takes a connection only
-// once it is first in this process's queue for its group, and at most half
-// of the pool's connections are held by lockers at once: waiting lockers
-// hold none, and fn always finds a connection free. Only lockers in other
-// processes are waited for inside Postgres.
+// can never hold every connection while they need one more (waiters each
+// holding one could leave the holder none; D28 in docs/architecture.md),
+// a locker takes a connection only once it is first in this process's
+// queue for its group, and at most half of the pool's connections are held
+// by lockers at once: waiting lockers hold none, and fn always finds a
+// connection free. Only lockers in other processes are waited for inside
+// Postgres.
 func (s *Store) WithGroupLock(ctx context.Context, orgID, siteID, groupID string, fn func() error) error {
 	key := "group-lock/" + orgID + "/" + siteID + "/" + groupID
 	release, err := s.locks.acquire(ctx, key)
