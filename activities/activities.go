@@ -30,8 +30,9 @@ type SaltoClients interface {
 type Activities struct {
 	Store *store.Store
 	Salto SaltoClients
-	// Workflows lists running lifecycle workflows (reconciliation restarts
-	// missing ones); nil skips that step.
+	// Workflows lists running lifecycle workflows (reconciliation starts
+	// the missing ones of entities with a scheduled change); nil skips that
+	// step.
 	Workflows RunningWorkflows
 	// Orgs stops an org's workflows and schedule when it is deleted; nil
 	// makes StopOrgWorkflows fail (and retry).

@@ -17,12 +17,17 @@ import (
 const IdleTimeout = 24 * time.Hour
 
 // Access is the single writer of one person's Salto KS state
-// (AccessWorkflow). It is started by signal-with-start, so its first poke
-// is already waiting. Each step coalesces every pending poke into one
-// ApplyAccess at the latest instant they stand for, then sleeps until the
-// next poke, or until the person's next access change (a safety net behind
-// the lifecycle workflows). With neither a poke nor a scheduled check for
-// IdleTimeout it ends.
+// (AccessWorkflow). The relay starts it with its first poke in its input
+// (in.Poke) and signals a run already there; a run started by
+// signal-with-start finds its first poke waiting. Each step coalesces
+// every pending poke into one ApplyAccess at the latest instant they stand
+// for, then sleeps until the next poke or until the person's next access
+// change (ApplyAccess's NextChange, over all of the person's grants): at
+// that instant the run applies the change itself, whether or not a
+// lifecycle workflow pokes it too (a lifecycle poke is what reaches a
+// person whose access workflow is not running). When the person has no
+// later change, the run ends after IdleTimeout without a poke; a later
+// poke starts it again.
 //
 // A run also applies once at start even without a poke, so a run that
 // continued as new re-learns the person's next change.

@@ -10,11 +10,15 @@ import (
 	"doorsync/contract"
 )
 
-// Lifecycle follows one membership, booking or day pass (in.Kind) for as
-// long as it can grant access. It is registered under MembershipWorkflow,
-// BookingWorkflow and DayPassWorkflow and started or poked by
-// signal-with-start whenever the entity, or something it depends on,
-// changes.
+// Lifecycle follows one membership, booking or day pass (in.Kind) while
+// the entity's access has a change scheduled; started when nothing is, it
+// makes one step and returns. It is registered under MembershipWorkflow,
+// BookingWorkflow and DayPassWorkflow. A write of the entity (or of the
+// org's settings) starts it by signal-with-start only when the entity's
+// access changes later, and otherwise only signals a run already there
+// (store.PokeLifecycleIfRunning); a change of something the entity depends
+// on, a day pass's use and reconciliation's re-drive start it by
+// signal-with-start.
 //
 // Each step loads the entity at the step's instant, pokes the access
 // workflow of every person it reaches now or reached at the previous step
@@ -22,10 +26,10 @@ import (
 // that woke it poked already (contract.Poke.Poked), and then sleeps until
 // the entity's next change in access or the next poke. It returns once
 // nothing is scheduled (the entity is deleted, done, or its access changes
-// no more by itself) and no poke is pending; a later change starts it
-// again. A change of the entity itself pokes the persons it reaches now
-// before and after, and a team change the team's members who hold access,
-// so a workflow that ended forgets no one who must lose access.
+// no more by itself) and no poke is pending. A change of the entity itself
+// pokes the persons it reaches now before and after, and a team change the
+// team's members who hold access, so a workflow that ended forgets no one
+// who must lose access.
 func Lifecycle(ctx workflow.Context, in contract.LifecycleInput) error {
 	lc := &lifecycle{
 		in:      in,

@@ -9,10 +9,13 @@ import (
 	"doorsync/contract"
 )
 
-// Activity options. Every activity retries forever (MaximumAttempts 0):
-// a lifecycle change or a revocation is delayed by an outage, never lost.
-// ApplyAccess may set NextRetryDelay on its errors to honour Salto KS's
-// Retry-After; the policy here is the fallback.
+// Activity options. Most activities retry forever (MaximumAttempts 0): a
+// lifecycle change or a revocation is delayed by an outage, never lost.
+// The exceptions are the one local attempt at ApplyAccess (a failure goes
+// on as the regular activity) and ReconcileOrg and ApplyHold, which give up
+// after a few attempts (see reconcileOptions). ApplyAccess may set
+// NextRetryDelay on its errors to honour Salto KS's Retry-After; the policy
+// here is the fallback.
 var (
 	// loadOptions apply to short database-only activities.
 	loadOptions = workflow.ActivityOptions{

@@ -1,8 +1,10 @@
-// Package outbox sends the pokes the store queued with each change: a
-// signal-with-start to the lifecycle or access workflow they name. The API
-// sends its pokes right after commit; the relay loop sends whatever that
-// did not (Temporal down, process killed), so a change accepted with 2xx
-// always reaches its workflows.
+// Package outbox sends the pokes the store queued with each change to the
+// workflows they name: an access workflow is started with the poke in its
+// input (or signalled if it runs), a lifecycle workflow is sent a
+// signal-with-start, or, for store.PokeLifecycleIfRunning, a signal that
+// reaches it only if it runs. The API sends its pokes right after commit;
+// the relay loop sends whatever that did not (Temporal down, process
+// killed), so a change accepted with 2xx always reaches its workflows.
 package outbox
 
 import (
