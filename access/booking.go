@@ -12,13 +12,13 @@ import (
 func (e *evaluator) evalBooking(id string, b Booking) {
 	e.begin()
 	r, ok := e.s.Resources[b.ResourceID]
-	resourceOK := e.resolve(EntityBooking, id, "resource_id", b.ResourceID, ok)
-	e.resolve(EntityBooking, id, "member_id", b.MemberID, has(e.s.Members, b.MemberID))
+	resourceOK := e.resolve(KindBooking, id, "resource_id", b.ResourceID, ok)
+	e.resolve(KindBooking, id, "member_id", b.MemberID, has(e.s.Members, b.MemberID))
 	if b.Cancelled {
 		return
 	}
 	if resourceOK && r.Kind != ResourceBookable {
-		e.problem(EntityBooking, id, ProblemResourceKind, "resource "+b.ResourceID+" is not bookable")
+		e.problem(KindBooking, id, ProblemResourceKind, "resource "+b.ResourceID+" is not bookable")
 		resourceOK = false
 	}
 	w, ok := e.bookingWindow(id, b, r)
@@ -33,10 +33,10 @@ func (e *evaluator) evalBooking(id string, b Booking) {
 // bookingWindow is [starts_at − before, ends_at + after).
 func (e *evaluator) bookingWindow(id string, b Booking, r Resource) (window, bool) {
 	if b.StartsAt.IsZero() || b.EndsAt.IsZero() {
-		e.problem(EntityBooking, id, ProblemMissingTime, "starts_at and ends_at are required")
+		e.problem(KindBooking, id, ProblemMissingTime, "starts_at and ends_at are required")
 		return window{}, false
 	}
-	if _, ok := e.checkedWindow(EntityBooking, id, b.StartsAt.UTC(), b.EndsAt.UTC()); !ok {
+	if _, ok := e.checkedWindow(KindBooking, id, b.StartsAt.UTC(), b.EndsAt.UTC()); !ok {
 		return window{}, false
 	}
 	before := buffer(r.BufferBefore, e.s.Org.BookingBufferBefore)
@@ -78,7 +78,7 @@ func (e *evaluator) addBookingPeople(id string, b Booking) {
 func (e *evaluator) addGuest(id, email string) {
 	p := GuestRef(email)
 	if p.ID == "" {
-		e.problem(EntityBooking, id, ProblemMissingEmail, "a booker or guest has no e-mail")
+		e.problem(KindBooking, id, ProblemMissingEmail, "a booker or guest has no e-mail")
 		return
 	}
 	e.who = append(e.who, recipient{person: p})

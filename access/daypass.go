@@ -11,11 +11,11 @@ import (
 // location's site (so "*" grants each bundle its own site's groups).
 func (e *evaluator) evalDayPass(id string, d DayPass) {
 	e.begin()
-	e.resolveHolder(EntityDayPass, id, d.MemberID, d.TeamID)
+	e.resolveHolder(KindDayPass, id, d.MemberID, d.TeamID)
 	if d.LocationID == "" {
-		e.problem(EntityDayPass, id, ProblemMissingLocation, "location_id is required")
+		e.problem(KindDayPass, id, ProblemMissingLocation, "location_id is required")
 	}
-	if !e.resolve(EntityDayPass, id, "location_id", d.LocationID, has(e.s.Locations, d.LocationID)) {
+	if !e.resolve(KindDayPass, id, "location_id", d.LocationID, has(e.s.Locations, d.LocationID)) {
 		return
 	}
 	w, ok := e.dayPassWindow(id, d, e.zones.location(d.LocationID))
@@ -33,10 +33,10 @@ func (e *evaluator) evalDayPass(id string, d DayPass) {
 // local day of the exhausting use. A bundle without passes has none.
 func (e *evaluator) dayPassWindow(id string, d DayPass, zone *time.Location) (window, bool) {
 	if d.ValidFrom.IsZero() {
-		e.problem(EntityDayPass, id, ProblemMissingTime, "valid_from is missing")
+		e.problem(KindDayPass, id, ProblemMissingTime, "valid_from is missing")
 		return window{}, false
 	}
-	w, ok := e.checkedWindow(EntityDayPass, id, d.ValidFrom.Start(zone), d.ValidUntil.End(zone))
+	w, ok := e.checkedWindow(KindDayPass, id, d.ValidFrom.Start(zone), d.ValidUntil.End(zone))
 	day, exhausted := e.exhaustingDay(id, d, zone)
 	if !ok || d.Passes <= 0 {
 		return w, false
@@ -55,7 +55,7 @@ func (e *evaluator) exhaustingDay(id string, d DayPass, zone *time.Location) (ci
 	seen := make(map[string]bool, len(d.Uses))
 	for _, u := range d.Uses {
 		if u.Date.IsZero() {
-			e.problem(EntityDayPass, id, ProblemUseWithoutDate, "use "+u.UseID+" has no date")
+			e.problem(KindDayPass, id, ProblemUseWithoutDate, "use "+u.UseID+" has no date")
 			continue
 		}
 		if u.UseID != "" && seen[u.UseID] {

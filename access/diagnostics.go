@@ -5,22 +5,6 @@ import (
 	"slices"
 )
 
-// Entity kinds, as used by Unresolved, Problem, GrantsForEntity,
-// AffectedPersons and UnresolvedFor. The source kinds equal the reason
-// kinds.
-const (
-	EntityOrg        = "org"
-	EntityLocation   = "location"
-	EntityFloor      = "floor"
-	EntityResource   = "resource"
-	EntityPlan       = "plan"
-	EntityTeam       = "team"
-	EntityMember     = "member"
-	EntityMembership = KindMembership
-	EntityBooking    = KindBooking
-	EntityDayPass    = KindDayPass
-)
-
 // Problem codes.
 const (
 	// ProblemTimeZone: a time zone is not a valid IANA name; the org's
@@ -63,7 +47,7 @@ const (
 // an entity Ref that the snapshot does not hold (yet). It grants nothing
 // until the named entity arrives.
 type Unresolved struct {
-	Entity string `json:"entity"`
+	Entity Kind   `json:"entity"`
 	ID     string `json:"id"`
 	Field  string `json:"field"`
 	Ref    string `json:"ref"`
@@ -72,7 +56,7 @@ type Unresolved struct {
 // Problem is something wrong with an entity that is not a missing
 // reference. Code is one of the Problem* constants.
 type Problem struct {
-	Entity string `json:"entity"`
+	Entity Kind   `json:"entity"`
 	ID     string `json:"id"`
 	Code   string `json:"code"`
 	Detail string `json:"detail"`

@@ -36,7 +36,8 @@ type mark struct{ who, paths int }
 // emission is one source's grants: every recipient in who[from.who:to.who]
 // gets every group of every path in paths[from.paths:to.paths] over w.
 type emission struct {
-	kind, id string
+	kind     Kind
+	id       string
 	w        window
 	from, to mark
 	groups   int // groups over all paths
@@ -88,7 +89,7 @@ func onSite(groups []GroupRef, site string) []GroupRef {
 
 // emit records the current source: one grant per recipient, path and group
 // over w.
-func (e *emissions) emit(kind, id string, w window) {
+func (e *emissions) emit(kind Kind, id string, w window) {
 	em := emission{kind: kind, id: id, w: w, from: e.kept, to: mark{len(e.who), len(e.paths)}}
 	for _, p := range e.paths[em.from.paths:] {
 		em.groups += len(p.groups)

@@ -57,7 +57,7 @@ func (e *evaluator) evalSources(memberships, bookings, dayPasses []string) {
 
 // resolve reports whether ref names an existing entity; a non-empty ref
 // that does not is reported as unresolved.
-func (e *evaluator) resolve(entity, id, field, ref string, exists bool) bool {
+func (e *evaluator) resolve(entity Kind, id, field, ref string, exists bool) bool {
 	if ref == "" {
 		return false
 	}
@@ -74,7 +74,7 @@ func (e *evaluator) siteOf(id string) string {
 }
 
 // problem reports a problem when the evaluation reports.
-func (e *evaluator) problem(entity, id, code, detail string) {
+func (e *evaluator) problem(entity Kind, id, code, detail string) {
 	if e.diag != nil {
 		e.diag.problems = append(e.diag.problems, Problem{Entity: entity, ID: id, Code: code, Detail: detail})
 	}

@@ -5,35 +5,30 @@ import (
 	"time"
 )
 
-// Reason kinds: the kind of entity a grant comes from.
+// Reason vias: the mapping a grant comes through, named by the kind of
+// entity it maps (a bookable resource's mapping aside).
 const (
-	KindMembership = "membership"
-	KindBooking    = "booking"
-	KindDayPass    = "day_pass"
-)
-
-// Reason vias: the mapping a grant comes through.
-const (
-	ViaPlan             = "plan"
-	ViaLocation         = "location"
-	ViaFloor            = "floor"
-	ViaResource         = "resource"
+	ViaPlan             = string(KindPlan)
+	ViaLocation         = string(KindLocation)
+	ViaFloor            = string(KindFloor)
+	ViaResource         = string(KindResource)
 	ViaBookableResource = "bookable_resource"
-	ViaDayPass          = "day_pass"
+	ViaDayPass          = string(KindDayPass)
 )
 
 // Reason throughs: how a grant reached a person other than directly.
 const (
-	ThroughTeam     = "team"
+	ThroughTeam     = string(KindTeam)
 	ThroughCoMember = "co_member"
 )
 
-// Reason says why a grant exists: the source entity (Kind, ID), the mapping
+// Reason says why a grant exists: the source entity (Kind, ID; Kind is
+// KindMembership, KindBooking or KindDayPass), the mapping
 // it came through (Via, and Ref, the mapped entity's id: a plan, location,
 // floor or resource id, or a day-pass mapping key), and Through when it
 // reached the person by team or as a co-member.
 type Reason struct {
-	Kind    string `json:"kind"`
+	Kind    Kind   `json:"kind"`
 	ID      string `json:"id"`
 	Via     string `json:"via"`
 	Ref     string `json:"ref"`

@@ -138,7 +138,7 @@ func assertLines(t *testing.T, got []Grant, want ...string) {
 func problemCodes(ps []Problem) []string {
 	var out []string
 	for _, p := range ps {
-		out = append(out, p.Entity+":"+p.ID+":"+p.Code)
+		out = append(out, string(p.Entity)+":"+p.ID+":"+p.Code)
 	}
 	return out
 }
@@ -147,7 +147,7 @@ func problemCodes(ps []Problem) []string {
 func unresolvedRefs(us []Unresolved) []string {
 	var out []string
 	for _, u := range us {
-		out = append(out, u.Entity+":"+u.ID+"."+u.Field+"->"+u.Ref)
+		out = append(out, string(u.Entity)+":"+u.ID+"."+u.Field+"->"+u.Ref)
 	}
 	return out
 }

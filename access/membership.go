@@ -9,8 +9,8 @@ import "time"
 // resource's location's site, the floor's only on the floor's location's.
 func (e *evaluator) evalMembership(id string, ms Membership) {
 	e.begin()
-	planOK := e.resolve(EntityMembership, id, "plan_id", ms.PlanID, has(e.s.Plans, ms.PlanID))
-	e.resolveHolder(EntityMembership, id, ms.MemberID, ms.TeamID)
+	planOK := e.resolve(KindMembership, id, "plan_id", ms.PlanID, has(e.s.Plans, ms.PlanID))
+	e.resolveHolder(KindMembership, id, ms.MemberID, ms.TeamID)
 	pl := e.membershipPlacement(id, ms)
 	w, ok := e.membershipWindow(id, ms, pl)
 	if !ok {
@@ -31,7 +31,7 @@ func (e *evaluator) evalMembership(id string, ms Membership) {
 
 // resolveHolder checks the member and team references of a membership or
 // day pass, and reports one that names neither.
-func (e *evaluator) resolveHolder(entity, id, memberID, teamID string) {
+func (e *evaluator) resolveHolder(entity Kind, id, memberID, teamID string) {
 	e.resolve(entity, id, "member_id", memberID, has(e.s.Members, memberID))
 	e.resolve(entity, id, "team_id", teamID, has(e.s.Teams, teamID))
 	if memberID == "" && teamID == "" {
@@ -56,7 +56,7 @@ func (e *evaluator) membershipPlacement(id string, ms Membership) placement {
 		return pl
 	}
 	r, ok := e.s.Resources[ms.ResourceID]
-	if !e.resolve(EntityMembership, id, "resource_id", ms.ResourceID, ok) {
+	if !e.resolve(KindMembership, id, "resource_id", ms.ResourceID, ok) {
 		pl.pending = true
 		return pl
 	}
@@ -71,7 +71,7 @@ func (e *evaluator) membershipPlacement(id string, ms Membership) placement {
 	}
 	pl.assigned = r.Kind == ResourceAssignable
 	if !pl.assigned {
-		e.problem(EntityMembership, id, ProblemResourceKind, "resource "+ms.ResourceID+" is not assignable")
+		e.problem(KindMembership, id, ProblemResourceKind, "resource "+ms.ResourceID+" is not assignable")
 	}
 	return pl
 }
@@ -80,7 +80,7 @@ func (e *evaluator) membershipPlacement(id string, ms Membership) placement {
 // membership with date-only values whose zone is pending has no window yet.
 func (e *evaluator) membershipWindow(id string, ms Membership, pl placement) (window, bool) {
 	if ms.StartsAt.IsZero() {
-		e.problem(EntityMembership, id, ProblemMissingTime, "starts_at is missing")
+		e.problem(KindMembership, id, ProblemMissingTime, "starts_at is missing")
 		return window{}, false
 	}
 	var end DateOrTime
@@ -90,11 +90,11 @@ func (e *evaluator) membershipWindow(id string, ms Membership, pl placement) (wi
 	if pl.pending && (ms.StartsAt.IsDate() || end.IsDate()) {
 		return window{}, false
 	}
-	return e.checkedWindow(EntityMembership, id, ms.StartsAt.Start(pl.zone), end.End(pl.zone))
+	return e.checkedWindow(KindMembership, id, ms.StartsAt.Start(pl.zone), end.End(pl.zone))
 }
 
 // checkedWindow builds [from, until) and reports an end before the start.
-func (e *evaluator) checkedWindow(entity, id string, from, until time.Time) (window, bool) {
+func (e *evaluator) checkedWindow(entity Kind, id string, from, until time.Time) (window, bool) {
 	w := window{from: from, until: until}
 	if !until.IsZero() && until.Before(from) {
 		e.problem(entity, id, ProblemEndsBeforeStart, "ends at "+until.Format(time.RFC3339)+", before it starts at "+from.Format(time.RFC3339))

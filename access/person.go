@@ -8,8 +8,9 @@ import (
 
 // Person kinds.
 const (
-	// PersonMember is a member, identified by member id.
-	PersonMember = "member"
+	// PersonMember is a member, identified by member id (the entity kind
+	// KindMember).
+	PersonMember = string(KindMember)
 	// PersonGuest is a guest or non-member booker, identified by e-mail.
 	PersonGuest = "guest"
 )

@@ -145,24 +145,27 @@ func (g orgGen) snapshot() Snapshot {
 }
 
 // entityRef names one removable thing of a snapshot: an entity or a mapping.
-type entityRef struct{ kind, id string }
+type entityRef struct {
+	kind Kind
+	id   string
+}
 
 func entitiesOf(s Snapshot) []entityRef {
 	var out []entityRef
-	add := func(kind string, ids []string) {
+	add := func(kind Kind, ids []string) {
 		for _, id := range ids {
 			out = append(out, entityRef{kind, id})
 		}
 	}
-	add(EntityLocation, allIDs(s.Locations))
-	add(EntityFloor, allIDs(s.Floors))
-	add(EntityResource, allIDs(s.Resources))
-	add(EntityPlan, allIDs(s.Plans))
-	add(EntityTeam, allIDs(s.Teams))
-	add(EntityMember, allIDs(s.Members))
-	add(EntityMembership, allIDs(s.Memberships))
-	add(EntityBooking, allIDs(s.Bookings))
-	add(EntityDayPass, allIDs(s.DayPasses))
+	add(KindLocation, allIDs(s.Locations))
+	add(KindFloor, allIDs(s.Floors))
+	add(KindResource, allIDs(s.Resources))
+	add(KindPlan, allIDs(s.Plans))
+	add(KindTeam, allIDs(s.Teams))
+	add(KindMember, allIDs(s.Members))
+	add(KindMembership, allIDs(s.Memberships))
+	add(KindBooking, allIDs(s.Bookings))
+	add(KindDayPass, allIDs(s.DayPasses))
 	add("mapping:plans", allIDs(s.Mappings.Plans))
 	add("mapping:locations", allIDs(s.Mappings.Locations))
 	add("mapping:floors", allIDs(s.Mappings.Floors))
@@ -175,23 +178,23 @@ func entitiesOf(s Snapshot) []entityRef {
 func without(s Snapshot, e entityRef) Snapshot {
 	return with(s, func(c *Snapshot) {
 		switch e.kind {
-		case EntityLocation:
+		case KindLocation:
 			delete(c.Locations, e.id)
-		case EntityFloor:
+		case KindFloor:
 			delete(c.Floors, e.id)
-		case EntityResource:
+		case KindResource:
 			delete(c.Resources, e.id)
-		case EntityPlan:
+		case KindPlan:
 			delete(c.Plans, e.id)
-		case EntityTeam:
+		case KindTeam:
 			delete(c.Teams, e.id)
-		case EntityMember:
+		case KindMember:
 			delete(c.Members, e.id)
-		case EntityMembership:
+		case KindMembership:
 			delete(c.Memberships, e.id)
-		case EntityBooking:
+		case KindBooking:
 			delete(c.Bookings, e.id)
-		case EntityDayPass:
+		case KindDayPass:
 			delete(c.DayPasses, e.id)
 		case "mapping:plans":
 			delete(c.Mappings.Plans, e.id)

@@ -68,18 +68,18 @@ func namesGuest(b Booking, email string) bool {
 	return slices.ContainsFunc(b.Guests, func(c Contact) bool { return NormalizeEmail(c.Email) == email })
 }
 
-// GrantsForEntity returns the grants of one source entity (EntityMembership,
-// EntityBooking or EntityDayPass): exactly the grants of Grants(s) whose
+// GrantsForEntity returns the grants of one source entity (KindMembership,
+// KindBooking or KindDayPass): exactly the grants of Grants(s) whose
 // reason names it, in the same order. Other kinds and unknown ids give nil.
-func GrantsForEntity(s Snapshot, kind, id string) []Grant {
+func GrantsForEntity(s Snapshot, kind Kind, id string) []Grant {
 	e := newEvaluator(&s, nil)
 	only := []string{id}
 	switch {
-	case kind == EntityMembership && has(s.Memberships, id):
+	case kind == KindMembership && has(s.Memberships, id):
 		e.evalSources(only, nil, nil)
-	case kind == EntityBooking && has(s.Bookings, id):
+	case kind == KindBooking && has(s.Bookings, id):
 		e.evalSources(nil, only, nil)
-	case kind == EntityDayPass && has(s.DayPasses, id):
+	case kind == KindDayPass && has(s.DayPasses, id):
 		e.evalSources(nil, nil, only)
 	}
 	return e.grants(nil)
@@ -88,7 +88,7 @@ func GrantsForEntity(s Snapshot, kind, id string) []Grant {
 // EntityNextChange is NextChange of GrantsForEntity: when a source entity's
 // lifecycle workflow must next wake (zero: never, unless the entity
 // changes).
-func EntityNextChange(s Snapshot, kind, id string, after time.Time) time.Time {
+func EntityNextChange(s Snapshot, kind Kind, id string, after time.Time) time.Time {
 	return NextChange(GrantsForEntity(s, kind, id), after)
 }
 
@@ -105,14 +105,14 @@ func EntityNextChange(s Snapshot, kind, id string, after time.Time) time.Time {
 //   - plan, resource, floor, location: the persons of every source that
 //     uses it (location "*" stands for the AllLocations day-pass mapping);
 //   - org: the persons of every source.
-func AffectedPersons(s Snapshot, kind, id string) []PersonRef {
+func AffectedPersons(s Snapshot, kind Kind, id string) []PersonRef {
 	e := newEvaluator(&s, nil)
 	switch kind {
-	case EntityMember:
+	case KindMember:
 		if has(s.Members, id) {
 			e.addMember(id, "")
 		}
-	case EntityTeam:
+	case KindTeam:
 		e.addHolder("", id)
 	default:
 		e.addSourcePeople(e.sourcesUsing(kind, id))
@@ -131,31 +131,31 @@ type sources struct {
 }
 
 // sourcesUsing returns the source entities an entity change can affect.
-func (e *evaluator) sourcesUsing(kind, id string) sources {
+func (e *evaluator) sourcesUsing(kind Kind, id string) sources {
 	s := e.s
 	resourceIn := func(resourceID string, inPlace func(Resource) bool) bool {
 		r, ok := s.Resources[resourceID]
 		return ok && inPlace(r)
 	}
 	switch kind {
-	case EntityMembership:
+	case KindMembership:
 		return sources{memberships: existing(s.Memberships, id)}
-	case EntityBooking:
+	case KindBooking:
 		return sources{bookings: existing(s.Bookings, id)}
-	case EntityDayPass:
+	case KindDayPass:
 		return sources{dayPasses: existing(s.DayPasses, id)}
-	case EntityPlan:
+	case KindPlan:
 		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.PlanID == id })}
-	case EntityResource:
+	case KindResource:
 		return sources{
 			memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.ResourceID == id }),
 			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return b.ResourceID == id }),
 		}
-	case EntityFloor:
+	case KindFloor:
 		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool {
 			return resourceIn(ms.ResourceID, func(r Resource) bool { return r.FloorID == id })
 		})}
-	case EntityLocation:
+	case KindLocation:
 		// its site decides what its resources, its floors' resources and
 		// its day passes grant
 		inLocation := func(r Resource) bool { return r.LocationID == id || s.Floors[r.FloorID].LocationID == id }
@@ -164,7 +164,7 @@ func (e *evaluator) sourcesUsing(kind, id string) sources {
 			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return resourceIn(b.ResourceID, inLocation) }),
 			dayPasses:   selectIDs(s.DayPasses, func(d DayPass) bool { return id == AllLocations || d.LocationID == id }),
 		}
-	case EntityOrg:
+	case KindOrg:
 		return sources{allIDs(s.Memberships), allIDs(s.Bookings), allIDs(s.DayPasses)}
 	}
 	return sources{}

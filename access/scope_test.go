@@ -42,9 +42,12 @@ func TestScopedEvaluationAgrees(t *testing.T) {
 			t.Errorf("GrantsForPerson(%s):\n got %q\nwant %q", p, lines(got), lines(want))
 		}
 	}
-	for _, src := range []struct{ kind, id string }{
-		{EntityMembership, "team"}, {EntityMembership, "desk"}, {EntityMembership, "globex"}, {EntityBooking, "b1"},
-		{EntityBooking, "b2"}, {EntityDayPass, "dp1"}, {EntityDayPass, "dp2"}, {EntityDayPass, "nope"},
+	for _, src := range []struct {
+		kind Kind
+		id   string
+	}{
+		{KindMembership, "team"}, {KindMembership, "desk"}, {KindMembership, "globex"}, {KindBooking, "b1"},
+		{KindBooking, "b2"}, {KindDayPass, "dp1"}, {KindDayPass, "dp2"}, {KindDayPass, "nope"},
 	} {
 		want := slices.DeleteFunc(slices.Clone(all), func(g Grant) bool { return g.Reason.Kind != src.kind || g.Reason.ID != src.id })
 		if got := GrantsForEntity(s, src.kind, src.id); !slices.Equal(lines(got), lines(want)) {
@@ -62,23 +65,24 @@ func TestScopedEvaluationAgrees(t *testing.T) {
 func TestAffectedPersons(t *testing.T) {
 	s := busy()
 	tests := []struct {
-		kind, id string
-		want     []string
+		kind Kind
+		id   string
+		want []string
 	}{
-		{EntityMembership, "team", []string{"member:c1", "member:m1", "member:m2"}},
-		{EntityMembership, "desk", []string{"member:c3", "member:m3"}},
-		{EntityBooking, "b1", []string{"guest:joe@example.com", "member:c1", "member:m1"}},
-		{EntityBooking, "b2", []string{"guest:bob@example.com", "guest:joe@example.com"}},
-		{EntityDayPass, "dp2", []string{"member:c3"}},
-		{EntityMember, "m1", []string{"member:c1", "member:m1"}},
-		{EntityTeam, "globex", []string{"member:c3"}},
-		{EntityPlan, "office", []string{"member:c3", "member:m3"}},
-		{EntityResource, "room-a", []string{"guest:bob@example.com", "guest:joe@example.com"}},
-		{EntityFloor, "lon-1", []string{"member:c3", "member:m3"}},
-		{EntityLocation, "nyc", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c3"}},
-		{EntityLocation, AllLocations, []string{"member:c1", "member:c3", "member:m1", "member:m2"}},
-		{EntityOrg, "org1", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c1", "member:c3", "member:m1", "member:m2", "member:m3"}},
-		{EntityMembership, "nope", nil},
+		{KindMembership, "team", []string{"member:c1", "member:m1", "member:m2"}},
+		{KindMembership, "desk", []string{"member:c3", "member:m3"}},
+		{KindBooking, "b1", []string{"guest:joe@example.com", "member:c1", "member:m1"}},
+		{KindBooking, "b2", []string{"guest:bob@example.com", "guest:joe@example.com"}},
+		{KindDayPass, "dp2", []string{"member:c3"}},
+		{KindMember, "m1", []string{"member:c1", "member:m1"}},
+		{KindTeam, "globex", []string{"member:c3"}},
+		{KindPlan, "office", []string{"member:c3", "member:m3"}},
+		{KindResource, "room-a", []string{"guest:bob@example.com", "guest:joe@example.com"}},
+		{KindFloor, "lon-1", []string{"member:c3", "member:m3"}},
+		{KindLocation, "nyc", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c3"}},
+		{KindLocation, AllLocations, []string{"member:c1", "member:c3", "member:m1", "member:m2"}},
+		{KindOrg, "org1", []string{"guest:bob@example.com", "guest:joe@example.com", "member:c1", "member:c3", "member:m1", "member:m2", "member:m3"}},
+		{KindMembership, "nope", nil},
 	}
 	for _, tt := range tests {
 		var got []string
@@ -91,7 +95,7 @@ func TestAffectedPersons(t *testing.T) {
 	}
 	// A cancelled booking still names its people, so they get poked.
 	cancelled := with(s, func(s *Snapshot) { b := s.Bookings["b2"]; b.Cancelled = true; s.Bookings["b2"] = b })
-	if got := AffectedPersons(cancelled, EntityBooking, "b2"); len(got) != 2 {
+	if got := AffectedPersons(cancelled, KindBooking, "b2"); len(got) != 2 {
 		t.Errorf("cancelled booking affects %v", got)
 	}
 }
@@ -106,17 +110,18 @@ func TestUnresolvedFor(t *testing.T) {
 		s.DayPasses["dp1"] = DayPass{TeamID: "initech", LocationID: "paris"}
 	})
 	tests := []struct {
-		kind, id string
-		want     []string
+		kind Kind
+		id   string
+		want []string
 	}{
-		{EntityMembership, "ms1", []string{"membership:ms1.member_id->m9", "membership:ms1.plan_id->gold"}},
-		{EntityMember, "c1", []string{"member:c1.primary_member_id->m9", "member:c1.team_id->initech"}},
-		{EntityResource, "desk-2", []string{"resource:desk-2.floor_id->lon-9", "resource:desk-2.location_id->paris"}},
-		{EntityFloor, "lon-2", []string{"floor:lon-2.location_id->paris"}},
-		{EntityBooking, "b1", []string{"booking:b1.member_id->m9", "booking:b1.resource_id->room-9"}},
-		{EntityDayPass, "dp1", []string{"day_pass:dp1.location_id->paris", "day_pass:dp1.team_id->initech"}},
-		{EntityMembership, "nope", nil},
-		{EntityPlan, "hot", nil},
+		{KindMembership, "ms1", []string{"membership:ms1.member_id->m9", "membership:ms1.plan_id->gold"}},
+		{KindMember, "c1", []string{"member:c1.primary_member_id->m9", "member:c1.team_id->initech"}},
+		{KindResource, "desk-2", []string{"resource:desk-2.floor_id->lon-9", "resource:desk-2.location_id->paris"}},
+		{KindFloor, "lon-2", []string{"floor:lon-2.location_id->paris"}},
+		{KindBooking, "b1", []string{"booking:b1.member_id->m9", "booking:b1.resource_id->room-9"}},
+		{KindDayPass, "dp1", []string{"day_pass:dp1.location_id->paris", "day_pass:dp1.team_id->initech"}},
+		{KindMembership, "nope", nil},
+		{KindPlan, "hot", nil},
 	}
 	for _, tt := range tests {
 		if got := unresolvedRefs(UnresolvedFor(s, tt.kind, tt.id)); !slices.Equal(got, tt.want) {

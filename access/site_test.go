@@ -137,7 +137,7 @@ func TestAffectedPersonsOfALocationReachTheResourcesOnItsFloors(t *testing.T) {
 			StartsAt: ts("2026-03-02T10:00:00Z"), EndsAt: ts("2026-03-02T11:00:00Z")}
 	}))
 	var got []string
-	for _, p := range AffectedPersons(s, EntityLocation, "nyc") {
+	for _, p := range AffectedPersons(s, KindLocation, "nyc") {
 		got = append(got, p.Key())
 	}
 	if want := []string{"guest:joe@example.com", "member:m3"}; !slices.Equal(got, want) {

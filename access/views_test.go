@@ -97,14 +97,14 @@ func TestNextChange(t *testing.T) {
 
 func TestEnded(t *testing.T) {
 	s := overlapping()
-	ms1 := GrantsForEntity(s, EntityMembership, "ms1")
+	ms1 := GrantsForEntity(s, KindMembership, "ms1")
 	if Ended(ms1, ts("2026-01-05T11:59:59Z")) || !Ended(ms1, ts("2026-01-05T12:00:00Z")) {
 		t.Error("ms1 should end exactly at 12:00")
 	}
-	if Ended(GrantsForEntity(s, EntityMembership, "ms2"), ts("2099-01-01T00:00:00Z")) {
+	if Ended(GrantsForEntity(s, KindMembership, "ms2"), ts("2099-01-01T00:00:00Z")) {
 		t.Error("an open-ended membership never ends")
 	}
-	if !EntityNextChange(s, EntityMembership, "ms1", ts("2026-01-05T09:00:00Z")).Equal(ts("2026-01-05T12:00:00Z")) {
+	if !EntityNextChange(s, KindMembership, "ms1", ts("2026-01-05T09:00:00Z")).Equal(ts("2026-01-05T12:00:00Z")) {
 		t.Error("EntityNextChange of ms1 after 09:00 should be 12:00")
 	}
 }

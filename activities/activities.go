@@ -114,15 +114,15 @@ func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycl
 	return res, nil
 }
 
-func entityExists(s access.Snapshot, kind, id string) bool {
+func entityExists(s access.Snapshot, kind access.Kind, id string) bool {
 	switch kind {
-	case contract.KindMembership:
+	case access.KindMembership:
 		_, ok := s.Memberships[id]
 		return ok
-	case contract.KindBooking:
+	case access.KindBooking:
 		_, ok := s.Bookings[id]
 		return ok
-	case contract.KindDayPass:
+	case access.KindDayPass:
 		_, ok := s.DayPasses[id]
 		return ok
 	}

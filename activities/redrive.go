@@ -30,7 +30,7 @@ func (rc *reconcile) redrive(ctx context.Context, grants []access.Grant) (int, e
 	var pokes []store.Poke
 	for _, e := range scheduledEntities(grants, rc.at) {
 		if !running[contract.LifecycleWorkflowID(rc.org.ID, e.kind, e.id)] {
-			pokes = append(pokes, store.Poke{Kind: store.PokeLifecycle, Target: e.kind + ":" + e.id, At: rc.at,
+			pokes = append(pokes, store.Poke{Kind: store.PokeLifecycle, Target: store.LifecycleTarget(e.kind, e.id), At: rc.at,
 				Reason: "reconcile: lifecycle workflow missing"})
 		}
 	}
@@ -41,7 +41,10 @@ func (rc *reconcile) redrive(ctx context.Context, grants []access.Grant) (int, e
 	return len(pokes), err
 }
 
-type entityRef struct{ kind, id string }
+type entityRef struct {
+	kind access.Kind
+	id   string
+}
 
 // scheduledEntities are the source entities whose grants open or close
 // after at, sorted by kind and id.

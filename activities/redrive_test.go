@@ -12,7 +12,7 @@ import (
 // open-ended membership already in force, or one that has ended, does not.
 func TestScheduledEntities(t *testing.T) {
 	now := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
-	grant := func(kind, id string, from, until time.Duration) access.Grant {
+	grant := func(kind access.Kind, id string, from, until time.Duration) access.Grant {
 		g := access.Grant{Reason: access.Reason{Kind: kind, ID: id}, From: now.Add(from)}
 		if until != 0 {
 			g.Until = now.Add(until)

@@ -91,7 +91,7 @@ func newEnvOn(t testing.TB, seedJSON string, st *store.Store) *env {
 	return e
 }
 
-func (e *env) put(kind, id string, v any) {
+func (e *env) put(kind access.Kind, id string, v any) {
 	e.t.Helper()
 	body, _ := json.Marshal(v)
 	var emails []string

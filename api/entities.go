@@ -35,21 +35,21 @@ func (m *entityMeta) meta() *entityMeta { return m }
 // unresolvedRef is a reference, through field, to an entity doorsync does
 // not hold (yet); it grants nothing until that entity arrives.
 type unresolvedRef struct {
-	Field string `json:"field"`
-	Kind  string `json:"kind"`
-	ID    string `json:"id"`
+	Field string      `json:"field"`
+	Kind  access.Kind `json:"kind"`
+	ID    string      `json:"id"`
 }
 
 // ref is a reference a body makes; an empty id is no reference.
-func ref(field, kind, id string) unresolvedRef {
+func ref(field string, kind access.Kind, id string) unresolvedRef {
 	return unresolvedRef{Field: field, Kind: kind, ID: id}
 }
 
 // entityKind is one kind of space entity: its store kind, its path
 // segment, its body and how a stored body reads back.
 type entityKind struct {
-	kind    string // as store and engine name it: "day_pass"
-	path    string // path segment: "day-passes"
+	kind    access.Kind // as store and engine name it
+	path    string      // path segment: "day-passes"
 	newBody func() entityBody
 	// view turns a stored canonical body into the API shape, with the
 	// references it makes in field order.
@@ -61,7 +61,7 @@ type entityKind struct {
 func newKind[A any, B any, PB interface {
 	*B
 	entityBody
-}](kind, path string, view func(A) (PB, []unresolvedRef)) *entityKind {
+}](kind access.Kind, path string, view func(A) (PB, []unresolvedRef)) *entityKind {
 	return &entityKind{
 		kind: kind, path: path,
 		newBody: func() entityBody { return PB(new(B)) },
@@ -78,19 +78,16 @@ func newKind[A any, B any, PB interface {
 
 // entityKinds are every kind of space entity, in the order of API.md.
 var entityKinds = []*entityKind{
-	newKind(access.EntityLocation, "locations", locationView),
-	newKind(access.EntityFloor, "floors", floorView),
-	newKind(access.EntityResource, "resources", resourceView),
-	newKind(access.EntityPlan, "plans", planView),
-	newKind(access.EntityTeam, "teams", teamView),
-	newKind(access.EntityMember, "members", memberView),
-	newKind(access.EntityMembership, "memberships", membershipView),
-	newKind(access.EntityBooking, "bookings", bookingView),
-	newKind(access.EntityDayPass, "day-passes", dayPassView),
+	newKind(access.KindLocation, "locations", locationView),
+	newKind(access.KindFloor, "floors", floorView),
+	newKind(access.KindResource, "resources", resourceView),
+	newKind(access.KindPlan, "plans", planView),
+	newKind(access.KindTeam, "teams", teamView),
+	newKind(access.KindMember, "members", memberView),
+	newKind(access.KindMembership, "memberships", membershipView),
+	newKind(access.KindBooking, "bookings", bookingView),
+	newKind(access.KindDayPass, "day-passes", dayPassView),
 }
-
-// lifecycleKinds are the kinds that grant access themselves.
-var lifecycleKinds = map[string]bool{access.EntityMembership: true, access.EntityBooking: true, access.EntityDayPass: true}
 
 // saveEntity validates body as entity id of kind k and upserts it: the one
 // write path of PUT and of the import. The caller flushes the outbox ids.
@@ -110,7 +107,7 @@ func (h *handlers) saveEntity(ctx context.Context, orgID string, k *entityKind, 
 		return store.WriteResult{}, fmt.Errorf("api: encode %s %s: %w", k.kind, id, err)
 	}
 	write := store.EntityWrite{OrgID: orgID, Kind: k.kind, ID: id, Body: raw, Version: m.Version, Emails: emails}
-	if lifecycleKinds[k.kind] {
+	if k.kind.Lifecycle() {
 		return h.putLifecycle(ctx, write)
 	}
 	return h.store.PutEntity(ctx, write)

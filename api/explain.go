@@ -60,7 +60,7 @@ type appliedView struct {
 // does not hold.
 func (h *handlers) explainMember(w http.ResponseWriter, r *http.Request) error {
 	ctx, orgID, id := r.Context(), chi.URLParam(r, "org"), chi.URLParam(r, "id")
-	e, err := h.store.GetEntity(ctx, orgID, access.EntityMember, id)
+	e, err := h.store.GetEntity(ctx, orgID, access.KindMember, id)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"doorsync/access"
 	"doorsync/store"
 )
 
@@ -18,14 +19,21 @@ import (
 var importKinds = func() map[string]*entityKind {
 	m := map[string]*entityKind{}
 	for _, k := range entityKinds {
-		m[k.kind] = k
+		m[string(k.kind)] = k
 	}
-	m["day-pass"] = m["day_pass"]
+	m["day-pass"] = m[string(access.KindDayPass)]
 	return m
 }()
 
-// importTypes is the list of "type" values for error messages.
-const importTypes = "location, floor, resource, plan, team, member, membership, booking, day_pass"
+// importTypes is the list of "type" values for error messages: "location,
+// floor, …, day_pass".
+var importTypes = func() string {
+	names := make([]string, len(access.SpaceKinds))
+	for i, k := range access.SpaceKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}()
 
 // DefaultImportMaxBytes is the largest import body accepted when Deps
 // sets none (DOORSYNC_IMPORT_MAX_BYTES).

@@ -79,7 +79,7 @@ func (imp *importRun) add(n int, text []byte) {
 		return // the import is ending
 	}
 	h := fnv.New32a()
-	h.Write([]byte(l.kind.kind + "\x00" + l.id))
+	h.Write([]byte(string(l.kind.kind) + "\x00" + l.id))
 	select {
 	case imp.writers[h.Sum32()%importWriters] <- l:
 	case <-imp.ctx.Done():

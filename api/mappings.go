@@ -126,13 +126,13 @@ func (h *handlers) mappingSite(ctx context.Context, orgID, kind, ref string) (st
 			locationID = ref
 		}
 	case "floors":
-		f, err := loadStored[access.Floor](ctx, h.store, orgID, access.EntityFloor, ref)
+		f, err := loadStored[access.Floor](ctx, h.store, orgID, access.KindFloor, ref)
 		if err != nil {
 			return "", err
 		}
 		locationID = f.LocationID
 	case "resources":
-		res, err := loadStored[access.Resource](ctx, h.store, orgID, access.EntityResource, ref)
+		res, err := loadStored[access.Resource](ctx, h.store, orgID, access.KindResource, ref)
 		if err != nil {
 			return "", err
 		}
@@ -141,12 +141,12 @@ func (h *handlers) mappingSite(ctx context.Context, orgID, kind, ref string) (st
 	if locationID == "" {
 		return "", nil
 	}
-	loc, err := loadStored[access.Location](ctx, h.store, orgID, access.EntityLocation, locationID)
+	loc, err := loadStored[access.Location](ctx, h.store, orgID, access.KindLocation, locationID)
 	return loc.SaltoSiteID, err
 }
 
 // loadStored decodes a stored entity; an unknown one is the zero value.
-func loadStored[T any](ctx context.Context, st *store.Store, orgID, kind, id string) (T, error) {
+func loadStored[T any](ctx context.Context, st *store.Store, orgID string, kind access.Kind, id string) (T, error) {
 	var v T
 	e, err := st.GetEntity(ctx, orgID, kind, id)
 	if errors.Is(err, store.ErrNotFound) {

@@ -55,7 +55,7 @@ func memberView(m memberRecord) (*memberBody, []unresolvedRef) {
 	}
 	return &memberBody{Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Phone: m.Phone,
 			TeamID: m.TeamID, PrimaryMemberID: m.PrimaryMemberID, AccessCards: cards},
-		[]unresolvedRef{ref("team_id", access.EntityTeam, m.TeamID), ref("primary_member_id", access.EntityMember, m.PrimaryMemberID)}
+		[]unresolvedRef{ref("team_id", access.KindTeam, m.TeamID), ref("primary_member_id", access.KindMember, m.PrimaryMemberID)}
 }
 
 type membershipBody struct {
@@ -98,8 +98,8 @@ func membershipView(ms access.Membership) (*membershipBody, []unresolvedRef) {
 	if ms.EndsAt != nil {
 		b.EndsAt = ms.EndsAt.String()
 	}
-	return b, []unresolvedRef{ref("plan_id", access.EntityPlan, ms.PlanID), ref("member_id", access.EntityMember, ms.MemberID),
-		ref("team_id", access.EntityTeam, ms.TeamID), ref("resource_id", access.EntityResource, ms.ResourceID)}
+	return b, []unresolvedRef{ref("plan_id", access.KindPlan, ms.PlanID), ref("member_id", access.KindMember, ms.MemberID),
+		ref("team_id", access.KindTeam, ms.TeamID), ref("resource_id", access.KindResource, ms.ResourceID)}
 }
 
 type contactBody struct {
@@ -167,7 +167,7 @@ func bookingView(bk access.Booking) (*bookingBody, []unresolvedRef) {
 	for _, g := range bk.Guests {
 		b.Guests = append(b.Guests, contactView(g))
 	}
-	return b, []unresolvedRef{ref("resource_id", access.EntityResource, bk.ResourceID), ref("member_id", access.EntityMember, bk.MemberID)}
+	return b, []unresolvedRef{ref("resource_id", access.KindResource, bk.ResourceID), ref("member_id", access.KindMember, bk.MemberID)}
 }
 
 type dayPassBody struct {
@@ -202,6 +202,6 @@ func dayPassView(dp access.DayPass) (*dayPassBody, []unresolvedRef) {
 	passes := dp.Passes
 	return &dayPassBody{MemberID: dp.MemberID, TeamID: dp.TeamID, LocationID: dp.LocationID, Passes: &passes,
 			ValidFrom: dp.ValidFrom.String(), ValidUntil: dp.ValidUntil.String()},
-		[]unresolvedRef{ref("member_id", access.EntityMember, dp.MemberID), ref("team_id", access.EntityTeam, dp.TeamID),
-			ref("location_id", access.EntityLocation, dp.LocationID)}
+		[]unresolvedRef{ref("member_id", access.KindMember, dp.MemberID), ref("team_id", access.KindTeam, dp.TeamID),
+			ref("location_id", access.KindLocation, dp.LocationID)}
 }

@@ -39,8 +39,8 @@ func (h *handlers) putLifecycle(ctx context.Context, w store.EntityWrite) (store
 
 // deleteWithReach deletes an entity; for a membership, booking or day
 // pass, the persons it gives access to now are poked directly.
-func (h *handlers) deleteWithReach(ctx context.Context, orgID, kind, id string) ([]int64, error) {
-	if !lifecycleKinds[kind] {
+func (h *handlers) deleteWithReach(ctx context.Context, orgID string, kind access.Kind, id string) ([]int64, error) {
+	if !kind.Lifecycle() {
 		return h.store.DeleteEntity(ctx, orgID, kind, id, nil)
 	}
 	now := h.now()
@@ -105,7 +105,10 @@ func engineOrgEqual(a, b access.Org) bool {
 }
 
 // source names a membership, booking or day pass.
-type source struct{ kind, id string }
+type source struct {
+	kind access.Kind
+	id   string
+}
 
 // bySource groups grants by the entity that grants them.
 func bySource(grants []access.Grant) map[source][]access.Grant {

@@ -43,7 +43,7 @@ func (b *floorBody) canonical(id string, v *validationError) (any, []string) {
 
 func floorView(f access.Floor) (*floorBody, []unresolvedRef) {
 	return &floorBody{LocationID: f.LocationID, Name: f.Name},
-		[]unresolvedRef{ref("location_id", access.EntityLocation, f.LocationID)}
+		[]unresolvedRef{ref("location_id", access.KindLocation, f.LocationID)}
 }
 
 type resourceBody struct {
@@ -75,7 +75,7 @@ func (b *resourceBody) canonical(id string, v *validationError) (any, []string) 
 func resourceView(r access.Resource) (*resourceBody, []unresolvedRef) {
 	return &resourceBody{Kind: r.Kind, Name: r.Name, LocationID: r.LocationID, FloorID: r.FloorID,
 			BufferBefore: formatBuffer(r.BufferBefore), BufferAfter: formatBuffer(r.BufferAfter)},
-		[]unresolvedRef{ref("location_id", access.EntityLocation, r.LocationID), ref("floor_id", access.EntityFloor, r.FloorID)}
+		[]unresolvedRef{ref("location_id", access.KindLocation, r.LocationID), ref("floor_id", access.KindFloor, r.FloorID)}
 }
 
 type planBody struct {

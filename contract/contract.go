@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+
+	"doorsync/access"
 )
 
 // Workflow type names.
@@ -38,25 +40,15 @@ const RateLimitedError = "SaltoRateLimited"
 // changed, or a moment it waits for has come.
 const PokeSignal = "poke"
 
-// Lifecycle entity kinds (as the access engine names them).
-const (
-	KindMembership = "membership"
-	KindBooking    = "booking"
-	KindDayPass    = "day_pass"
-)
-
-// LifecycleKinds are the entity kinds that have a lifecycle workflow.
-var LifecycleKinds = []string{KindMembership, KindBooking, KindDayPass}
-
 // LifecycleWorkflowType is the workflow type of an entity kind ("" for a
-// kind without one).
-func LifecycleWorkflowType(kind string) string {
+// kind without one). The kinds with one are access.LifecycleKinds.
+func LifecycleWorkflowType(kind access.Kind) string {
 	switch kind {
-	case KindMembership:
+	case access.KindMembership:
 		return MembershipWorkflow
-	case KindBooking:
+	case access.KindBooking:
 		return BookingWorkflow
-	case KindDayPass:
+	case access.KindDayPass:
 		return DayPassWorkflow
 	}
 	return ""
@@ -66,9 +58,9 @@ func LifecycleWorkflowType(kind string) string {
 // "booking:{org}:{id}" or "day-pass:{org}:{id}". The org part is escaped
 // (see IDPart), so no two orgs' ids can meet: org "a:b" with entity "c" is
 // "booking:a%3Ab:c", org "a" with entity "b:c" is "booking:a:b:c".
-func LifecycleWorkflowID(orgID, kind, id string) string {
-	prefix := kind
-	if kind == KindDayPass {
+func LifecycleWorkflowID(orgID string, kind access.Kind, id string) string {
+	prefix := string(kind)
+	if kind == access.KindDayPass {
 		prefix = "day-pass"
 	}
 	return prefix + ":" + IDPart(orgID) + ":" + id
@@ -131,10 +123,10 @@ type Poke struct {
 // continue-as-new, the persons the entity reached when last evaluated, so
 // a change that drops someone still pokes them.
 type LifecycleInput struct {
-	OrgID    string   `json:"org_id"`
-	Kind     string   `json:"kind"`
-	EntityID string   `json:"entity_id"`
-	Persons  []string `json:"persons,omitempty"`
+	OrgID    string      `json:"org_id"`
+	Kind     access.Kind `json:"kind"`
+	EntityID string      `json:"entity_id"`
+	Persons  []string    `json:"persons,omitempty"`
 }
 
 // AccessInput starts a person's access workflow. Person is a workflow
@@ -159,10 +151,10 @@ type AccessInput struct {
 
 // LoadLifecycleInput asks what an entity means at At.
 type LoadLifecycleInput struct {
-	OrgID    string    `json:"org_id"`
-	Kind     string    `json:"kind"`
-	EntityID string    `json:"entity_id"`
-	At       time.Time `json:"at"`
+	OrgID    string      `json:"org_id"`
+	Kind     access.Kind `json:"kind"`
+	EntityID string      `json:"entity_id"`
+	At       time.Time   `json:"at"`
 }
 
 // LoadLifecycleResult is what a lifecycle workflow needs to know of its

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"doorsync/access"
 	"doorsync/contract"
 )
 
@@ -26,7 +27,7 @@ func splitID(t *testing.T, id string) (prefix, org, rest string) {
 	return prefix, org, rest
 }
 
-func checkLifecycleID(t *testing.T, org, kind, id string) string {
+func checkLifecycleID(t *testing.T, org string, kind access.Kind, id string) string {
 	t.Helper()
 	wid := contract.LifecycleWorkflowID(org, kind, id)
 	if _, gotOrg, gotID := splitID(t, wid); gotOrg != org || gotID != id {
@@ -51,7 +52,7 @@ func TestWorkflowIDsOfDifferentOrgsDiffer(t *testing.T) {
 		{"a%", "b", "a%25", "b"},
 		{"a", "%3A:b", "a:", "b"},
 	} {
-		for _, kind := range contract.LifecycleKinds {
+		for _, kind := range access.LifecycleKinds {
 			if x, y := checkLifecycleID(t, tc.org1, kind, tc.id1), checkLifecycleID(t, tc.org2, kind, tc.id2); x == y {
 				t.Errorf("%s: org %q id %q and org %q id %q share the id %q", kind, tc.org1, tc.id1, tc.org2, tc.id2, x)
 			}
@@ -67,10 +68,10 @@ func TestWorkflowIDsOfDifferentOrgsDiffer(t *testing.T) {
 // running workflows keep their ids.
 func TestPlainWorkflowIDsAreUnchanged(t *testing.T) {
 	for got, want := range map[string]string{
-		contract.LifecycleWorkflowID("acme", contract.KindMembership, "ms1"): "membership:acme:ms1",
-		contract.LifecycleWorkflowID("acme", contract.KindDayPass, "dp.1"):   "day-pass:acme:dp.1",
-		contract.LifecycleWorkflowID("acme", contract.KindBooking, "b:1"):    "booking:acme:b:1",
-		contract.AccessWorkflowID("acme-2_x", "member:m:1"):                  "access:acme-2_x:member:m:1",
+		contract.LifecycleWorkflowID("acme", access.KindMembership, "ms1"): "membership:acme:ms1",
+		contract.LifecycleWorkflowID("acme", access.KindDayPass, "dp.1"):   "day-pass:acme:dp.1",
+		contract.LifecycleWorkflowID("acme", access.KindBooking, "b:1"):    "booking:acme:b:1",
+		contract.AccessWorkflowID("acme-2_x", "member:m:1"):                "access:acme-2_x:member:m:1",
 	} {
 		if got != want {
 			t.Errorf("id = %q, want %q", got, want)
@@ -93,7 +94,7 @@ func TestWorkflowIDsReadBack(t *testing.T) {
 	seen := map[string][2]string{}
 	for range 20000 {
 		org, id := word(), word()
-		wid := checkLifecycleID(t, org, contract.KindBooking, id)
+		wid := checkLifecycleID(t, org, access.KindBooking, id)
 		if prev, ok := seen[wid]; ok && prev != [2]string{org, id} {
 			t.Fatalf("org %q id %q and org %q id %q share the id %q", prev[0], prev[1], org, id, wid)
 		}
@@ -106,7 +107,7 @@ func FuzzWorkflowIDsReadBack(f *testing.F) {
 	f.Add("a:b", "c")
 	f.Add("a%3A", "%:")
 	f.Fuzz(func(t *testing.T, org, id string) {
-		checkLifecycleID(t, org, contract.KindMembership, id)
+		checkLifecycleID(t, org, access.KindMembership, id)
 		checkAccessID(t, org, "guest:"+id)
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // DayPassUse is one pass used.
@@ -20,7 +22,7 @@ type DayPassUse struct {
 // ErrConflict; an unknown bundle is ErrNotFound.
 func (s *Store) UseDayPass(ctx context.Context, orgID, dayPassID, useID, usedOn string) (remaining int, outbox []int64, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		bundle, err := lockEntity(ctx, tx, orgID, "day_pass", dayPassID)
+		bundle, err := lockEntity(ctx, tx, orgID, access.KindDayPass, dayPassID)
 		if err != nil {
 			return fmt.Errorf("store: day pass %s: %w", dayPassID, err)
 		}
@@ -48,7 +50,7 @@ func (s *Store) UseDayPass(ctx context.Context, orgID, dayPassID, useID, usedOn 
 			return fmt.Errorf("store: record day pass use: %w", err)
 		}
 		remaining = body.Passes - used - 1
-		outbox, err = queuePokes(ctx, tx, orgID, []Poke{{Kind: PokeLifecycle, Target: "day_pass:" + dayPassID,
+		outbox, err = queuePokes(ctx, tx, orgID, []Poke{{Kind: PokeLifecycle, Target: LifecycleTarget(access.KindDayPass, dayPassID),
 			Reason: "day pass " + dayPassID + " used"}}, nil)
 		return err
 	})

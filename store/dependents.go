@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // dependentPokes lists the pokes a change of entity (kind, id) calls for:
@@ -13,14 +15,14 @@ import (
 // affects, and the access workflows of the members it affects directly.
 // Desired access is always recomputed from scratch, so over-poking is safe;
 // missing one is not.
-func dependentPokes(ctx context.Context, tx pgx.Tx, orgID, kind, id string) ([]Poke, error) {
-	reason := kind + " " + id + " changed"
-	switch kind {
-	case "membership", "booking", "day_pass":
-		return []Poke{{Kind: PokeLifecycle, Target: kind + ":" + id, Reason: reason}}, nil
-	case "member":
+func dependentPokes(ctx context.Context, tx pgx.Tx, orgID string, kind access.Kind, id string) ([]Poke, error) {
+	reason := string(kind) + " " + id + " changed"
+	switch {
+	case kind.Lifecycle():
+		return []Poke{{Kind: PokeLifecycle, Target: LifecycleTarget(kind, id), Reason: reason}}, nil
+	case kind == access.KindMember:
 		return memberPokes(ctx, tx, orgID, id, reason)
-	case "team":
+	case kind == access.KindTeam:
 		return teamPokes(ctx, tx, orgID, id, reason)
 	}
 	sql, ok := dependentQueries[kind]
@@ -32,32 +34,48 @@ func dependentPokes(ctx context.Context, tx pgx.Tx, orgID, kind, id string) ([]P
 
 // dependentQueries find, for a referenced entity, the lifecycle entities
 // whose access depends on it, as "kind:id" targets.
-var dependentQueries = map[string]string{
-	"plan": `select kind || ':' || id from entities where org_id = $1 and plan_id = $2 and kind = 'membership'`,
-	"team": `select kind || ':' || id from entities where org_id = $1 and team_id = $2 and kind in ('membership', 'day_pass')`,
-	"resource": `select kind || ':' || id from entities where org_id = $1 and resource_id = $2
-		and kind in ('membership', 'booking')`,
-	"floor": `select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
-		where e.org_id = $1 and r.floor_id = $2 and e.kind in ('membership', 'booking')`,
+var dependentQueries = map[access.Kind]string{
+	access.KindPlan: `select kind || ':' || id from entities where org_id = $1 and plan_id = $2 and kind = ` + sqlMembership,
+	access.KindTeam: `select kind || ':' || id from entities where org_id = $1 and team_id = $2 and kind in ` + sqlTeamGrantKinds,
+	access.KindResource: `select kind || ':' || id from entities where org_id = $1 and resource_id = $2
+		and kind in ` + sqlResourceGrantKinds,
+	access.KindFloor: `select e.kind || ':' || e.id from entities e
+		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
+		where e.org_id = $1 and r.floor_id = $2 and e.kind in ` + sqlResourceGrantKinds,
 	// a location's site decides what its resources, the resources on its
 	// floors and its day passes grant
-	"location": `select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
-		where e.org_id = $1 and r.location_id = $2 and e.kind in ('membership', 'booking')
+	access.KindLocation: `select e.kind || ':' || e.id from entities e
+		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
+		where e.org_id = $1 and r.location_id = $2 and e.kind in ` + sqlResourceGrantKinds + `
 		union select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = 'resource' and r.id = e.resource_id
-		join entities f on f.org_id = r.org_id and f.kind = 'floor' and f.id = r.floor_id
-		where e.org_id = $1 and f.location_id = $2 and e.kind = 'membership'
-		union select kind || ':' || id from entities where org_id = $1 and location_id = $2 and kind = 'day_pass'`,
-	// day-pass mappings: "*" reaches every day pass
-	"day-passes": `select kind || ':' || id from entities where org_id = $1 and kind = 'day_pass'
-		and ($2 = '*' or location_id = $2)`,
+		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
+		join entities f on f.org_id = r.org_id and f.kind = ` + sqlFloor + ` and f.id = r.floor_id
+		where e.org_id = $1 and f.location_id = $2 and e.kind = ` + sqlMembership + `
+		union select kind || ':' || id from entities where org_id = $1 and location_id = $2 and kind = ` + sqlDayPass,
 }
 
+// dayPassMappingKind is the mapping kind of day passes, whose id is a
+// location id or "*"; it names no entity.
+const dayPassMappingKind = "day-passes"
+
+// dayPassMappingQuery finds the day passes a day-pass mapping reaches: "*"
+// reaches every day pass.
+const dayPassMappingQuery = `select kind || ':' || id from entities where org_id = $1 and kind = ` + sqlDayPass + `
+		and ($2 = '*' or location_id = $2)`
+
 // mappingKinds maps a mapping kind to the entity kind its id names.
-var mappingKinds = map[string]string{"plans": "plan", "locations": "location", "floors": "floor",
-	"resources": "resource", "day-passes": "day-passes"}
+var mappingKinds = map[string]access.Kind{"plans": access.KindPlan, "locations": access.KindLocation,
+	"floors": access.KindFloor, "resources": access.KindResource}
+
+// mappingPokes lists the pokes a change of the mapping (kind, ref) calls
+// for: those of a change of the entity it maps, or for a day-pass mapping,
+// of the day passes it reaches.
+func mappingPokes(ctx context.Context, tx pgx.Tx, orgID, kind, ref string) ([]Poke, error) {
+	if kind == dayPassMappingKind {
+		return lifecyclePokes(ctx, tx, dayPassMappingQuery, kind+" "+ref+" changed", orgID, ref)
+	}
+	return dependentPokes(ctx, tx, orgID, mappingKinds[kind], ref)
+}
 
 func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...any) ([]Poke, error) {
 	rows, err := tx.Query(ctx, sql, append([]any{cachedPlan}, args...)...)
@@ -82,14 +100,14 @@ func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...
 // something is scheduled) and so may not remember whom it reached, and a
 // deleted team reaches no one.
 func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
-	pokes, err := lifecyclePokes(ctx, tx, dependentQueries["team"], reason, orgID, id)
+	pokes, err := lifecyclePokes(ctx, tx, dependentQueries[access.KindTeam], reason, orgID, id)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `select 'member:' || m.id from entities m
-		where m.org_id = $1 and m.kind = 'member' and (m.team_id = $2 or m.primary_member_id in (
-			select t.id from entities t where t.org_id = $1 and t.kind = 'member' and t.team_id = $2))
-		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = 'member:' || m.id)
+	rows, err := tx.Query(ctx, `select `+sqlMemberKeyPrefix+` || m.id from entities m
+		where m.org_id = $1 and m.kind = `+sqlMember+` and (m.team_id = $2 or m.primary_member_id in (
+			select t.id from entities t where t.org_id = $1 and t.kind = `+sqlMember+` and t.team_id = $2))
+		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = `+sqlMemberKeyPrefix+` || m.id)
 		order by m.id`, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: team %s members: %w", id, err)
@@ -111,7 +129,7 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 // (an import's member lines, before their memberships). Whatever grants
 // them access later pokes them itself.
 func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
-	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = 'member' and primary_member_id = $2`,
+	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = `+sqlMember+` and primary_member_id = $2`,
 		cachedPlan, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: co-members: %w", err)
@@ -126,10 +144,10 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 		return nil, err
 	}
 	if concerned {
-		pokes = append(pokes, Poke{Kind: PokeAccess, Target: "member:" + id, Reason: reason})
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(id), Reason: reason})
 	}
 	for _, m := range coMembers {
-		pokes = append(pokes, Poke{Kind: PokeAccess, Target: "member:" + m, Reason: reason})
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(m), Reason: reason})
 	}
 	return pokes, nil
 }
@@ -143,7 +161,7 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
 	var team, primary string
 	err := tx.QueryRow(ctx, `select coalesce(team_id, ''), coalesce(primary_member_id, '') from entities
-		where org_id = $1 and kind = 'member' and id = $2`, cachedPlan, orgID, id).Scan(&team, &primary)
+		where org_id = $1 and kind = `+sqlMember+` and id = $2`, cachedPlan, orgID, id).Scan(&team, &primary)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return false, fmt.Errorf("store: member %s: %w", id, err)
 	}
@@ -153,9 +171,9 @@ func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, er
 	var granted, recorded bool
 	err = tx.QueryRow(ctx, `select
 		exists (select 1 from entities where org_id = $1 and member_id = $2
-			and kind in ('membership', 'booking', 'day_pass'))
+			and kind in `+sqlLifecycleKinds+`)
 		or exists (select 1 from entities where org_id = $1 and team_id = $3
-			and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')`,
+			and kind in `+sqlTeamGrantKinds+` and coalesce(member_id, '') = '')`,
 		cachedPlan, orgID, id, team).Scan(&granted)
 	if err != nil || granted {
 		return granted, wrapConcerned(id, err)
@@ -164,7 +182,7 @@ func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, er
 		exists (select 1 from applied_access where org_id = $1 and person = $2)
 		or exists (select 1 from salto_identities where org_id = $1 and person = $2)
 		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')`,
-		orgID, "member:"+id).Scan(&recorded)
+		orgID, memberPersonKey(id)).Scan(&recorded)
 	return recorded, wrapConcerned(id, err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"doorsync/access"
 	"doorsync/store"
 )
 
@@ -12,7 +13,7 @@ import (
 // matter: something grants them access or something is applied for them.
 func TestMemberWritePokesOnlyWhenConcerned(t *testing.T) {
 	ctx, st := newAcme(t)
-	put := func(kind, id, body string) []string {
+	put := func(kind access.Kind, id, body string) []string {
 		t.Helper()
 		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)})
 		if err != nil {
@@ -68,7 +69,7 @@ func TestMemberWritePokesOnlyWhenConcerned(t *testing.T) {
 // whom it reached.
 func TestTeamWritePokesItsMembersWhoHoldAccess(t *testing.T) {
 	ctx, st := newAcme(t)
-	put := func(kind, id, body string) {
+	put := func(kind access.Kind, id, body string) {
 		t.Helper()
 		if _, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)}); err != nil {
 			t.Fatal(err)
@@ -106,7 +107,7 @@ func TestTeamWritePokesItsMembersWhoHoldAccess(t *testing.T) {
 // booking of its rooms and every day pass of the location.
 func TestLocationWritePokesEverythingItsSiteDecides(t *testing.T) {
 	ctx, st := newAcme(t)
-	put := func(kind, id, body string) []int64 {
+	put := func(kind access.Kind, id, body string) []int64 {
 		t.Helper()
 		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: []byte(body)})
 		if err != nil {

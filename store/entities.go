@@ -10,12 +10,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"doorsync/access"
 )
 
 // Entity is a space entity as stored: its canonical JSON body.
 type Entity struct {
 	OrgID     string
-	Kind      string
+	Kind      access.Kind
 	ID        string
 	Body      json.RawMessage
 	Version   *int64
@@ -26,7 +28,7 @@ type Entity struct {
 // names (a member's own; a booking's booker and guests).
 type EntityWrite struct {
 	OrgID   string
-	Kind    string
+	Kind    access.Kind
 	ID      string
 	Body    json.RawMessage
 	Version *int64
@@ -127,7 +129,7 @@ func (s *Store) planOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *
 	if prev != nil {
 		prevBody = prev.Body
 	}
-	if !isLifecycleKind(w.Kind) {
+	if !w.Kind.Lifecycle() {
 		return nil, lockAsDependency(ctx, tx, w.OrgID, w.Kind, w.ID, prevBody, w.Body)
 	}
 	if w.Plan == nil {
@@ -143,17 +145,12 @@ func (s *Store) planOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *
 	return &reach, nil
 }
 
-// isLifecycleKind says whether entities of kind grant access themselves.
-func isLifecycleKind(kind string) bool {
-	return kind == "membership" || kind == "booking" || kind == "day_pass"
-}
-
 // DeleteEntity removes an entity, queueing pokes for everything it
 // affected. For a membership, booking or day pass, plan (run inside the
 // transaction, as EntityWrite.Plan) names the persons it gave access to:
 // they are poked directly, so their access ends now, and its lifecycle
 // workflow is poked only if it runs.
-func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string,
+func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind, id string,
 	plan func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
 	var ids []int64
 	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
@@ -163,7 +160,7 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string,
 		}
 		var persons []string
 		switch {
-		case !isLifecycleKind(kind):
+		case !kind.Lifecycle():
 			err = lockAsDependency(ctx, tx, orgID, kind, id, stored.Body)
 		case plan != nil:
 			if err = lockForPlan(ctx, tx, orgID, stored.Body); err == nil {
@@ -183,7 +180,7 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID, kind, id string,
 		if err := keepTombstone(ctx, tx, stored); err != nil {
 			return err
 		}
-		if kind == "day_pass" {
+		if kind == access.KindDayPass {
 			if _, err := tx.Exec(ctx, `delete from day_pass_uses where org_id = $1 and day_pass_id = $2`, orgID, id); err != nil {
 				return err
 			}
@@ -225,8 +222,8 @@ func needOf(r *Reach, existed bool) lifecycleNeed {
 // withDirectPokes adds to pokes an access poke for each of persons (whose
 // access a change of entity kind:id changes now), marks the entity's
 // lifecycle poke as covering them, and makes that poke what need asks.
-func withDirectPokes(pokes []Poke, kind, id string, persons []string, need lifecycleNeed, what string) []Poke {
-	target, reason := kind+":"+id, kind+" "+id+" "+what
+func withDirectPokes(pokes []Poke, kind access.Kind, id string, persons []string, need lifecycleNeed, what string) []Poke {
+	target, reason := LifecycleTarget(kind, id), string(kind)+" "+id+" "+what
 	out := pokes[:0]
 	for _, p := range pokes {
 		if p.Kind == PokeLifecycle && p.Target == target {
@@ -256,7 +253,7 @@ func (s *Store) AnalyzeEntities(ctx context.Context) error {
 }
 
 // GetEntity returns one entity, or ErrNotFound.
-func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, error) {
+func (s *Store) GetEntity(ctx context.Context, orgID string, kind access.Kind, id string) (Entity, error) {
 	e, err := scanEntity(s.db.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
 		where org_id = $1 and kind = $2 and id = $3`, cachedPlan, orgID, kind, id))
 	if err != nil {
@@ -265,7 +262,7 @@ func (s *Store) GetEntity(ctx context.Context, orgID, kind, id string) (Entity, 
 	return e, nil
 }
 
-func lockEntity(ctx context.Context, tx pgx.Tx, orgID, kind, id string) (Entity, error) {
+func lockEntity(ctx context.Context, tx pgx.Tx, orgID string, kind access.Kind, id string) (Entity, error) {
 	return scanEntity(tx.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
 		where org_id = $1 and kind = $2 and id = $3 for update`, cachedPlan, orgID, kind, id))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // The loads below give the engine what it needs and no more: the small
@@ -13,7 +15,7 @@ import (
 // person or an entity can be reached through.
 
 // staticKinds are loaded whole for any evaluation.
-var staticKinds = []string{"location", "floor", "resource", "plan", "team"}
+var staticKinds = []access.Kind{access.KindLocation, access.KindFloor, access.KindResource, access.KindPlan, access.KindTeam}
 
 // OrgEntities returns every entity of org.
 func (s *Store) OrgEntities(ctx context.Context, orgID string) ([]Entity, error) {
@@ -33,37 +35,37 @@ func (s *Store) StaticEntities(ctx context.Context, orgID string) ([]Entity, err
 func (s *Store) MemberEntities(ctx context.Context, orgID string, memberIDs, teams []string) ([]Entity, error) {
 	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
 		where org_id = $1 and (
-			(kind = 'member' and id = any($2))
-			or (kind in ('membership', 'booking', 'day_pass') and member_id = any($2))
-			or (kind in ('membership', 'day_pass') and member_id is null and team_id = any($3)))`,
+			(kind = `+sqlMember+` and id = any($2))
+			or (kind in `+sqlLifecycleKinds+` and member_id = any($2))
+			or (kind in `+sqlTeamGrantKinds+` and member_id is null and team_id = any($3)))`,
 		orgID, memberIDs, teams)
 }
 
 // BookingsNaming returns the bookings whose booker or guests include email.
 func (s *Store) BookingsNaming(ctx context.Context, orgID, email string) ([]Entity, error) {
 	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and kind = 'booking' and emails @> array[$2]`, orgID, email)
+		where org_id = $1 and kind = `+sqlBooking+` and emails @> array[$2]`, orgID, email)
 }
 
 // TeamMembers returns the members of the teams and their co-members.
 func (s *Store) TeamMembers(ctx context.Context, orgID string, teams []string) ([]Entity, error) {
 	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and kind = 'member' and (team_id = any($2) or primary_member_id in (
-			select id from entities where org_id = $1 and kind = 'member' and team_id = any($2)))`, orgID, teams)
+		where org_id = $1 and kind = `+sqlMember+` and (team_id = any($2) or primary_member_id in (
+			select id from entities where org_id = $1 and kind = `+sqlMember+` and team_id = any($2)))`, orgID, teams)
 }
 
 // MembersAndCoMembers returns the members with the given ids and their
 // co-members.
 func (s *Store) MembersAndCoMembers(ctx context.Context, orgID string, ids []string) ([]Entity, error) {
 	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and kind = 'member' and (id = any($2) or primary_member_id = any($2))`, orgID, ids)
+		where org_id = $1 and kind = `+sqlMember+` and (id = any($2) or primary_member_id = any($2))`, orgID, ids)
 }
 
 // LifecycleEntityIDs returns the ids of org's memberships, bookings and
 // day passes, as "kind:id".
 func (s *Store) LifecycleEntityIDs(ctx context.Context, orgID string) ([]string, error) {
 	rows, err := s.db.Query(ctx, `select kind || ':' || id from entities where org_id = $1
-		and kind in ('membership', 'booking', 'day_pass') order by kind, id`, cachedPlan, orgID)
+		and kind in `+sqlLifecycleKinds+` order by kind, id`, cachedPlan, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: lifecycle entities: %w", err)
 	}

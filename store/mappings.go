@@ -69,7 +69,7 @@ func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (create
 			}
 		}
 		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
-			return dependentPokes(ctx, tx, orgID, mappingKinds[m.Kind], m.RefID)
+			return mappingPokes(ctx, tx, orgID, m.Kind, m.RefID)
 		})
 		return err
 	})
@@ -92,7 +92,7 @@ func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([
 			return fmt.Errorf("store: mapping %s/%s: %w", kind, refID, ErrNotFound)
 		}
 		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
-			return dependentPokes(ctx, tx, orgID, mappingKinds[kind], refID)
+			return mappingPokes(ctx, tx, orgID, kind, refID)
 		})
 		return err
 	})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // Org is a tenant and its settings.
@@ -76,7 +78,7 @@ type OrgWrite struct {
 // (Kind, ID): its persons whose access changes now, and whether its access
 // changes later (see Reach).
 type EntityReach struct {
-	Kind string
+	Kind access.Kind
 	ID   string
 	Reach
 }
@@ -127,7 +129,7 @@ func settingsPokes(reaches []EntityReach) []Poke {
 	var pokes []Poke
 	poked := map[string]bool{} // a person's access is recomputed whole: one poke will do
 	for _, r := range reaches {
-		lifecycle := []Poke{{Kind: PokeLifecycle, Target: r.Kind + ":" + r.ID, Reason: "org settings changed"}}
+		lifecycle := []Poke{{Kind: PokeLifecycle, Target: LifecycleTarget(r.Kind, r.ID), Reason: "org settings changed"}}
 		for _, p := range withDirectPokes(lifecycle, r.Kind, r.ID, r.Persons, needOf(&r.Reach, true), "moved with the org settings") {
 			if p.Kind == PokeAccess {
 				if poked[p.Target] {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // Reach locks keep a write of a membership, booking or day pass from
@@ -69,8 +71,8 @@ func lockForPlan(ctx context.Context, tx pgx.Tx, orgID string, bodies ...json.Ra
 // lockAsDependency takes the exclusive locks a write of a non-lifecycle
 // entity (kind, id) needs before it looks for what depends on it. A
 // member's write also locks the rolls of the teams it leaves and joins.
-func lockAsDependency(ctx context.Context, tx pgx.Tx, orgID, kind, id string, bodies ...json.RawMessage) error {
-	if kind != "member" {
+func lockAsDependency(ctx context.Context, tx pgx.Tx, orgID string, kind access.Kind, id string, bodies ...json.RawMessage) error {
+	if kind != access.KindMember {
 		return lockKeys(ctx, tx, false, configKey(orgID))
 	}
 	keys, err := holderKeys(orgID, false, bodies)

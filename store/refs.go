@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"doorsync/access"
 )
 
 // EntityRef names one entity of an org by kind and id.
 type EntityRef struct {
-	Kind string
+	Kind access.Kind
 	ID   string
 }
 
@@ -21,7 +23,7 @@ func (s *Store) MissingEntities(ctx context.Context, orgID string, refs []Entity
 	}
 	kinds, ids := make([]string, len(refs)), make([]string, len(refs))
 	for i, r := range refs {
-		kinds[i], ids[i] = r.Kind, r.ID
+		kinds[i], ids[i] = string(r.Kind), r.ID
 	}
 	rows, err := s.db.Query(ctx, `
 		select r.kind, r.id from unnest($2::text[], $3::text[]) with ordinality as r(kind, id, n)

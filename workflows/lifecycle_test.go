@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"doorsync/access"
 	"doorsync/contract"
 )
 
@@ -131,7 +132,7 @@ func (s *LifecycleSuite) TestBookingWindowOpensThenCloses() {
 	s.ent.persons = []string{joe, m1}
 	s.ent.open, s.ent.close = at(time.Hour), at(3*time.Hour)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	want := []time.Time{t0, at(time.Hour), at(3 * time.Hour)}
@@ -156,7 +157,7 @@ func (s *LifecycleSuite) TestRescheduleBeforeOpenUsesNewNextChange() {
 		poke(s.env, time.Time{}, "rescheduled")
 	}, 20*time.Minute)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	want := []time.Time{t0, at(20 * time.Minute), at(90 * time.Minute), at(4 * time.Hour)}
@@ -180,7 +181,7 @@ func (s *LifecycleSuite) TestPokeAtInTheFutureEvaluatesAtThatInstant() {
 	// the workflow's own clock gets there.
 	pokeAfter(s.env, 59*time.Minute, at(time.Hour), "window opened")
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(time.Hour), at(2 * time.Hour)}, s.loadAts())
@@ -195,7 +196,7 @@ func (s *LifecycleSuite) TestDeletionPokesRememberedPersonsAndEnds() {
 		poke(s.env, time.Time{}, "deleted")
 	}, time.Hour)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(time.Hour)}, s.loadAts())
@@ -209,7 +210,7 @@ func (s *LifecycleSuite) TestDeletionPokesRememberedPersonsAndEnds() {
 func (s *LifecycleSuite) TestDeletedAtStartPokesInputPersons() {
 	s.ent.deleted = true
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindDayPass, EntityID: "dp1", Persons: []string{m2, m1}})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindDayPass, EntityID: "dp1", Persons: []string{m2, m1}})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]contract.PokePersonsInput{
@@ -234,7 +235,7 @@ func (s *LifecycleSuite) TestDroppedPersonIsPokedOnceMore() {
 		poke(s.env, time.Time{}, "ended")
 	}, 3*time.Hour)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	var persons [][]string
@@ -269,7 +270,7 @@ func (s *LifecycleSuite) TestPersonsPokedByTheChangeAreNotPokedAgain() {
 	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load)
 	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons)
 
-	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
@@ -293,7 +294,7 @@ func (s *LifecycleSuite) TestPokeWhileFinishingLoopsAgain() {
 		poke(s.env, time.Time{}, "restored")
 	}, 5*time.Minute)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1", Persons: []string{m1}})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1", Persons: []string{m1}})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(10 * time.Minute), at(time.Hour)}, s.loadAts(),
@@ -313,7 +314,7 @@ func (s *LifecycleSuite) TestNextChangeNotAfterAtIsIgnored() {
 		}).Times(2)
 	pokeAfter(s.env, time.Hour, time.Time{}, "deleted")
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(time.Hour)}, s.loadAts(), "waits for a poke instead of spinning")
@@ -324,13 +325,13 @@ func (s *LifecycleSuite) TestContinueAsNewCarriesPersons() {
 	s.ent.open, s.ent.close = at(time.Hour), at(2*time.Hour)
 	s.env.SetContinueAsNewSuggested(true)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1", Persons: []string{m2}})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1", Persons: []string{m2}})
 
 	var next contract.LifecycleInput
 	can, err := continueAsNew(s.env.GetWorkflowError(), &next)
 	s.Require().NoError(err)
 	s.Equal(contract.BookingWorkflow, can.WorkflowType.Name)
-	s.Equal(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1", Persons: []string{m1}}, next)
+	s.Equal(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1", Persons: []string{m1}}, next)
 	s.Equal([]contract.PokePersonsInput{
 		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "booking b1: created"},
 	}, s.pokeCalls())
@@ -343,7 +344,7 @@ func (s *LifecycleSuite) TestContinueAsNewDrainsPendingPokesFirst() {
 	s.slowPokes(1, 10*time.Minute)
 	pokeAfter(s.env, 5*time.Minute, time.Time{}, "changed again")
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindBooking, EntityID: "b1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
 	var next contract.LifecycleInput
 	_, err := continueAsNew(s.env.GetWorkflowError(), &next)
@@ -356,7 +357,7 @@ func (s *LifecycleSuite) TestOpenEndedEntityEndsOnceItPokedItsPersons() {
 	s.ent.persons = []string{m1, m2}
 	s.ent.open = at(-time.Hour) // open-ended, already running: nothing scheduled
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]contract.PokePersonsInput{
@@ -372,7 +373,7 @@ func (s *LifecycleSuite) TestCancelWhileWaiting() {
 	s.ent.open, s.ent.close = at(-time.Hour), at(48*time.Hour)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Hour)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: contract.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "got %v", s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0}, s.loadAts())

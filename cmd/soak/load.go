@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"doorsync/access"
 )
 
 // The fake Salto KS's one site and the four access groups the soak maps.
@@ -125,7 +127,7 @@ func groupsBody(group string) map[string]any {
 func (pl *planner) member(i int) {
 	id := fmt.Sprintf("m%d", i)
 	email := fmt.Sprintf("soak-m%d@example.com", i)
-	pl.p.people[email] = person{key: "member:" + id, email: email}
+	pl.p.people[email] = person{key: access.MemberRef(id).Key(), email: email}
 	body := map[string]any{"email": email, "first_name": "Member", "last_name": id, "access_cards": []string{}}
 	shape := i % 8
 	if shape == 5 {
@@ -211,7 +213,7 @@ func (pl *planner) booking(i int, id, email string) {
 	var guests []map[string]any
 	for k := range 1 + i%2 {
 		g := fmt.Sprintf("soak-g%d-%d@example.com", i, k)
-		pl.p.people[g] = person{key: "guest:" + g, email: g}
+		pl.p.people[g] = person{key: access.GuestRef(g).Key(), email: g}
 		people = append(people, g)
 		guests = append(guests, map[string]any{"email": g, "first_name": "Guest", "last_name": fmt.Sprint(i)})
 	}

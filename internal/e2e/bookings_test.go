@@ -6,6 +6,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"doorsync/access"
 	"doorsync/contract"
 )
 
@@ -99,7 +100,7 @@ func TestBookingRescheduledLater(t *testing.T) {
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(3 * time.Second)),
 		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
 	s.put("/bookings/b1", booking)
-	s.waitTimer(contract.KindBooking, "b1") // the old window is planned
+	s.waitTimer(access.KindBooking, "b1") // the old window is planned
 	start := oldStart.Add(12 * time.Second)
 	end := start.Add(3 * time.Second)
 	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
@@ -119,7 +120,7 @@ func TestBookingRescheduledEarlier(t *testing.T) {
 	booking := map[string]any{"resource_id": "room1", "member_id": "m1", "starts_at": rfc(oldStart), "ends_at": rfc(oldStart.Add(time.Hour)),
 		"guests": []map[string]any{{"email": "guest@example.com", "first_name": "Gus", "last_name": "Guest"}}}
 	s.put("/bookings/b1", booking)
-	s.waitTimer(contract.KindBooking, "b1") // the old window is planned
+	s.waitTimer(access.KindBooking, "b1") // the old window is planned
 	start := time.Now().Add(6 * time.Second)
 	end := start.Add(3 * time.Second)
 	booking["starts_at"], booking["ends_at"] = rfc(start), rfc(end)
@@ -132,7 +133,7 @@ func TestBookingRescheduledEarlier(t *testing.T) {
 
 // waitTimer waits until the lifecycle workflow of entity (kind, id) has
 // planned its next wake: its history holds a started timer.
-func (s *stack) waitTimer(kind, id string) {
+func (s *stack) waitTimer(kind access.Kind, id string) {
 	s.t.Helper()
 	workflowID := contract.LifecycleWorkflowID(s.org, kind, id)
 	s.eventually(30*time.Second, workflowID+" started a timer", func() bool {

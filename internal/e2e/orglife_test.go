@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/serviceerror"
 
+	"doorsync/access"
 	"doorsync/contract"
 )
 
@@ -25,7 +26,7 @@ func TestDeleteOrgRevokesStopsAndRemoves(t *testing.T) {
 		"starts_at": rfc(time.Now().Add(-time.Hour)), "ends_at": rfc(time.Now().Add(24 * time.Hour))})
 	s.waitIn(gMembers, "m9@example.com")
 	emails = append(emails, "m9@example.com")
-	lifecycle := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms9")
+	lifecycle := contract.LifecycleWorkflowID(s.org, access.KindMembership, "ms9")
 	accessWF := contract.AccessWorkflowID(s.org, "member:m1")
 	s.eventually(10*time.Second, "the org's workflows running", func() bool {
 		return s.workflowRunning(lifecycle) && s.workflowRunning(accessWF)

@@ -24,6 +24,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"doorsync/access"
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
 )
@@ -656,7 +657,7 @@ func (bc *benchClient) pathStages(b *testing.B, r round, indexes []int) pathSamp
 // reached after sent, and counts their events since then.
 func (bc *benchClient) tracePath(id string, sent time.Time) (map[string]time.Time, int, error) {
 	ctx, org := context.Background(), bc.s.org
-	lc, err := bc.history(ctx, contract.LifecycleWorkflowID(org, contract.KindMembership, id), sent)
+	lc, err := bc.history(ctx, contract.LifecycleWorkflowID(org, access.KindMembership, id), sent)
 	if _, none := errors.AsType[*serviceerror.NotFound](err); err != nil && !none {
 		return nil, 0, err
 	}

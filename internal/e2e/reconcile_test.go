@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"doorsync/access"
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
 )
@@ -115,8 +116,8 @@ func TestReconcileRedrivesADeletedLifecycleWorkflow(t *testing.T) {
 	s.put("/memberships/ms2", map[string]any{"plan_id": "hot", "member_id": "m2",
 		"starts_at": rfc(time.Now().Add(-time.Hour)), "ends_at": rfc(time.Now().Add(time.Hour))})
 	s.waitIn(gMembers, "m2@example.com")
-	openEnded := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms1")
-	id := contract.LifecycleWorkflowID(s.org, contract.KindMembership, "ms2")
+	openEnded := contract.LifecycleWorkflowID(s.org, access.KindMembership, "ms1")
+	id := contract.LifecycleWorkflowID(s.org, access.KindMembership, "ms2")
 	s.eventually(10*time.Second, "membership workflow running", func() bool { return s.workflowRunning(id) })
 	if err := s.temporal.TerminateWorkflow(s.ctx, id, "", "test: lost workflow"); err != nil {
 		t.Fatal(err)

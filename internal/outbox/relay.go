@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"doorsync/access"
 	"doorsync/contract"
 	"doorsync/internal/buildid"
 	"doorsync/internal/guestkey"
@@ -376,14 +377,15 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(person),
 				contract.EntityKindKey.ValueSet("person")), nil
 	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
-		kind, entityID, ok := strings.Cut(p.Target, ":")
+		k, entityID, ok := strings.Cut(p.Target, ":")
+		kind := access.Kind(k)
 		workflowType = contract.LifecycleWorkflowType(kind)
 		if !ok || workflowType == "" {
 			return "", "", nil, temporal.SearchAttributes{}, fmt.Errorf("outbox: bad lifecycle target %q", p.Target)
 		}
 		return contract.LifecycleWorkflowID(p.OrgID, kind, entityID), workflowType,
 			contract.LifecycleInput{OrgID: p.OrgID, Kind: kind, EntityID: entityID},
-			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(kind)), nil
+			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(string(kind))), nil
 	}
 	return "", "", nil, temporal.SearchAttributes{}, errors.New("outbox: unknown poke kind " + p.Kind)
 }

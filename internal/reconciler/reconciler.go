@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"doorsync/access"
 	"doorsync/contract"
 )
 
@@ -123,7 +124,7 @@ func (r *Reconciler) DeleteSchedule(ctx context.Context, orgID string) error {
 // reconciliation restarting a workflow that just started only pokes it).
 func (r *Reconciler) RunningLifecycles(ctx context.Context, orgID string) (map[string]bool, error) {
 	query := fmt.Sprintf("OrgId = '%s' AND ExecutionStatus = 'Running' AND EntityKind IN ('%s', '%s', '%s')",
-		orgID, contract.KindMembership, contract.KindBooking, contract.KindDayPass)
+		orgID, access.KindMembership, access.KindBooking, access.KindDayPass)
 	running := map[string]bool{}
 	var token []byte
 	for {

@@ -74,7 +74,7 @@ func (l Loader) memberRows(ctx context.Context, orgID, memberID string) ([]store
 }
 
 func (l Loader) member(ctx context.Context, orgID, id string) (access.Member, error) {
-	e, err := l.Store.GetEntity(ctx, orgID, "member", id)
+	e, err := l.Store.GetEntity(ctx, orgID, access.KindMember, id)
 	if err != nil {
 		return access.Member{}, err
 	}
@@ -84,7 +84,7 @@ func (l Loader) member(ctx context.Context, orgID, id string) (access.Member, er
 
 // Entity loads one lifecycle entity with whoever it can reach. A deleted
 // entity gives a snapshot without it.
-func (l Loader) Entity(ctx context.Context, orgID, kind, id string) (access.Snapshot, error) {
+func (l Loader) Entity(ctx context.Context, orgID string, kind access.Kind, id string) (access.Snapshot, error) {
 	e, err := l.Store.GetEntity(ctx, orgID, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return l.base(ctx, orgID)
@@ -203,23 +203,23 @@ func decodeInto(s *access.Snapshot, rows []store.Entity) error {
 
 func decodeOne(s *access.Snapshot, e store.Entity) error {
 	switch e.Kind {
-	case "location":
+	case access.KindLocation:
 		return put(s.Locations, e)
-	case "floor":
+	case access.KindFloor:
 		return put(s.Floors, e)
-	case "resource":
+	case access.KindResource:
 		return put(s.Resources, e)
-	case "plan":
+	case access.KindPlan:
 		return put(s.Plans, e)
-	case "team":
+	case access.KindTeam:
 		return put(s.Teams, e)
-	case "member":
+	case access.KindMember:
 		return put(s.Members, e)
-	case "membership":
+	case access.KindMembership:
 		return put(s.Memberships, e)
-	case "booking":
+	case access.KindBooking:
 		return put(s.Bookings, e)
-	case "day_pass":
+	case access.KindDayPass:
 		return put(s.DayPasses, e)
 	}
 	return fmt.Errorf("unknown kind %q", e.Kind)

@@ -53,7 +53,7 @@ func TestScopedSnapshotsAgreeWithTheWholeOrg(t *testing.T) {
 			t.Errorf("%s: scoped grants differ\n got %v\nwant %v", p, got, want)
 		}
 	}
-	for _, kind := range []string{"membership", "booking", "day_pass"} {
+	for _, kind := range []access.Kind{"membership", "booking", "day_pass"} {
 		for _, id := range w.ids[kind] {
 			scoped, err := loader.Entity(ctx, "acme", kind, id)
 			if err != nil {
@@ -73,7 +73,7 @@ type writer struct {
 	t   *testing.T
 	ctx context.Context
 	st  *store.Store
-	ids map[string][]string
+	ids map[access.Kind][]string
 }
 
 func (w *writer) org() {
@@ -81,10 +81,10 @@ func (w *writer) org() {
 		BookingBufferBefore: 15 * time.Minute, BookingBufferAfter: 15 * time.Minute}}); err != nil {
 		w.t.Fatal(err)
 	}
-	w.ids = map[string][]string{}
+	w.ids = map[access.Kind][]string{}
 }
 
-func (w *writer) put(kind, id string, v any, emails ...string) {
+func (w *writer) put(kind access.Kind, id string, v any, emails ...string) {
 	w.t.Helper()
 	body, _ := json.Marshal(v)
 	if _, err := w.st.PutEntity(w.ctx, store.EntityWrite{OrgID: "acme", Kind: kind, ID: id, Body: body, Emails: emails}); err != nil {
