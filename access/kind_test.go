@@ -1,0 +1,186 @@
+package access
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func allKinds() []Kind { return append([]Kind{KindOrg}, SpaceKinds...) }
+
+func TestKindsValidAndDistinct(t *testing.T) {
+	seen := map[Kind]bool{}
+	for _, k := range allKinds() {
+		if !k.Valid() || seen[k] {
+			t.Errorf("kind %q: valid %v, seen before %v", k, k.Valid(), seen[k])
+		}
+		seen[k] = true
+		if got, ok := ParseKind(string(k)); !ok || got != k {
+			t.Errorf("ParseKind(%q) = %q, %v", k, got, ok)
+		}
+		if k.Lifecycle() != slices.Contains(LifecycleKinds, k) {
+			t.Errorf("%q.Lifecycle() = %v, LifecycleKinds disagrees", k, k.Lifecycle())
+		}
+	}
+	for _, s := range []string{"", "day-pass", "memberships", "guest", "Member"} {
+		if _, ok := ParseKind(s); ok {
+			t.Errorf("ParseKind(%q) accepted", s)
+		}
+	}
+}
+
+// kindDeclaration is the one file that may spell a kind out.
+const kindDeclaration = "access/kind.go"
+
+// kindLiteralExemptions are the literals, by file, that look like a kind
+// but name something else. Keep it short.
+var kindLiteralExemptions = map[string][]string{
+	// the AAD label of sealed Salto KS credentials: a fixed cryptographic
+	// context (changing it unseals nothing), not an entity kind
+	"internal/saltoconn/saltoconn.go": {"org:"},
+}
+
+// namingCalls take names that are not kinds: a route parameter, and the
+// attribute keys of a log line ("org", orgID).
+var namingCalls = map[string]bool{
+	"URLParam": true,
+	"Debug":    true, "Info": true, "Warn": true, "Error": true,
+	"DebugContext": true, "InfoContext": true, "WarnContext": true, "ErrorContext": true,
+	"With": true,
+}
+
+// kindIn says whether a string literal's value spells a kind: the kind
+// itself, a "kind:id" key, or the kind as an SQL literal ('kind', or
+// 'kind:' a key prefix).
+func kindIn(v string) (Kind, bool) {
+	for _, k := range allKinds() {
+		s := string(k)
+		if v == s || strings.HasPrefix(v, s+":") || strings.Contains(v, "'"+s+"'") || strings.Contains(v, "'"+s+":") {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// TestKindLiteralsOnlyInDeclaration fails when a kind's string appears in a
+// non-test Go file of the module other than its declaration: everything
+// else must use the Kind constants (SQL included: see store/kinds.go).
+func TestKindLiteralsOnlyInDeclaration(t *testing.T) {
+	root := moduleRoot(t)
+	var files int
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if rel == kindDeclaration {
+			return nil
+		}
+		files++
+		for _, f := range kindLiterals(t, path) {
+			if !slices.Contains(kindLiteralExemptions[rel], f.value) {
+				t.Errorf("%s:%d: %q spells kind %q: use access.Kind%s", rel, f.line, f.value, f.kind, constName(f.kind))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 100 {
+		t.Fatalf("scanned %d files under %s; expected the whole module", files, root)
+	}
+}
+
+type kindLiteral struct {
+	line  int
+	value string
+	kind  Kind
+}
+
+// kindLiterals returns the string literals of a Go file that spell a kind,
+// leaving out struct tags, import paths and the names given to namingCalls.
+func kindLiterals(t *testing.T, path string) []kindLiteral {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skip := map[*ast.BasicLit]bool{}
+	for _, imp := range file.Imports {
+		skip[imp.Path] = true
+	}
+	var out []kindLiteral
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Field:
+			if n.Tag != nil {
+				skip[n.Tag] = true
+			}
+		case *ast.CallExpr:
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && namingCalls[sel.Sel.Name] {
+				for _, a := range n.Args {
+					if lit, ok := a.(*ast.BasicLit); ok {
+						skip[lit] = true
+					}
+				}
+			}
+		case *ast.BasicLit:
+			if n.Kind != token.STRING || skip[n] {
+				return true
+			}
+			v, err := strconv.Unquote(n.Value)
+			if err != nil {
+				t.Fatalf("%s: %v", fset.Position(n.Pos()), err)
+			}
+			if k, ok := kindIn(v); ok {
+				out = append(out, kindLiteral{fset.Position(n.Pos()).Line, v, k})
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func constName(k Kind) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(string(k), "_") {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func moduleRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
