@@ -33,5 +33,6 @@ const (
 // "kind:id" (e.g. "membership:ms1").
 func LifecycleTarget(kind access.Kind, id string) string { return string(kind) + ":" + id }
 
-// memberPersonKey is the person key of member id ("member:m1").
-func memberPersonKey(id string) string { return access.MemberRef(id).Key() }
+// memberPersonKey is the person key of member id ("member:m1"), as
+// access.PersonRef.Key spells it (sqlMemberKeyPrefix in SQL).
+func memberPersonKey(id string) string { return access.PersonMember + ":" + id }
