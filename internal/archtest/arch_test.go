@@ -40,6 +40,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"doorsync/internal/testenv"
 )
 
 const (
@@ -93,7 +95,7 @@ func (a *allowance) allows(module, imp string) bool {
 }
 
 func TestPackagesKeepToTheTable(t *testing.T) {
-	root := moduleRoot(t)
+	root := testenv.RepoRoot()
 	module := modulePath(t, root)
 	doc, err := os.ReadFile(filepath.Join(root, tableDoc))
 	if err != nil {
@@ -155,24 +157,7 @@ func TestCheckReportsDrift(t *testing.T) {
 	}
 }
 
-// Step 1: find the module.
-
-func moduleRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
+// Step 1: the module's path (its root is testenv.RepoRoot).
 
 func modulePath(t *testing.T, root string) string {
 	f, err := os.Open(filepath.Join(root, "go.mod"))
