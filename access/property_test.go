@@ -270,7 +270,7 @@ func TestPropertyRemovingAnEntityNeverAddsAccess(t *testing.T) {
 			for _, at := range checkpoints(before, after) {
 				was, is := ActiveAt(before, at), ActiveAt(after, at)
 				for p, groups := range is {
-					if add, _ := Plan(groups, was[p]); len(add) > 0 {
+					if add, _ := Diff(groups, was[p]); len(add) > 0 {
 						t.Logf("removing %v added %v to %v at %v", e, add, p, at)
 						return false
 					}
@@ -388,9 +388,9 @@ func (groupSet) Generate(r *rand.Rand, _ int) reflect.Value {
 	return reflect.ValueOf(gs)
 }
 
-func TestPropertyPlanAppliedToActualYieldsDesired(t *testing.T) {
+func TestPropertyDiffAppliedToActualYieldsDesired(t *testing.T) {
 	prop := func(desired, actual groupSet) bool {
-		add, remove := Plan(desired, actual)
+		add, remove := Diff(desired, actual)
 		result := map[GroupRef]bool{}
 		for _, g := range actual {
 			result[g] = true

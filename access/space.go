@@ -85,8 +85,8 @@ type Resource struct {
 	BufferAfter  *time.Duration `json:"buffer_after,omitempty"`
 }
 
-// MembershipPlan is a plan memberships are on. (It is not called Plan:
-// that name is the diff helper's.)
+// MembershipPlan is a plan memberships are on. In doorsync's Go, "plan"
+// means this and nothing else (the add/remove helper is Diff).
 type MembershipPlan struct {
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`

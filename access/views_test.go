@@ -61,12 +61,12 @@ func TestRevokingOneSourceKeepsTheOther(t *testing.T) {
 	before := DesiredFor(Grants(s), MemberRef("m3"), at)
 	delete(s.Memberships, "ms2")
 	after := DesiredFor(Grants(s), MemberRef("m3"), at)
-	add, remove := Plan(after, before)
+	add, remove := Diff(after, before)
 	if len(add) != 0 || len(remove) != 0 {
 		t.Errorf("removing the desk membership changed access at 11:30: add %v remove %v", add, remove)
 	}
 	delete(s.Memberships, "ms1")
-	_, remove = Plan(DesiredFor(Grants(s), MemberRef("m3"), at), before)
+	_, remove = Diff(DesiredFor(Grants(s), MemberRef("m3"), at), before)
 	if got := groupsOf(remove); !slices.Equal(got, []string{"site-lon/front-door", "site-lon/lobby"}) {
 		t.Errorf("removing both memberships should revoke both groups, remove = %q", got)
 	}
@@ -173,7 +173,7 @@ func TestExplainMergesTouchingWindows(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
+func TestDiff(t *testing.T) {
 	a, b, c := GroupRef{"s1", "a"}, GroupRef{"s1", "b"}, GroupRef{"s2", "a"}
 	tests := []struct {
 		name             string
@@ -188,12 +188,12 @@ func TestPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			desired := slices.Clone(tt.desired)
-			add, rem := Plan(tt.desired, tt.actual)
+			add, rem := Diff(tt.desired, tt.actual)
 			if !slices.Equal(add, tt.wantAdd) || !slices.Equal(rem, tt.wantRem) {
-				t.Errorf("Plan = add %v remove %v, want add %v remove %v", add, rem, tt.wantAdd, tt.wantRem)
+				t.Errorf("Diff = add %v remove %v, want add %v remove %v", add, rem, tt.wantAdd, tt.wantRem)
 			}
 			if !slices.Equal(desired, tt.desired) {
-				t.Error("Plan modified its input")
+				t.Error("Diff modified its input")
 			}
 		})
 	}

@@ -144,7 +144,7 @@ func (r *applyRun) apply(ctx context.Context) (contract.ApplyAccessResult, error
 		return res, err
 	}
 	desired := access.DesiredFor(r.grants, r.person, r.at)
-	add, remove := access.Plan(desired, appliedRefs(applied))
+	add, remove := access.Diff(desired, appliedRefs(applied))
 	r.carried = intentsStillDesired(applied, desired)
 	add = append(add, r.carried...)
 	if err := r.noteApplied(ctx, applied); err != nil {
@@ -280,7 +280,7 @@ var recoveredAddReason = mustJSON(map[string]string{"why": "an add whose outcome
 // intentsStillDesired are the groups of the person's unconfirmed rows
 // (adds a killed run may or may not have made) that are still desired:
 // they are added again, which confirms them. Those no longer desired are
-// in the plan's removals.
+// in the diff's removals.
 func intentsStillDesired(applied []store.AppliedGroup, desired []access.GroupRef) []access.GroupRef {
 	var out []access.GroupRef
 	for _, ap := range applied {

@@ -2,11 +2,11 @@ package access
 
 import "slices"
 
-// Plan compares desired and actual group sets and returns the groups to add
+// Diff compares desired and actual group sets and returns the groups to add
 // (desired, not actual) and to remove (actual, not desired), each sorted by
 // CompareGroups without duplicates. The inputs are not modified. Applying
-// the plan to actual yields exactly the set desired.
-func Plan(desired, actual []GroupRef) (add, remove []GroupRef) {
+// the diff to actual yields exactly the set desired.
+func Diff(desired, actual []GroupRef) (add, remove []GroupRef) {
 	want := SortGroups(slices.Clone(desired))
 	have := SortGroups(slices.Clone(actual))
 	i, j := 0, 0
