@@ -110,7 +110,7 @@ func TestPendingHoldExpiresIntoAProblem(t *testing.T) {
 	}
 
 	// Its removals stay unmade: in real time (the person's problem says
-	// why) and in reconciliation (the plan shows them held by it).
+	// why) and in reconciliation (the run's report shows them held by it).
 	res := e.apply("member:m3")
 	if res.Removed != 0 || !e.in(3) || !strings.Contains(res.Problem, "waits for an operator") {
 		t.Fatalf("m3 after expiry = %+v, in the group %v", res, e.in(3))
@@ -124,8 +124,8 @@ func TestPendingHoldExpiresIntoAProblem(t *testing.T) {
 	}
 	e.noPendingHold()
 	run, err := e.st.GetRun(e.ctx, org, "after-expiry")
-	if err != nil || !strings.Contains(string(run.Plan), hold.ID) {
-		t.Fatalf("run plan = %s, %v; want the group held by %s", run.Plan, err, hold.ID)
+	if err != nil || !strings.Contains(string(run.Report), hold.ID) {
+		t.Fatalf("run report = %s, %v; want the group held by %s", run.Report, err, hold.ID)
 	}
 	audit, err := e.st.Audit(e.ctx, org, store.AuditFilter{GroupID: groupA, Limit: 100})
 	if err != nil {

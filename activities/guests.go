@@ -44,22 +44,22 @@ func personKeys(persons []access.PersonRef) []string {
 	return out
 }
 
-// heartbeatPlan is plan with its persons named by workflow key: heartbeat
+// heartbeatReport is report with its persons named by workflow key: heartbeat
 // details are kept by Temporal.
-func (a *Activities) heartbeatPlan(ctx context.Context, orgID string, plan []GroupPlan) ([]GroupPlan, error) {
-	return mapPlanPersons(plan, func(keys []string) ([]string, error) { return a.workflowKeys(ctx, orgID, keys) })
+func (a *Activities) heartbeatReport(ctx context.Context, orgID string, report []GroupReport) ([]GroupReport, error) {
+	return mapReportPersons(report, func(keys []string) ([]string, error) { return a.workflowKeys(ctx, orgID, keys) })
 }
 
-// resumedPlan is heartbeatPlan undone.
-func (a *Activities) resumedPlan(ctx context.Context, orgID string, plan []GroupPlan) ([]GroupPlan, error) {
-	return mapPlanPersons(plan, func(keys []string) ([]string, error) { return a.storeKeys(ctx, orgID, keys) })
+// resumedReport is heartbeatReport undone.
+func (a *Activities) resumedReport(ctx context.Context, orgID string, report []GroupReport) ([]GroupReport, error) {
+	return mapReportPersons(report, func(keys []string) ([]string, error) { return a.storeKeys(ctx, orgID, keys) })
 }
 
-// mapPlanPersons is a copy of plan with each group's persons mapped by fn.
-func mapPlanPersons(plan []GroupPlan, fn func([]string) ([]string, error)) ([]GroupPlan, error) {
-	out := slices.Clone(plan)
+// mapReportPersons is a copy of report with each group's persons mapped by fn.
+func mapReportPersons(report []GroupReport, fn func([]string) ([]string, error)) ([]GroupReport, error) {
+	out := slices.Clone(report)
 	for i := range out {
-		for _, list := range []*[]PlanPerson{&out[i].Add, &out[i].Remove} {
+		for _, list := range []*[]ReportPerson{&out[i].Add, &out[i].Remove} {
 			*list = slices.Clone(*list)
 			keys := make([]string, len(*list))
 			for j, p := range *list {

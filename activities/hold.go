@@ -10,8 +10,8 @@ import (
 )
 
 // ApplyHold makes the removals of an approved hold that are still due: it
-// plans the group afresh (Salto KS members and the org's data now) and
-// removes only the users both the hold and the fresh plan remove. Under
+// compares the group afresh (Salto KS members and the org's data now) and
+// removes only the users both the hold and the fresh comparison remove. Under
 // no_access_policy "suspend" it then pokes the persons it removed, whose
 // access workflows suspend the users left with nothing applied.
 func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) (contract.ApplyHoldResult, error) {
@@ -37,7 +37,7 @@ func (a *Activities) ApplyHold(ctx context.Context, in contract.ApplyHoldInput) 
 		held[r.SaltoUserID] = true
 	}
 	var res contract.ApplyHoldResult
-	for _, rm := range rc.planGroup(g, members, ids).Remove {
+	for _, rm := range rc.compareGroup(g, members, ids).Remove {
 		if !held[rm.SaltoUserID] {
 			continue
 		}

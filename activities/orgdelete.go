@@ -87,7 +87,7 @@ func (a *Activities) revokeGroup(ctx context.Context, client saltoGroups, orgID 
 			persons[r.UserID] = append(persons[r.UserID], store.SaltoIdentity{Person: r.Person, SiteID: r.SiteID, UserID: r.UserID})
 		}
 		for _, u := range users {
-			rm := PlanPerson{SaltoUserID: u, Person: persons[u][0].Person}
+			rm := ReportPerson{SaltoUserID: u, Person: persons[u][0].Person}
 			if err := a.removeMember(ctx, client, orgID, g, rm, persons[u], TriggerReconcile, workflowOf(ctx)); err != nil {
 				return err
 			}

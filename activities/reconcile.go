@@ -18,20 +18,21 @@ import (
 	"doorsync/store"
 )
 
-// Plan is what a reconciliation run found, group by group.
-type Plan struct {
-	Groups []GroupPlan `json:"groups"`
+// Report is what a reconciliation run found, group by group. It is stored
+// with the run (reconcile_runs.plan) and the API answers it as "plan".
+type Report struct {
+	Groups []GroupReport `json:"groups"`
 }
 
-// GroupPlan is one group's drift: who should be added and who removed.
-type GroupPlan struct {
-	SiteID  string       `json:"site_id"`
-	GroupID string       `json:"group_id"`
-	Members int          `json:"members"`
-	Add     []PlanPerson `json:"add"`
-	Remove  []PlanPerson `json:"remove"`
-	Held    bool         `json:"held"`
-	HoldID  string       `json:"hold_id,omitempty"`
+// GroupReport is one group's drift: who should be added and who removed.
+type GroupReport struct {
+	SiteID  string         `json:"site_id"`
+	GroupID string         `json:"group_id"`
+	Members int            `json:"members"`
+	Add     []ReportPerson `json:"add"`
+	Remove  []ReportPerson `json:"remove"`
+	Held    bool           `json:"held"`
+	HoldID  string         `json:"hold_id,omitempty"`
 	// Problem is why the group could not be (fully) reconciled: Salto KS
 	// no longer has it, or refused a removal. The run goes on with the
 	// other groups.
@@ -42,8 +43,8 @@ type GroupPlan struct {
 	listedAt time.Time
 }
 
-// PlanPerson names a Salto KS user and, where known, the doorsync person.
-type PlanPerson struct {
+// ReportPerson names a Salto KS user and, where known, the doorsync person.
+type ReportPerson struct {
 	SaltoUserID string `json:"salto_user_id"`
 	Person      string `json:"person,omitempty"`
 }
@@ -52,7 +53,7 @@ type PlanPerson struct {
 // resumes with the next group.
 type reconcileProgress struct {
 	NextGroup int                         `json:"next_group"`
-	Plan      []GroupPlan                 `json:"plan"`
+	Report    []GroupReport               `json:"plan"` // the report so far; the key is read back by a retry
 	Result    contract.ReconcileOrgResult `json:"result"`
 }
 
@@ -61,7 +62,7 @@ type reconcileProgress struct {
 // should not be there (hand-added ones included) unless protected, hands
 // missing grants to the persons' access workflows after correcting what
 // doorsync believes applied, and holds a group whose removals exceed the
-// org's guard. A dry run only plans.
+// org's guard. A dry run only reports.
 func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgInput) (contract.ReconcileOrgResult, error) {
 	if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: in.RunID, OrgID: in.OrgID, DryRun: in.DryRun, Trigger: in.Trigger}); err != nil {
 		return contract.ReconcileOrgResult{}, err
@@ -75,15 +76,15 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 	}
 	progress := rc.resume(ctx)
 	for i := progress.NextGroup; i < len(rc.groups); i++ {
-		gp, err := rc.reconcileGroup(ctx, rc.groups[i])
+		gr, err := rc.reconcileGroup(ctx, rc.groups[i])
 		if err != nil {
 			a.Salto.Record(ctx, in.OrgID, err)
 			return progress.Result, retryable(err)
 		}
-		progress.Plan = append(progress.Plan, gp)
-		progress.Result = addCounts(progress.Result, gp, in.DryRun)
+		progress.Report = append(progress.Report, gr)
+		progress.Result = addCounts(progress.Result, gr, in.DryRun)
 		progress.NextGroup = i + 1
-		if err := rc.heartbeat(ctx, progress, gp); err != nil {
+		if err := rc.heartbeat(ctx, progress, gr); err != nil {
 			return progress.Result, err
 		}
 	}
@@ -96,7 +97,7 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 		}
 	}
 	progress.Result.Groups = len(rc.groups)
-	return progress.Result, a.Store.SaveRunPlan(ctx, in.OrgID, in.RunID, Plan{Groups: nonNil(progress.Plan)})
+	return progress.Result, a.Store.SaveRunReport(ctx, in.OrgID, in.RunID, Report{Groups: nonNil(progress.Report)})
 }
 
 // reconcile is one run's state: the org, its desired access and who is who
@@ -114,8 +115,8 @@ type reconcile struct {
 	ids       map[string]*siteIdentities
 	protected map[string]bool
 	pokes     []store.Poke
-	// heartbeated is the plan so far as heartbeat details give it.
-	heartbeated []GroupPlan
+	// heartbeated is the report so far as heartbeat details give it.
+	heartbeated []GroupReport
 }
 
 func (a *Activities) newReconcile(ctx context.Context, in contract.ReconcileOrgInput) (*reconcile, error) {
@@ -154,12 +155,12 @@ func (rc *reconcile) resume(ctx context.Context) reconcileProgress {
 			return rc.startOver(ctx, "reconcile: heartbeat details unreadable; starting over", err)
 		}
 	}
-	plan, err := rc.a.resumedPlan(ctx, rc.in.OrgID, p.Plan)
+	report, err := rc.a.resumedReport(ctx, rc.in.OrgID, p.Report)
 	if err != nil {
-		return rc.startOver(ctx, "reconcile: heartbeated plan unresolvable; starting over", err)
+		return rc.startOver(ctx, "reconcile: heartbeated report unresolvable; starting over", err)
 	}
-	rc.heartbeated = p.Plan
-	p.Plan = plan
+	rc.heartbeated = p.Report
+	p.Report = report
 	return p
 }
 
@@ -170,19 +171,19 @@ func (rc *reconcile) startOver(ctx context.Context, msg string, err error) recon
 	return reconcileProgress{}
 }
 
-// heartbeat records progress after group plan gp, its persons named as
+// heartbeat records progress after group report gr, its persons named as
 // workflows name them (Temporal keeps heartbeat details; a guest's e-mail
 // stays in Postgres).
-func (rc *reconcile) heartbeat(ctx context.Context, progress reconcileProgress, gp GroupPlan) error {
+func (rc *reconcile) heartbeat(ctx context.Context, progress reconcileProgress, gr GroupReport) error {
 	if !activity.IsActivity(ctx) {
 		return nil
 	}
-	hidden, err := rc.a.heartbeatPlan(ctx, rc.in.OrgID, []GroupPlan{gp})
+	hidden, err := rc.a.heartbeatReport(ctx, rc.in.OrgID, []GroupReport{gr})
 	if err != nil {
 		return err
 	}
 	rc.heartbeated = append(rc.heartbeated, hidden...)
-	progress.Plan = rc.heartbeated
+	progress.Report = rc.heartbeated
 	activity.RecordHeartbeat(ctx, progress)
 	return nil
 }
@@ -205,39 +206,39 @@ func protectedSet(users []string) map[string]bool {
 	return out
 }
 
-// reconcileGroup lists a group's members (all pages), plans its drift and,
+// reconcileGroup lists a group's members (all pages), reports its drift and,
 // unless this is a dry run, repairs it or holds it.
-func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (GroupPlan, error) {
+func (rc *reconcile) reconcileGroup(ctx context.Context, g access.GroupRef) (GroupReport, error) {
 	listedAt, err := rc.a.Store.Now(ctx)
 	if err != nil {
-		return GroupPlan{}, err
+		return GroupReport{}, err
 	}
 	members, err := rc.listMembers(ctx, g)
 	if groupUnlistable(err) {
-		return GroupPlan{SiteID: g.SiteID, GroupID: g.GroupID, Add: []PlanPerson{}, Remove: []PlanPerson{},
+		return GroupReport{SiteID: g.SiteID, GroupID: g.GroupID, Add: []ReportPerson{}, Remove: []ReportPerson{},
 			Problem: unlistableProblem(err)}, nil
 	}
 	if err != nil {
-		return GroupPlan{}, err
+		return GroupReport{}, err
 	}
 	if rc.a.afterList != nil {
 		rc.a.afterList(ctx)
 	}
 	ids, err := rc.identities(ctx, g.SiteID)
 	if err != nil {
-		return GroupPlan{}, err
+		return GroupReport{}, err
 	}
-	gp := rc.planGroup(g, members, ids)
-	gp.listedAt = listedAt
+	gr := rc.compareGroup(g, members, ids)
+	gr.listedAt = listedAt
 	if rc.in.DryRun {
-		if gp.Remove, err = rc.reconfirmRemovals(ctx, g, gp.Remove, ids); err != nil {
-			return GroupPlan{}, err
+		if gr.Remove, err = rc.reconfirmRemovals(ctx, g, gr.Remove, ids); err != nil {
+			return GroupReport{}, err
 		}
-		c, err := rc.guardCase(ctx, g, len(gp.Remove), gp.Members)
-		gp.Held = judge(c) == verdictHold
-		return gp, err
+		c, err := rc.guardCase(ctx, g, len(gr.Remove), gr.Members)
+		gr.Held = judge(c) == verdictHold
+		return gr, err
 	}
-	return gp, rc.repair(ctx, &gp, ids)
+	return gr, rc.repair(ctx, &gr, ids)
 }
 
 // groupUnlistable: Salto KS answered a group's listing with a 404 (the
@@ -297,9 +298,10 @@ func (rc *reconcile) identities(ctx context.Context, siteID string) (*siteIdenti
 	return ids, nil
 }
 
-// planGroup compares a group's real members with its desired ones.
-func (rc *reconcile) planGroup(g access.GroupRef, members []saltoks.GroupMember, ids *siteIdentities) GroupPlan {
-	gp := GroupPlan{SiteID: g.SiteID, GroupID: g.GroupID, Members: len(members), Add: []PlanPerson{}, Remove: []PlanPerson{}}
+// compareGroup reports a group's drift: its real members compared with its
+// desired ones.
+func (rc *reconcile) compareGroup(g access.GroupRef, members []saltoks.GroupMember, ids *siteIdentities) GroupReport {
+	gr := GroupReport{SiteID: g.SiteID, GroupID: g.GroupID, Members: len(members), Add: []ReportPerson{}, Remove: []ReportPerson{}}
 	want := map[string]bool{}
 	for _, p := range rc.desired[g] {
 		want[p] = true
@@ -310,15 +312,15 @@ func (rc *reconcile) planGroup(g access.GroupRef, members []saltoks.GroupMember,
 		if rc.wanted(m.UserID, ids, want) || rc.isProtected(m) {
 			continue
 		}
-		gp.Remove = append(gp.Remove, PlanPerson{SaltoUserID: m.UserID, Person: personOf(ids.byUser[m.UserID])})
+		gr.Remove = append(gr.Remove, ReportPerson{SaltoUserID: m.UserID, Person: personOf(ids.byUser[m.UserID])})
 	}
 	for _, p := range rc.desired[g] {
 		uid := ids.byPerson[p].UserID
 		if uid == "" || !present[uid] {
-			gp.Add = append(gp.Add, PlanPerson{SaltoUserID: uid, Person: p})
+			gr.Add = append(gr.Add, ReportPerson{SaltoUserID: uid, Person: p})
 		}
 	}
-	return gp
+	return gr
 }
 
 // wanted: some doorsync person behind this Salto KS user should be in the
@@ -343,23 +345,23 @@ func personOf(ids []store.SaltoIdentity) string {
 	return ids[0].Person
 }
 
-func addCounts(r contract.ReconcileOrgResult, gp GroupPlan, dryRun bool) contract.ReconcileOrgResult {
-	r.Adds += len(gp.Add)
-	r.Removes += len(gp.Remove)
-	if gp.Held {
+func addCounts(r contract.ReconcileOrgResult, gr GroupReport, dryRun bool) contract.ReconcileOrgResult {
+	r.Adds += len(gr.Add)
+	r.Removes += len(gr.Remove)
+	if gr.Held {
 		r.Held++
 	} else if !dryRun {
-		r.Applied += len(gp.Add) + len(gp.Remove) - gp.refused
+		r.Applied += len(gr.Add) + len(gr.Remove) - gr.refused
 	}
-	if gp.Problem != "" {
-		r.Problems = append(r.Problems, contract.GroupProblem{SiteID: gp.SiteID, GroupID: gp.GroupID, Problem: gp.Problem})
+	if gr.Problem != "" {
+		r.Problems = append(r.Problems, contract.GroupProblem{SiteID: gr.SiteID, GroupID: gr.GroupID, Problem: gr.Problem})
 	}
 	return r
 }
 
-func nonNil(p []GroupPlan) []GroupPlan {
+func nonNil(p []GroupReport) []GroupReport {
 	if p == nil {
-		return []GroupPlan{}
+		return []GroupReport{}
 	}
 	return p
 }

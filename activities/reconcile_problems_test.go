@@ -127,18 +127,18 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 	var summary struct {
 		Problems []contract.GroupProblem `json:"problems"`
 	}
-	var plan struct {
+	var report struct {
 		Groups []contract.GroupProblem `json:"groups"`
 	}
 	if err := json.Unmarshal(run.Summary, &summary); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(run.Plan, &plan); err != nil {
+	if err := json.Unmarshal(run.Report, &report); err != nil {
 		t.Fatal(err)
 	}
 	wantProblems(t, summary.Problems, map[string][]string{groupGone: {"404"}, groupA: {"403"}})
-	if len(plan.Groups) != 3 || plan.Groups[0].Problem == "" || plan.Groups[1].Problem == "" || plan.Groups[2].Problem != "" {
-		t.Errorf("stored plan groups = %+v, want the problems on groups %s and %s", plan.Groups, groupGone, groupA)
+	if len(report.Groups) != 3 || report.Groups[0].Problem == "" || report.Groups[1].Problem == "" || report.Groups[2].Problem != "" {
+		t.Errorf("stored report groups = %+v, want the problems on groups %s and %s", report.Groups, groupGone, groupA)
 	}
 }
 

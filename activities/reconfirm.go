@@ -16,8 +16,8 @@ import (
 // read afresh, after the listing, so only what is still unwanted goes;
 // the cached identities are brought up to date for the removals' audit.
 // It reads the store once per removal: most runs have none.
-func (rc *reconcile) reconfirmRemovals(ctx context.Context, g access.GroupRef, removals []PlanPerson, ids *siteIdentities) ([]PlanPerson, error) {
-	out := make([]PlanPerson, 0, len(removals))
+func (rc *reconcile) reconfirmRemovals(ctx context.Context, g access.GroupRef, removals []ReportPerson, ids *siteIdentities) ([]ReportPerson, error) {
+	out := make([]ReportPerson, 0, len(removals))
 	for _, rm := range removals {
 		wanted, err := rc.wantedNow(ctx, g, rm.SaltoUserID, ids)
 		if err != nil {

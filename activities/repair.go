@@ -12,22 +12,22 @@ import (
 	"doorsync/store"
 )
 
-// repair applies one group's plan: adds go to the persons' access workflows
+// repair applies one group's report: adds go to the persons' access workflows
 // (never held); removals are made here, or held when the guard trips.
-func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentities) error {
-	g := access.GroupRef{SiteID: gp.SiteID, GroupID: gp.GroupID}
-	if err := rc.handOver(ctx, g, gp.Add, gp.listedAt); err != nil {
+func (rc *reconcile) repair(ctx context.Context, gr *GroupReport, ids *siteIdentities) error {
+	g := access.GroupRef{SiteID: gr.SiteID, GroupID: gr.GroupID}
+	if err := rc.handOver(ctx, g, gr.Add, gr.listedAt); err != nil {
 		return err
 	}
-	if len(gp.Remove) == 0 {
+	if len(gr.Remove) == 0 {
 		return nil
 	}
 	return rc.a.Store.WithGroupLock(ctx, rc.org.ID, g.SiteID, g.GroupID, func() error {
 		var err error
-		if gp.Remove, err = rc.reconfirmRemovals(ctx, g, gp.Remove, ids); err != nil {
+		if gr.Remove, err = rc.reconfirmRemovals(ctx, g, gr.Remove, ids); err != nil {
 			return err
 		}
-		return rc.removeOrHold(ctx, gp, g, ids)
+		return rc.removeOrHold(ctx, gr, g, ids)
 	})
 }
 
@@ -35,7 +35,7 @@ func (rc *reconcile) repair(ctx context.Context, gp *GroupPlan, ids *siteIdentit
 // workflows: it forgets what doorsync believed applied before the group
 // was listed and queues their pokes in one transaction, so a run failing
 // later loses none of them.
-func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []PlanPerson, listedAt time.Time) error {
+func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []ReportPerson, listedAt time.Time) error {
 	pokes := make([]store.Poke, 0, len(adds))
 	for _, add := range adds {
 		pokes = append(pokes, store.Poke{Kind: store.PokeAccess, Target: add.Person, At: rc.at, Reason: "reconcile: missing from " + g.GroupID})
@@ -48,20 +48,20 @@ func (rc *reconcile) handOver(ctx context.Context, g access.GroupRef, adds []Pla
 // the group already has a pending hold); see judge. A removal Salto KS
 // refuses becomes the group's problem and the others go on; the next run
 // tries it again.
-func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.GroupRef, ids *siteIdentities) error {
-	approved, rest, err := rc.splitApproved(ctx, g, gp.Remove)
+func (rc *reconcile) removeOrHold(ctx context.Context, gr *GroupReport, g access.GroupRef, ids *siteIdentities) error {
+	approved, rest, err := rc.splitApproved(ctx, g, gr.Remove)
 	if err != nil {
 		return err
 	}
-	if rest, err = rc.keepBackExpired(ctx, gp, g, rest); err != nil {
+	if rest, err = rc.keepBackExpired(ctx, gr, g, rest); err != nil {
 		return err
 	}
-	c, err := rc.guardCase(ctx, g, len(rest), gp.Members)
+	c, err := rc.guardCase(ctx, g, len(rest), gr.Members)
 	if err != nil {
 		return err
 	}
 	if judge(c) == verdictHold {
-		if err := rc.hold(ctx, gp, rest); err != nil {
+		if err := rc.hold(ctx, gr, rest); err != nil {
 			return err
 		}
 		rest = nil
@@ -78,7 +78,7 @@ func (rc *reconcile) removeOrHold(ctx context.Context, gp *GroupPlan, g access.G
 		}
 	}
 	if len(refused) > 0 {
-		gp.Problem, gp.refused = refusedRemovals(refused), len(refused)
+		gr.Problem, gr.refused = refusedRemovals(refused), len(refused)
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func refusedRemovals(refused []refusal) string {
 }
 
 // splitApproved separates the removals an approved hold covers.
-func (rc *reconcile) splitApproved(ctx context.Context, g access.GroupRef, removals []PlanPerson) (approved, rest []PlanPerson, err error) {
+func (rc *reconcile) splitApproved(ctx context.Context, g access.GroupRef, removals []ReportPerson) (approved, rest []ReportPerson, err error) {
 	for _, rm := range removals {
 		ok, err := rc.a.Store.RemovalApproved(ctx, rc.org.ID, g.SiteID, g.GroupID, rm.SaltoUserID)
 		if err != nil {
@@ -117,9 +117,9 @@ func (rc *reconcile) splitApproved(ctx context.Context, g access.GroupRef, remov
 }
 
 // keepBackExpired leaves out the removals an expired hold keeps back
-// (the group's plan says so: held, with the hold's id), after expiring
+// (the group's report says so: held, with the hold's id), after expiring
 // the group's overdue pending hold.
-func (rc *reconcile) keepBackExpired(ctx context.Context, gp *GroupPlan, g access.GroupRef, removals []PlanPerson) ([]PlanPerson, error) {
+func (rc *reconcile) keepBackExpired(ctx context.Context, gr *GroupReport, g access.GroupRef, removals []ReportPerson) ([]ReportPerson, error) {
 	if err := rc.a.expireHolds(ctx, rc.org.ID, rc.org.Settings.RemovalGuard, g, TriggerReconcile); err != nil {
 		return nil, err
 	}
@@ -127,10 +127,10 @@ func (rc *reconcile) keepBackExpired(ctx context.Context, gp *GroupPlan, g acces
 	if err != nil || len(expired) == 0 {
 		return removals, err
 	}
-	var rest []PlanPerson
+	var rest []ReportPerson
 	for _, rm := range removals {
 		if id := expired[rm.SaltoUserID]; id != "" {
-			gp.Held, gp.HoldID = true, id
+			gr.Held, gr.HoldID = true, id
 			continue
 		}
 		rest = append(rest, rm)
@@ -156,7 +156,7 @@ func (rc *reconcile) guardCase(ctx context.Context, g access.GroupRef, removals,
 // removeMember is a removal reconciliation, an approved hold or an org's
 // deletion makes: the user leaves the group for every doorsync person
 // behind it (see takeOut).
-func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID string, g access.GroupRef, rm PlanPerson,
+func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID string, g access.GroupRef, rm ReportPerson,
 	persons []store.SaltoIdentity, trigger string, wf workflowRef) error {
 	keys := make([]string, len(persons))
 	for i, id := range persons {
@@ -169,7 +169,7 @@ func (a *Activities) removeMember(ctx context.Context, client saltoGroups, orgID
 	return err
 }
 
-func removalWhy(rm PlanPerson) string {
+func removalWhy(rm ReportPerson) string {
 	if rm.Person == "" {
 		return "not a doorsync person and not protected (added by hand?)"
 	}
@@ -178,25 +178,25 @@ func removalWhy(rm PlanPerson) string {
 
 // hold keeps a group's removals back until an operator decides, and audits
 // each newly held removal.
-func (rc *reconcile) hold(ctx context.Context, gp *GroupPlan, removals []PlanPerson) error {
+func (rc *reconcile) hold(ctx context.Context, gr *GroupReport, removals []ReportPerson) error {
 	held := make([]store.HeldRemoval, len(removals))
 	for i, rm := range removals {
 		held[i] = store.HeldRemoval{SaltoUserID: rm.SaltoUserID, Person: rm.Person}
 	}
-	h, added, err := rc.a.Store.HoldRemovals(ctx, store.Hold{ID: newID("hold"), OrgID: rc.org.ID, SiteID: gp.SiteID,
-		GroupID: gp.GroupID, RunID: rc.in.RunID, Remove: held, Members: gp.Members})
+	h, added, err := rc.a.Store.HoldRemovals(ctx, store.Hold{ID: newID("hold"), OrgID: rc.org.ID, SiteID: gr.SiteID,
+		GroupID: gr.GroupID, RunID: rc.in.RunID, Remove: held, Members: gr.Members})
 	if err != nil {
 		return err
 	}
-	gp.Held, gp.HoldID = true, h.ID
+	gr.Held, gr.HoldID = true, h.ID
 	if !added {
 		return nil
 	}
 	wf := workflowOf(ctx)
-	return rc.a.Store.AddAudit(ctx, rc.org.ID, store.AuditEntry{Action: ActionRemove, SiteID: gp.SiteID, GroupID: gp.GroupID,
-		Reason:  mustJSON(map[string]any{"hold_id": h.ID, "removals": len(h.Remove), "members": gp.Members}),
+	return rc.a.Store.AddAudit(ctx, rc.org.ID, store.AuditEntry{Action: ActionRemove, SiteID: gr.SiteID, GroupID: gr.GroupID,
+		Reason:  mustJSON(map[string]any{"hold_id": h.ID, "removals": len(h.Remove), "members": gr.Members}),
 		Trigger: TriggerReconcile, WorkflowID: wf.id, RunID: wf.run, Result: "held",
-		Error: fmt.Sprintf("%d of %d members would be removed: held by the mass-removal guard until approved", len(h.Remove), gp.Members)})
+		Error: fmt.Sprintf("%d of %d members would be removed: held by the mass-removal guard until approved", len(h.Remove), gr.Members)})
 }
 
 func (rc *reconcile) poke(person, reason string) {

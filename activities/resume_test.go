@@ -12,8 +12,8 @@ import (
 	"doorsync/internal/testenv"
 )
 
-// Heartbeat details a retried attempt cannot read (here: a plan that is
-// not one, after a group index that decodes) are logged and counted, and
+// Heartbeat details a retried attempt cannot read (here: a report, under
+// its key "plan", that is not one, after a group index that decodes) are logged and counted, and
 // the run starts over from the first group rather than skipping it.
 func TestUnreadableHeartbeatIsLoggedCountedAndStartsOver(t *testing.T) {
 	e := newEnv(t)

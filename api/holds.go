@@ -29,11 +29,12 @@ type holdView struct {
 	Problem   string              `json:"problem,omitempty"`
 	Members   int                 `json:"members"`
 	Remove    []store.HeldRemoval `json:"remove"`
-	Plan      heldPlan            `json:"plan"`
+	Report    heldReport          `json:"plan"`
 }
 
-// heldPlan is a hold's plan in the shape of a run plan's group.
-type heldPlan struct {
+// heldReport is a hold in the shape of a run report's group
+// (activities.GroupReport).
+type heldReport struct {
 	SiteID  string              `json:"site_id"`
 	GroupID string              `json:"group_id"`
 	Members int                 `json:"members"`
@@ -115,7 +116,7 @@ func newHoldView(hd store.Hold) holdView {
 	}
 	return holdView{ID: hd.ID, RunID: hd.RunID, SiteID: hd.SiteID, GroupID: hd.GroupID, Status: hd.Status,
 		HeldAt: hd.CreatedAt, ExpiredAt: hd.ExpiredAt, Problem: hd.Problem(), Members: hd.Members, Remove: remove,
-		Plan: heldPlan{SiteID: hd.SiteID, GroupID: hd.GroupID, Members: hd.Members, Add: []store.HeldRemoval{},
+		Report: heldReport{SiteID: hd.SiteID, GroupID: hd.GroupID, Members: hd.Members, Add: []store.HeldRemoval{},
 			Remove: remove, Held: true, HoldID: hd.ID}}
 }
 

@@ -23,14 +23,14 @@ type reconcileBody struct {
 	DryRun *bool `json:"dry_run"`
 }
 
-// dryRunView answers a dry run: the plan's groups at the top level (the
-// plan itself, as API.md has it) plus the run id, the run's status and the
-// same plan under "plan", as GET …/reconcile/runs/{run_id} answers it.
+// dryRunView answers a dry run: the report's groups at the top level (the
+// "plan" itself, as API.md has it) plus the run id, the run's status and
+// the same report under "plan", as GET …/reconcile/runs/{run_id} answers it.
 type dryRunView struct {
 	RunID  string          `json:"run_id"`
 	Status string          `json:"status"`
 	Groups json.RawMessage `json:"groups"`
-	Plan   json.RawMessage `json:"plan"`
+	Report json.RawMessage `json:"plan"`
 }
 
 // runView is a run as GET …/reconcile/runs/{run_id} answers it.
@@ -41,24 +41,25 @@ type runView struct {
 	FinishedAt *time.Time      `json:"finished_at"`
 	DryRun     bool            `json:"dry_run"`
 	Trigger    string          `json:"trigger"`
-	Plan       json.RawMessage `json:"plan"`    // null until planned
+	Report     json.RawMessage `json:"plan"`    // null until reported
 	Applied    int             `json:"applied"` // summary.applied
 	Held       []heldGroup     `json:"held"`
-	// Problems are the plan's groups the run could not (fully) reconcile.
+	// Problems are the report's groups the run could not (fully) reconcile.
 	Problems []contract.GroupProblem `json:"problems"`
 	Summary  json.RawMessage         `json:"summary"` // null until finished
 	Error    string                  `json:"error"`
 }
 
-// heldGroup is a group of a run's plan that the mass-removal guard held.
+// heldGroup is a group of a run's report that the mass-removal guard held.
 type heldGroup struct {
 	HoldID  string `json:"hold_id"`
 	SiteID  string `json:"site_id"`
 	GroupID string `json:"group_id"`
 }
 
-// storedPlan is the part of a stored plan (activities.Plan) the API reads.
-type storedPlan struct {
+// storedReport is the part of a stored report (activities.Report) the API
+// reads.
+type storedReport struct {
 	Groups []struct {
 		SiteID  string `json:"site_id"`
 		GroupID string `json:"group_id"`
@@ -74,7 +75,7 @@ var errNoReconciler = httpError(http.StatusServiceUnavailable, "reconciliation i
 // errNotConnected is how a run failing for want of a connection answers.
 var errNotConnected = httpError(http.StatusConflict, "the org is not connected to Salto KS")
 
-// reconcile plans (dry_run true: waits and answers the plan, 200) or starts
+// reconcile reports (dry_run true: waits and answers the report, 200) or starts
 // (dry_run false: 202 with the run id) a reconciliation of the org. The run
 // is recorded before its workflow starts, so its id is found at once.
 func (h *handlers) reconcile(w http.ResponseWriter, r *http.Request) error {
@@ -113,20 +114,20 @@ func (h *handlers) reconcile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || run.Status == "failed" {
 		return h.dryRunFailed(r, in, run, err)
 	}
-	plan := run.Plan
-	if len(plan) == 0 {
-		return fmt.Errorf("api: dry run %s finished (%s) without a plan", in.RunID, run.Status)
+	report := run.Report
+	if len(report) == 0 {
+		return fmt.Errorf("api: dry run %s finished (%s) without a report", in.RunID, run.Status)
 	}
 	var groups struct {
 		Groups json.RawMessage `json:"groups"`
 	}
-	if err := json.Unmarshal(plan, &groups); err != nil {
-		return fmt.Errorf("api: dry run %s: plan: %w", in.RunID, err)
+	if err := json.Unmarshal(report, &groups); err != nil {
+		return fmt.Errorf("api: dry run %s: report: %w", in.RunID, err)
 	}
 	if len(groups.Groups) == 0 || string(groups.Groups) == "null" {
 		groups.Groups = json.RawMessage("[]")
 	}
-	writeJSON(w, http.StatusOK, dryRunView{RunID: in.RunID, Status: run.Status, Groups: groups.Groups, Plan: plan})
+	writeJSON(w, http.StatusOK, dryRunView{RunID: in.RunID, Status: run.Status, Groups: groups.Groups, Report: report})
 	return nil
 }
 
@@ -223,7 +224,7 @@ func (h *handlers) getRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := runView{RunID: run.ID, Status: run.Status, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt,
-		DryRun: run.DryRun, Trigger: run.Trigger, Plan: run.Plan, Held: []heldGroup{}, Problems: []contract.GroupProblem{},
+		DryRun: run.DryRun, Trigger: run.Trigger, Report: run.Report, Held: []heldGroup{}, Problems: []contract.GroupProblem{},
 		Summary: run.Summary, Error: run.Error}
 	if len(run.Summary) > 0 {
 		var s struct {
@@ -234,10 +235,10 @@ func (h *handlers) getRun(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Applied = s.Applied
 	}
-	if len(run.Plan) > 0 {
-		var p storedPlan
-		if err := json.Unmarshal(run.Plan, &p); err != nil {
-			return fmt.Errorf("api: run %s: plan: %w", run.ID, err)
+	if len(run.Report) > 0 {
+		var p storedReport
+		if err := json.Unmarshal(run.Report, &p); err != nil {
+			return fmt.Errorf("api: run %s: report: %w", run.ID, err)
 		}
 		for _, g := range p.Groups {
 			if g.Held {

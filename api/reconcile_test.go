@@ -17,14 +17,14 @@ import (
 
 // fakeReconciler stands in for the Temporal-backed reconciler: it records
 // every call and, for a run, does what the ReconcileWorkflow records in
-// the store (the run, and for a dry run its plan and outcome).
+// the store (the run, and for a dry run its report and outcome).
 type fakeReconciler struct {
 	st *store.Store
 
 	mu    sync.Mutex
 	calls []reconcileCall
 
-	plan     any    // the plan a dry run stores
+	report   any    // the report a dry run stores
 	applied  int    // summary.applied of a dry run
 	fail     string // a dry run fails with this error
 	startErr error  // Reconcile fails with this before anything runs
@@ -57,7 +57,7 @@ func (f *fakeReconciler) Reconcile(ctx context.Context, in contract.ReconcileInp
 		}
 		return contract.ReconcileOrgResult{}, errors.New("workflow execution error: " + f.fail)
 	}
-	if err := f.st.SaveRunPlan(ctx, in.OrgID, in.RunID, f.plan); err != nil {
+	if err := f.st.SaveRunReport(ctx, in.OrgID, in.RunID, f.report); err != nil {
 		return contract.ReconcileOrgResult{}, err
 	}
 	res := contract.ReconcileOrgResult{Applied: f.applied}
@@ -80,9 +80,9 @@ func newReconcileAPI(t *testing.T) (*testAPI, *fakeReconciler) {
 	return a, f
 }
 
-// samplePlan is a plan as activities.Plan stores it: one group with drift,
+// sampleReport is a report as activities.Report stores it: one group with drift,
 // one held by the mass-removal guard.
-const samplePlan = `{"groups":[
+const sampleReport = `{"groups":[
  {"site_id":"s1","group_id":"g1","members":3,"add":[{"salto_user_id":"","person":"member:m1"}],
   "remove":[{"salto_user_id":"u9"}],"held":false},
  {"site_id":"s1","group_id":"g2","members":40,"add":[],
@@ -104,10 +104,10 @@ func sameJSON(t *testing.T, what string, got any, want string) {
 	}
 }
 
-func TestDryRunAnswersTheStoredPlan(t *testing.T) {
+func TestDryRunAnswersTheStoredReport(t *testing.T) {
 	a, f := newReconcileAPI(t)
 	key := a.createOrg("a")
-	f.plan = json.RawMessage(samplePlan)
+	f.report = json.RawMessage(sampleReport)
 
 	body := a.must(200, "POST", "/v1/orgs/a/reconcile", key, map[string]any{"dry_run": true}).JSON(t)
 	runID, _ := body["run_id"].(string)
@@ -117,8 +117,8 @@ func TestDryRunAnswersTheStoredPlan(t *testing.T) {
 	if body["status"] != "completed" {
 		t.Errorf("status = %v", body["status"])
 	}
-	sameJSON(t, "plan", body["plan"], samplePlan)
-	sameJSON(t, "groups", map[string]any{"groups": body["groups"]}, samplePlan)
+	sameJSON(t, "plan", body["plan"], sampleReport)
+	sameJSON(t, "groups", map[string]any{"groups": body["groups"]}, sampleReport)
 
 	calls := f.recorded()
 	want := reconcileCall{contract.ReconcileInput{OrgID: "a", RunID: runID, DryRun: true, Trigger: "manual"}, true}
@@ -158,9 +158,9 @@ func TestReconcileStartsARunThatCanBeFollowed(t *testing.T) {
 		t.Error("no started_at")
 	}
 
-	// The workflow plans and finishes.
+	// The workflow reports and finishes.
 	ctx := context.Background()
-	if err := a.Store.SaveRunPlan(ctx, "a", runID, json.RawMessage(samplePlan)); err != nil {
+	if err := a.Store.SaveRunReport(ctx, "a", runID, json.RawMessage(sampleReport)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Store.FinishRun(ctx, "a", runID, map[string]int{"applied": 2, "held": 1}, ""); err != nil {
@@ -170,7 +170,7 @@ func TestReconcileStartsARunThatCanBeFollowed(t *testing.T) {
 	if run["status"] != "completed" || run["finished_at"] == nil || run["applied"] != float64(2) {
 		t.Errorf("finished run = %v", run)
 	}
-	sameJSON(t, "plan", run["plan"], samplePlan)
+	sameJSON(t, "plan", run["plan"], sampleReport)
 	sameJSON(t, "held", run["held"], `[{"hold_id":"hold-1","site_id":"s1","group_id":"g2"}]`)
 	sameJSON(t, "summary", run["summary"], `{"applied":2,"held":1}`)
 }
@@ -256,14 +256,14 @@ func TestRunProblemsAreShownOnTheRunAndTheMappings(t *testing.T) {
 		Groups: []store.GroupRef{{SiteID: "s1", GroupID: "g1"}, {SiteID: "s1", GroupID: "g2"}}}); err != nil {
 		t.Fatal(err)
 	}
-	const plan = `{"groups":[
+	const report = `{"groups":[
 	 {"site_id":"s1","group_id":"g1","members":0,"add":[],"remove":[],"held":false,"problem":"Salto KS does not have this access group"},
 	 {"site_id":"s1","group_id":"g2","members":2,"add":[],"remove":[{"salto_user_id":"u1"}],"held":false}]}`
-	for _, run := range []struct{ id, plan string }{{"run_old", samplePlan}, {"run_new", plan}} {
+	for _, run := range []struct{ id, report string }{{"run_old", sampleReport}, {"run_new", report}} {
 		if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: run.id, OrgID: "a", Trigger: "schedule"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Store.SaveRunPlan(ctx, "a", run.id, json.RawMessage(run.plan)); err != nil {
+		if err := a.Store.SaveRunReport(ctx, "a", run.id, json.RawMessage(run.report)); err != nil {
 			t.Fatal(err)
 		}
 		if err := a.Store.FinishRun(ctx, "a", run.id, map[string]int{"applied": 1}, ""); err != nil {

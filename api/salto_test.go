@@ -58,8 +58,8 @@ func TestPasswordConnectionEndToEnd(t *testing.T) {
 	if err := a.Store.StartRun(ctx, store.ReconcileRun{ID: "run1", OrgID: "acme", Trigger: "schedule"}); err != nil {
 		t.Fatal(err)
 	}
-	plan := `{"groups":[{"site_id":"` + siteLondon + `","group_id":"` + groupMembers + `","add":[],"remove":[],"problem":"Salto KS refused"}]}`
-	if err := a.Store.SaveRunPlan(ctx, "acme", "run1", json.RawMessage(plan)); err != nil {
+	report := `{"groups":[{"site_id":"` + siteLondon + `","group_id":"` + groupMembers + `","add":[],"remove":[],"problem":"Salto KS refused"}]}`
+	if err := a.Store.SaveRunReport(ctx, "acme", "run1", json.RawMessage(report)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Store.FinishRun(ctx, "acme", "run1", nil, ""); err != nil {

@@ -31,7 +31,7 @@ type ReconcileOrgInput struct {
 	At      time.Time `json:"at,omitempty"`
 }
 
-// ReconcileOrgResult summarises a pass; the full plan is stored with the
+// ReconcileOrgResult summarises a pass; the full report is stored with the
 // run (it can be large).
 type ReconcileOrgResult struct {
 	Groups  int `json:"groups"`

@@ -20,7 +20,7 @@ type ReconcileRun struct {
 	Status     string          `json:"status"`
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt *time.Time      `json:"finished_at"`
-	Plan       json.RawMessage `json:"plan"`
+	Report     json.RawMessage `json:"plan"` // column plan: what the run found (activities.Report)
 	Summary    json.RawMessage `json:"summary"`
 	Error      string          `json:"error,omitempty"`
 }
@@ -35,9 +35,9 @@ func (s *Store) StartRun(ctx context.Context, r ReconcileRun) error {
 	return nil
 }
 
-// SaveRunPlan stores a run's plan.
-func (s *Store) SaveRunPlan(ctx context.Context, orgID, runID string, plan any) error {
-	b, err := json.Marshal(plan)
+// SaveRunReport stores a run's report (in column plan).
+func (s *Store) SaveRunReport(ctx context.Context, orgID, runID string, report any) error {
+	b, err := json.Marshal(report)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Store) GetRun(ctx context.Context, orgID, runID string) (ReconcileRun, 
 	r := ReconcileRun{ID: runID, OrgID: orgID}
 	err := s.db.QueryRow(ctx, `select dry_run, trigger, status, started_at, finished_at, plan, summary, error
 		from reconcile_runs where org_id = $1 and id = $2`, orgID, runID).
-		Scan(&r.DryRun, &r.Trigger, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Plan, &r.Summary, &r.Error)
+		Scan(&r.DryRun, &r.Trigger, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Report, &r.Summary, &r.Error)
 	if err != nil {
 		return r, fmt.Errorf("store: run %s: %w", runID, notFound(err))
 	}
@@ -76,9 +76,9 @@ func (s *Store) GetRun(ctx context.Context, orgID, runID string) (ReconcileRun, 
 // reconciliation run (dry runs too) recorded on its groups: a group Salto
 // KS no longer has, a removal it refused. None before the first run.
 func (s *Store) GroupProblems(ctx context.Context, orgID string) (map[GroupRef]string, error) {
-	var plan []byte
+	var report []byte
 	err := s.db.QueryRow(ctx, `select plan from reconcile_runs where org_id = $1 and status = 'completed' and plan is not null
-		order by started_at desc limit 1`, orgID).Scan(&plan)
+		order by started_at desc limit 1`, orgID).Scan(&report)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return map[GroupRef]string{}, nil
 	}
@@ -91,8 +91,8 @@ func (s *Store) GroupProblems(ctx context.Context, orgID string) (map[GroupRef]s
 			Problem string `json:"problem"`
 		} `json:"groups"`
 	}
-	if err := json.Unmarshal(plan, &p); err != nil {
-		return nil, fmt.Errorf("store: group problems: plan: %w", err)
+	if err := json.Unmarshal(report, &p); err != nil {
+		return nil, fmt.Errorf("store: group problems: report: %w", err)
 	}
 	out := map[GroupRef]string{}
 	for _, g := range p.Groups {
@@ -184,13 +184,13 @@ const (
 
 func (s *Store) scanHold(row pgx.Row) (Hold, error) {
 	var h Hold
-	var plan []byte
-	err := row.Scan(&h.ID, &h.OrgID, &h.SiteID, &h.GroupID, &h.Status, &h.RunID, &plan, &h.Members, &h.CreatedAt, &h.DecidedAt,
+	var remove []byte // column plan
+	err := row.Scan(&h.ID, &h.OrgID, &h.SiteID, &h.GroupID, &h.Status, &h.RunID, &remove, &h.Members, &h.CreatedAt, &h.DecidedAt,
 		&h.ExpiredAt)
 	if err != nil {
 		return h, fmt.Errorf("store: hold: %w", notFound(err))
 	}
-	return h, json.Unmarshal(plan, &h.Remove)
+	return h, json.Unmarshal(remove, &h.Remove)
 }
 
 // HoldRemovals opens (or, if the group has a pending hold, extends) a hold
