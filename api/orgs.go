@@ -60,8 +60,8 @@ func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := h.store.WriteOrg(r.Context(), store.OrgWrite{
-		Org:  store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings},
-		Plan: h.planSettingsReach(h.now()),
+		Org:       store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings},
+		FindReach: h.findSettingsReach(h.now()),
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // lifecycle workflow is started only when its access changes later.
 func (h *handlers) putLifecycle(ctx context.Context, w store.EntityWrite) (store.WriteResult, error) {
 	now := h.now()
-	w.Plan = func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
+	w.FindReach = func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
 		var reach store.Reach
 		if stored != nil {
 			before, _, err := reachAt(ctx, tx, *stored, now)
@@ -72,14 +72,14 @@ func sortedUnion(a, b []string) []string {
 	return slices.Compact(out)
 }
 
-// planSettingsReach plans how a change of the org's settings reaches its
+// findSettingsReach works out how a change of the org's settings reaches its
 // memberships, bookings and day passes, evaluated at now. Only the
 // settings the engine reads matter: the booking buffers move booking
 // windows, and the time zone moves the local days of date-only values
 // where the location has no time zone of its own. An entity is reached
-// when its windows from now on differ: its lifecycle workflow re-plans its
+// when its windows from now on differ: its lifecycle workflow resets its
 // timers, and the persons whose access differs now are poked directly.
-func (h *handlers) planSettingsReach(now time.Time) func(context.Context, *store.Store, store.Org, store.Org) ([]store.EntityReach, error) {
+func (h *handlers) findSettingsReach(now time.Time) func(context.Context, *store.Store, store.Org, store.Org) ([]store.EntityReach, error) {
 	return func(ctx context.Context, tx *store.Store, stored, next store.Org) ([]store.EntityReach, error) {
 		before, after := snapshot.EngineOrg(stored), snapshot.EngineOrg(next)
 		if engineOrgEqual(before, after) {

@@ -33,12 +33,12 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
-	// Plan, for a membership, booking or day pass, works out how the write
+	// FindReach, for a membership, booking or day pass, works out how the write
 	// reaches people, from stored (nil: none) and Body. It runs inside the
 	// write's transaction and reads through tx, under locks that keep
 	// concurrent writes of what it depends on from slipping past it (see
 	// reachlocks.go). Nil leaves it all to the lifecycle workflow.
-	Plan func(ctx context.Context, tx *Store, stored *Entity) (Reach, error)
+	FindReach func(ctx context.Context, tx *Store, stored *Entity) (Reach, error)
 }
 
 // Reach is how a write of a membership, booking or day pass reaches
@@ -94,7 +94,7 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		} else if version, err = checkTombstone(ctx, tx, w); err != nil {
 			return err
 		}
-		reach, err := s.planOrLock(ctx, tx, w, prev)
+		reach, err := s.reachOrLock(ctx, tx, w, prev)
 		if err != nil {
 			return err
 		}
@@ -122,9 +122,9 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 	return res, err
 }
 
-// planOrLock runs w's plan under the locks it needs, or takes the locks
-// a write of something lifecycle entities depend on needs.
-func (s *Store) planOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) (*Reach, error) {
+// reachOrLock runs w's FindReach under the locks it needs, or takes the
+// locks a write of something lifecycle entities depend on needs.
+func (s *Store) reachOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) (*Reach, error) {
 	var prevBody json.RawMessage
 	if prev != nil {
 		prevBody = prev.Body
@@ -132,26 +132,27 @@ func (s *Store) planOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *
 	if !w.Kind.Lifecycle() {
 		return nil, lockAsDependency(ctx, tx, w.OrgID, w.Kind, w.ID, prevBody, w.Body)
 	}
-	if w.Plan == nil {
+	if w.FindReach == nil {
 		return nil, nil
 	}
-	if err := lockForPlan(ctx, tx, w.OrgID, prevBody, w.Body); err != nil {
+	if err := lockForReach(ctx, tx, w.OrgID, prevBody, w.Body); err != nil {
 		return nil, err
 	}
-	reach, err := w.Plan(ctx, s.inside(tx), prev)
+	reach, err := w.FindReach(ctx, s.inside(tx), prev)
 	if err != nil {
-		return nil, fmt.Errorf("store: plan %s %s: %w", w.Kind, w.ID, err)
+		return nil, fmt.Errorf("store: reach of %s %s: %w", w.Kind, w.ID, err)
 	}
 	return &reach, nil
 }
 
 // DeleteEntity removes an entity, queueing pokes for everything it
-// affected. For a membership, booking or day pass, plan (run inside the
-// transaction, as EntityWrite.Plan) names the persons it gave access to:
+// affected. For a membership, booking or day pass, findReach (run inside
+// the transaction, as EntityWrite.FindReach) names the persons it gave
+// access to:
 // they are poked directly, so their access ends now, and its lifecycle
 // workflow is poked only if it runs.
 func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind, id string,
-	plan func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
+	findReach func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
 	var ids []int64
 	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
 		stored, err := lockEntity(ctx, tx, orgID, kind, id)
@@ -162,9 +163,9 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind
 		switch {
 		case !kind.Lifecycle():
 			err = lockAsDependency(ctx, tx, orgID, kind, id, stored.Body)
-		case plan != nil:
-			if err = lockForPlan(ctx, tx, orgID, stored.Body); err == nil {
-				persons, err = plan(ctx, s.inside(tx), stored)
+		case findReach != nil:
+			if err = lockForReach(ctx, tx, orgID, stored.Body); err == nil {
+				persons, err = findReach(ctx, s.inside(tx), stored)
 			}
 		}
 		if err != nil {
@@ -185,7 +186,7 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind
 				return err
 			}
 		}
-		if plan != nil {
+		if findReach != nil {
 			pokes = withDirectPokes(pokes, kind, id, persons, pokeLifecycleIfRunning, "deleted")
 		}
 		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)

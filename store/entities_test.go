@@ -109,7 +109,7 @@ func TestLateWriteAfterDeleteQueuesNothing(t *testing.T) {
 	one := int64(1)
 	w := store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Version: &one,
 		Body: []byte(`{"id":"ms1","plan_id":"p1","member_id":"m1","starts_at":"2026-01-01T00:00:00Z"}`),
-		Plan: func(context.Context, *store.Store, *store.Entity) (store.Reach, error) {
+		FindReach: func(context.Context, *store.Store, *store.Entity) (store.Reach, error) {
 			return store.Reach{Persons: []string{"m1"}}, nil
 		}}
 	if _, err := st.PutEntity(ctx, w); err != nil {

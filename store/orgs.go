@@ -64,14 +64,14 @@ func (s *Store) PutOrg(ctx context.Context, o Org) (Org, bool, error) {
 // OrgWrite is an upsert of an org and its settings.
 type OrgWrite struct {
 	Org Org
-	// Plan, for an org that exists, works out how the change of its
+	// FindReach, for an org that exists, works out how the change of its
 	// settings from stored to next reaches the org's memberships, bookings
 	// and day passes (nil or an empty answer: not at all). It runs inside
 	// the write's transaction, after the upsert, and reads through tx,
 	// under the exclusive lock of the org's configuration (see
-	// reachlocks.go): a lifecycle write plans under the shared lock, so
+	// reachlocks.go): a lifecycle write finds its reach under the shared lock, so
 	// whichever comes second sees the first's settings or entity.
-	Plan func(ctx context.Context, tx *Store, stored, next Org) ([]EntityReach, error)
+	FindReach func(ctx context.Context, tx *Store, stored, next Org) ([]EntityReach, error)
 }
 
 // EntityReach is how a change reaches one membership, booking or day pass
@@ -91,8 +91,8 @@ type OrgWriteResult struct {
 	OutboxIDs []int64
 }
 
-// WriteOrg creates or replaces an org and queues the pokes its plan asks
-// for, in one transaction: each reached entity's lifecycle workflow is
+// WriteOrg creates or replaces an org and queues the pokes its FindReach
+// asks for, in one transaction: each reached entity's lifecycle workflow is
 // poked (started if its access changes later, else only if it runs), and
 // the persons whose access changes now are poked directly.
 func (s *Store) WriteOrg(ctx context.Context, w OrgWrite) (OrgWriteResult, error) {
@@ -110,12 +110,12 @@ func (s *Store) WriteOrg(ctx context.Context, w OrgWrite) (OrgWriteResult, error
 		if res.Org, res.Created, err = upsertOrg(ctx, tx, w.Org); err != nil {
 			return err
 		}
-		if !existed || w.Plan == nil {
+		if !existed || w.FindReach == nil {
 			return nil
 		}
-		reaches, err := w.Plan(ctx, s.inside(tx), stored, res.Org)
+		reaches, err := w.FindReach(ctx, s.inside(tx), stored, res.Org)
 		if err != nil {
-			return fmt.Errorf("store: plan org %s settings: %w", w.Org.ID, err)
+			return fmt.Errorf("store: reach of org %s settings: %w", w.Org.ID, err)
 		}
 		res.OutboxIDs, err = queuePokes(ctx, tx, w.Org.ID, settingsPokes(reaches), nil)
 		return err

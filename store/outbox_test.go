@@ -87,22 +87,22 @@ func TestAccessPokesAreClaimedFirst(t *testing.T) {
 	}
 }
 
-// A membership written with a plan pokes the persons it gives access to in
+// A membership written with a FindReach pokes the persons it gives access to in
 // the same transaction and tells its lifecycle poke so; the lifecycle
 // workflow is started only when the membership's access changes later.
 // Its deletion pokes its persons and only a running lifecycle.
 func TestLifecycleWritePokesItsPersonsDirectly(t *testing.T) {
 	ctx, st := newAcme(t)
-	var planned []string // what each plan saw stored
+	var seenStored []string // what each FindReach saw stored
 	write := func(id, body string, reach store.Reach) []string {
 		t.Helper()
 		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: id, Body: []byte(body),
-			Plan: func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
+			FindReach: func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
 				seen := "none"
 				if stored != nil {
 					seen = string(stored.Body)
 				}
-				planned = append(planned, seen)
+				seenStored = append(seenStored, seen)
 				return reach, nil
 			}})
 		if err != nil {
@@ -128,8 +128,8 @@ func TestLifecycleWritePokesItsPersonsDirectly(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("pokes of a new entity that schedules nothing = %q, want %q: no lifecycle workflow can run for it", got, want)
 	}
-	if want := []string{"none", `{"id": "ms1", "member_id": "m1"}`, "none"}; !slices.Equal(planned, want) {
-		t.Errorf("plans saw %q stored, want %q", planned, want)
+	if want := []string{"none", `{"id": "ms1", "member_id": "m1"}`, "none"}; !slices.Equal(seenStored, want) {
+		t.Errorf("FindReach saw %q stored, want %q", seenStored, want)
 	}
 
 	ids, err := st.DeleteEntity(ctx, "acme", "membership", "ms1", func(ctx context.Context, tx *store.Store, stored store.Entity) ([]string, error) {

@@ -12,13 +12,13 @@ import (
 
 // Reach locks keep a write of a membership, booking or day pass from
 // missing a concurrent write of something it depends on, and the other way
-// round. The first plans whom it reaches from what is stored; the second
+// round. The first works out whom it reaches from what is stored; the second
 // finds, in its dependent pokes, the lifecycle entities it affects. Each
 // sees only what was committed when it read, so two such writes at the
 // same moment (a member and a membership naming them, sent by two
 // webhooks) could each miss the other, and the member would be poked by
 // neither. Transaction-scoped advisory locks order them: a lifecycle write
-// holds shared locks on what it depends on while it plans; a write of one
+// holds shared locks on what it depends on while it finds its reach; a write of one
 // of those holds an exclusive lock from before it looks for dependents
 // until it commits. Whichever comes second sees the first.
 //
@@ -58,9 +58,9 @@ type holderRefs struct {
 	TeamID   string `json:"team_id"`
 }
 
-// lockForPlan takes the shared locks a lifecycle entity's plan needs, for
-// each body it is planned from (the stored one and the new one).
-func lockForPlan(ctx context.Context, tx pgx.Tx, orgID string, bodies ...json.RawMessage) error {
+// lockForReach takes the shared locks finding a lifecycle entity's reach
+// needs, for each body it is found from (the stored one and the new one).
+func lockForReach(ctx context.Context, tx pgx.Tx, orgID string, bodies ...json.RawMessage) error {
 	keys, err := holderKeys(orgID, true, bodies)
 	if err != nil {
 		return err

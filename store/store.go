@@ -16,8 +16,9 @@ import (
 // defaultMaxConns is the pool size unless DATABASE_URL sets one.
 const defaultMaxConns = 32
 
-// Store wraps a connection pool. A Store handed to a write's plan (see
-// EntityWrite.Plan) reads through that write's transaction instead.
+// Store wraps a connection pool. A Store handed to a write's FindReach
+// (see EntityWrite.FindReach) reads through that write's transaction
+// instead.
 type Store struct {
 	pool   *pgxpool.Pool
 	db     dbtx
