@@ -47,7 +47,7 @@ type Activities struct {
 	// record (a non-nil error stands for the worker being killed there).
 	afterAdd func(context.Context) error
 	// afterList, set only by tests, runs after a reconciliation lists a
-	// group, before it plans the group (a change racing the run).
+	// group, before it compares the group (a change racing the run).
 	afterList func(context.Context)
 }
 

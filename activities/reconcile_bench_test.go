@@ -52,7 +52,7 @@ func newBigOrg(b *testing.B) *bigOrg {
 	ctx := context.Background()
 	st, url := testenv.NewStore(b)
 	o := &bigOrg{ctx: ctx, st: st}
-	o.plan()
+	o.layOut()
 	o.seedFake(b)
 	o.seedStore(b, url)
 	key, _ := secrets.ParseKey(secrets.NewKey())
@@ -69,9 +69,9 @@ func newBigOrg(b *testing.B) *bigOrg {
 
 func siteID(i int) string { return fmt.Sprintf("5a17000%d-0000-4000-8000-000000000000", i+1) }
 
-// plan lays out the people: person k is in group k mod 200; groups
+// layOut lays out the people: person k is in group k mod 200; groups
 // alternate between the two sites.
-func (o *bigOrg) plan() {
+func (o *bigOrg) layOut() {
 	for g := 0; g < bigGroups; g++ {
 		o.groups = append(o.groups, access.GroupRef{SiteID: siteID(g % 2), GroupID: fmt.Sprintf("6a000000-0000-4000-8000-%012d", g)})
 	}
@@ -203,7 +203,7 @@ func BenchmarkReconcileInSync(b *testing.B) {
 		reqs := o.fake.Requests()
 		lists, other := reqs[memberPagesRoute], connectCalls(reqs)-reqs[memberPagesRoute]
 		if res.Adds+res.Removes != 0 || other != 0 {
-			b.Fatalf("in sync, the run planned %d adds and %d removes and made %d other calls", res.Adds, res.Removes, other)
+			b.Fatalf("in sync, the run found %d adds and %d removes and made %d other calls", res.Adds, res.Removes, other)
 		}
 		b.ReportMetric(elapsed.Seconds(), "run-s")
 		b.ReportMetric(float64(lists)/float64(minPages), "list-ratio")
@@ -228,7 +228,7 @@ func BenchmarkReconcileOnePercentDrift(b *testing.B) {
 		b.ReportMetric(runTime.Seconds(), "run-s")
 		b.ReportMetric(total.Seconds(), "repaired-s")
 		b.ReportMetric(float64(writes)/float64(drift), "write-ratio")
-		b.Logf("1%% drift (%d): run %v (planned %d adds, %d removes), %d persons repaired by their access workflows, %d Salto KS writes, all repaired after %v",
+		b.Logf("1%% drift (%d): run %v (found %d adds, %d removes), %d persons repaired by their access workflows, %d Salto KS writes, all repaired after %v",
 			drift, runTime, res.Adds, res.Removes, repaired, writes, total)
 	}
 }

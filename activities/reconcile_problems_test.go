@@ -161,7 +161,7 @@ func wantProblems(t *testing.T, problems []contract.GroupProblem, want map[strin
 // A run that fails (here: Salto KS keeps failing to list a later group)
 // after forgetting what it believed applied in an earlier group has queued
 // the pokes that re-add it.
-func TestFailedRunKeepsThePokesItPlanned(t *testing.T) {
+func TestFailedRunKeepsThePokesItQueued(t *testing.T) {
 	e := newEnv(t)
 	e.put("plan", "room", map[string]string{"id": "room", "name": "Room"})
 	e.mapTo("plans", "room", groupB)

@@ -146,7 +146,7 @@ func TestEveryPathIDIsValidated(t *testing.T) {
 
 // A change of the org's booking buffers or time zone moves windows: it
 // pokes the lifecycle workflow of every entity whose windows from now on
-// move (so it re-plans its timers) and the persons whose access it changes
+// move (so it resets its timers) and the persons whose access it changes
 // now; a change the engine does not read pokes nothing.
 func TestOrgSettingsChangePokesWhatItMoves(t *testing.T) {
 	now := time.Date(2030, 3, 10, 12, 0, 0, 0, time.UTC)

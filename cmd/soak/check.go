@@ -47,9 +47,9 @@ const lateGrantGrace = 10 * time.Second
 func (s *soak) check(ctx context.Context) *report {
 	r := &report{}
 	end := time.Now()
-	r.row("members / people", "%d / %d", s.cfg.Members, len(s.plan.people))
+	r.row("members / people", "%d / %d", s.cfg.Members, len(s.load.people))
 	r.row("events sent (accepted)", "%d (%d attempts)", s.snd.sent.Load(), s.snd.attempts.Load())
-	r.row("events sent twice", "%d", s.plan.dups)
+	r.row("events sent twice", "%d", s.load.dups)
 	r.row("initial load accepted after", "%v", s.loaded.Sub(s.t0).Round(time.Millisecond))
 	s.checkFinalState(r, end)
 	s.checkDuplicates(r)
@@ -267,7 +267,7 @@ func (s *soak) checkAudit(ctx context.Context, r *report) {
 	defer s.w.mu.Unlock()
 	short := 0
 	for _, k := range s.w.keys() {
-		p := s.plan.people[k.email]
+		p := s.load.people[k.email]
 		seen := map[string]int{}
 		for _, tr := range s.w.history[k] {
 			seen[map[bool]string{true: "add", false: "remove"}[tr.in]]++

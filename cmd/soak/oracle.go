@@ -21,15 +21,15 @@ func (w window) contains(t time.Time) bool {
 // oracle knows, from what the soak sent, who must be in which group when:
 // the engine's rules (membership windows, booking windows with the org's
 // zero buffers, guests, day-pass validity and uses) applied to the grants
-// the plan recorded, ended early by the DELETEs and uses the API accepted.
+// the load recorded, ended early by the DELETEs and uses the API accepted.
 type oracle struct {
 	mu     sync.Mutex
 	grants map[key][]*grant
 }
 
-func newOracle(p *plan) *oracle {
+func newOracle(l *load) *oracle {
 	o := &oracle{grants: map[key][]*grant{}}
-	for _, g := range p.grants {
+	for _, g := range l.grants {
 		for _, who := range g.people {
 			for _, grp := range g.groups {
 				k := key{who, grp}

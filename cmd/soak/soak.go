@@ -13,13 +13,13 @@ import (
 
 const org = "soak"
 
-// soak is one run: the stack, the plan, the oracle, the watcher and the
+// soak is one run: the stack, the load, the oracle, the watcher and the
 // senders, and what happened.
 type soak struct {
 	cfg    Config
 	out    io.Writer
 	st     *stack
-	plan   *plan
+	load   *load
 	o      *oracle
 	w      *watcher
 	snd    *sender
@@ -67,14 +67,14 @@ func (s *soak) logf(format string, args ...any) {
 // injects the stack's faults, then waits for convergence.
 func (s *soak) runLoad(ctx context.Context) error {
 	s.t0 = time.Now().Add(10 * time.Second)
-	s.plan = newPlan(s.cfg, s.t0)
-	s.o = newOracle(s.plan)
+	s.load = newLoad(s.cfg, s.t0)
+	s.o = newOracle(s.load)
 	key, err := s.setUpOrg(ctx)
 	if err != nil {
 		return fmt.Errorf("set up the org: %w", err)
 	}
 	s.snd = newSender(s.st.apiURL, key, org, s.o)
-	for _, ev := range s.plan.setup {
+	for _, ev := range s.load.setup {
 		if _, err := call(ctx, s.st.apiURL, s.st.admin, ev.method, "/v1/orgs/"+org+ev.path, ev.body); err != nil {
 			return fmt.Errorf("setup: %w", err)
 		}
@@ -87,7 +87,7 @@ func (s *soak) runLoad(ctx context.Context) error {
 	defer stopWatching()
 	go s.w.run(wctx)
 	sleepUntil(ctx, s.t0)
-	s.logf("load: %d events (%d sent twice) and %d timed ones, %d senders", len(s.plan.events), s.plan.dups, len(s.plan.timed), s.cfg.Senders)
+	s.logf("load: %d events (%d sent twice) and %d timed ones, %d senders", len(s.load.events), s.load.dups, len(s.load.timed), s.cfg.Senders)
 
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -168,7 +168,7 @@ func (s *soak) sendAll(ctx context.Context) {
 			}
 		}()
 	}
-	for _, ev := range s.plan.events {
+	for _, ev := range s.load.events {
 		select {
 		case queue <- ev:
 		case <-ctx.Done():
@@ -178,7 +178,7 @@ func (s *soak) sendAll(ctx context.Context) {
 	wg.Wait()
 	s.loaded = time.Now()
 	s.logf("initial events accepted after %v", s.loaded.Sub(s.t0).Round(time.Millisecond))
-	timed := append([]event(nil), s.plan.timed...)
+	timed := append([]event(nil), s.load.timed...)
 	sort.Slice(timed, func(i, j int) bool { return timed[i].at < timed[j].at })
 	sem := make(chan struct{}, s.cfg.Senders)
 	for _, ev := range timed {

@@ -87,16 +87,16 @@ func TestReconcileRepairsDrift(t *testing.T) {
 	}
 }
 
-// A dry run returns the plan and changes nothing.
+// A dry run returns its report ("plan") and changes nothing.
 func TestReconcileDryRunChangesNothing(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	s.activeMembers(1)
 	intruder, _ := s.fake.CreateUserDirect(london, saltokstest.SeedUser{Email: "intruder@example.com", FirstName: "I", LastName: "N"})
 	s.fake.AddGroupMemberDirect(london, gMembers, intruder.UserID)
 	before := s.fake.Requests()
-	plan := s.call(200, "POST", s.orgPath()+"/reconcile", s.key, map[string]any{"dry_run": true})
-	if !containsJSON(plan, `"salto_user_id":"`+intruder.UserID+`"`) {
-		t.Fatalf("dry-run plan does not remove the intruder: %v", plan)
+	report := s.call(200, "POST", s.orgPath()+"/reconcile", s.key, map[string]any{"dry_run": true})
+	if !containsJSON(report, `"salto_user_id":"`+intruder.UserID+`"`) {
+		t.Fatalf("dry-run report does not remove the intruder: %v", report)
 	}
 	if n := writes(before, s.fake.Requests()); n != 0 {
 		t.Fatalf("a dry run made %d Salto KS writes", n)
