@@ -24,15 +24,17 @@ var (
 )
 
 // keepAlive heartbeats from quietFor on, every beatEvery, until stop is
-// called. Outside an activity, and in a local one (which cannot
-// heartbeat), it does nothing.
+// called; stop returns once no heartbeat can follow. Outside an activity,
+// and in a local one (which cannot heartbeat), it does nothing.
 func keepAlive(ctx context.Context) (stop func()) {
 	if !activity.IsActivity(ctx) || activity.GetInfo(ctx).IsLocalActivity {
 		return func() {}
 	}
-	done := make(chan struct{})
+	first, every, beat := quietFor, beatEvery, heartbeat
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
-		t := time.NewTimer(quietFor)
+		defer close(exited)
+		t := time.NewTimer(first)
 		defer t.Stop()
 		for {
 			select {
@@ -41,10 +43,13 @@ func keepAlive(ctx context.Context) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				heartbeat(ctx)
-				t.Reset(beatEvery)
+				beat(ctx)
+				t.Reset(every)
 			}
 		}
 	}()
-	return func() { close(done) }
+	return func() {
+		close(done)
+		<-exited
+	}
 }
