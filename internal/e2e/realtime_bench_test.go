@@ -260,7 +260,7 @@ func (bc *benchClient) realtimeRound(b *testing.B, w *groupWatch, ids []string) 
 	b.Helper()
 	r := newRound(ids)
 	before := w.count()
-	errs := bc.putMemberships(ids, r.sent, r.answers)
+	errs := bc.putMemberships(ids, realtimeRate, r.sent, r.answers)
 	if len(errs) > 0 {
 		b.Fatalf("%d of %d PUTs failed, first: %v", len(errs), len(ids), errs[0])
 	}
@@ -293,60 +293,74 @@ func (bc *benchClient) importRound(b *testing.B, w *groupWatch, ids []string) ro
 // their first lines).
 func (bc *benchClient) waitSeen(b *testing.B, w *groupWatch, before int, r *round, within time.Duration, progress bool) {
 	b.Helper()
+	if missing := bc.collectSeen(b, w, before, r, within, progress); len(missing) > 0 {
+		b.Fatalf("only %d of %d members in the group %v after the last request (first missing: %s)",
+			len(r.ids)-len(missing), len(r.ids), within, r.ids[missing[0]])
+	}
+}
+
+// collectSeen is waitSeen that gives up quietly: it waits at most within
+// for the round's members, fills r.inGroup for those w saw and returns
+// the indexes of those it did not (their inGroup stays zero).
+func (bc *benchClient) collectSeen(b *testing.B, w *groupWatch, before int, r *round, within time.Duration, progress bool) []int {
+	b.Helper()
 	start := time.Now()
 	deadline, nextLog := start.Add(within), start.Add(10*time.Second)
-	for w.count() < before+len(r.ids) {
-		now := time.Now()
-		if now.After(deadline) {
-			b.Fatalf("only %d of %d members in the group %v after the last request", w.count()-before, len(r.ids), within)
-		}
-		if progress && now.After(nextLog) {
-			fmt.Fprintf(os.Stderr, "%s: %4.0f s after the import answered, %d of %d members in the group\n",
+	for w.count() < before+len(r.ids) && time.Now().Before(deadline) {
+		if now := time.Now(); progress && now.After(nextLog) {
+			fmt.Fprintf(os.Stderr, "%s: %4.0f s after the last request was answered, %d of %d members in the group\n",
 				b.Name(), now.Sub(start).Seconds(), w.count()-before, len(r.ids))
 			nextLog = nextLog.Add(10 * time.Second)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	uids := userIDsByEmail(bc.s.fake.SiteUsers(london))
+	var missing []int
 	for i, id := range r.ids {
-		at, ok := w.firstSeen(uids[memberEmail(id)])
-		if !ok {
-			b.Fatalf("member %s is not among the users the group gained", id)
+		if at, ok := w.firstSeen(uids[memberEmail(id)]); ok {
+			r.inGroup[i] = at
+		} else {
+			missing = append(missing, i)
 		}
-		r.inGroup[i] = at
 	}
+	return missing
 }
 
-// putMemberships PUTs ids' memberships, one every 1/realtimeRate s, each
-// from its own goroutine so a slow answer never slows the rate. It fills
-// sent (when each PUT was sent) and answers (how long each took).
-func (bc *benchClient) putMemberships(ids []string, sent []time.Time, answers []time.Duration) []error {
-	tick := time.NewTicker(time.Second / realtimeRate)
-	defer tick.Stop()
+// putMemberships PUTs ids' memberships at rate per second (see atRate).
+// It fills sent (when each PUT was sent) and answers (how long each took).
+func (bc *benchClient) putMemberships(ids []string, rate int, sent []time.Time, answers []time.Duration) []error {
 	starts := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	var (
-		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for i, id := range ids {
+	atRate(len(ids), rate, func(i int) {
+		body := fmt.Appendf(nil, `{"plan_id":"hot","member_id":%q,"starts_at":%q}`, ids[i], starts)
+		sent[i] = time.Now()
+		_, err := bc.send("PUT", "/memberships/"+ids[i], "application/json", body)
+		answers[i] = time.Since(sent[i])
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errs
+}
+
+// atRate calls send(0) … send(n-1), one every 1/rate s, each from its own
+// goroutine so a slow call never slows the rate, and waits for them all.
+func atRate(n, rate int, send func(i int)) {
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	var wg sync.WaitGroup
+	for i := range n {
 		if i > 0 {
 			<-tick.C
 		}
-		wg.Go(func() {
-			body := fmt.Appendf(nil, `{"plan_id":"hot","member_id":%q,"starts_at":%q}`, id, starts)
-			sent[i] = time.Now()
-			_, err := bc.send("PUT", "/memberships/"+id, "application/json", body)
-			answers[i] = time.Since(sent[i])
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
+		wg.Go(func() { send(i) })
 	}
 	wg.Wait()
-	return errs
 }
 
 // groupWatch stamps when each platform user id first shows in a group,
