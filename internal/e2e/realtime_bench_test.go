@@ -227,11 +227,12 @@ type round struct {
 	sent    []time.Time     // when the member's change was sent
 	answers []time.Duration // how long the request carrying it took
 	inGroup []time.Time     // when the fake first showed the member in gMembers
+	failed  []bool          // whether the request carrying it failed
 }
 
 func newRound(ids []string) round {
 	return round{ids: ids, sent: make([]time.Time, len(ids)), answers: make([]time.Duration, len(ids)),
-		inGroup: make([]time.Time, len(ids))}
+		inGroup: make([]time.Time, len(ids)), failed: make([]bool, len(ids))}
 }
 
 // latencies are, by member, the time from sending to being in the group.
@@ -260,7 +261,7 @@ func (bc *benchClient) realtimeRound(b *testing.B, w *groupWatch, ids []string) 
 	b.Helper()
 	r := newRound(ids)
 	before := w.count()
-	errs := bc.putMemberships(ids, realtimeRate, r.sent, r.answers)
+	errs := bc.putMemberships(ids, realtimeRate, &r)
 	if len(errs) > 0 {
 		b.Fatalf("%d of %d PUTs failed, first: %v", len(errs), len(ids), errs[0])
 	}
@@ -327,8 +328,9 @@ func (bc *benchClient) collectSeen(b *testing.B, w *groupWatch, before int, r *r
 }
 
 // putMemberships PUTs ids' memberships at rate per second (see atRate).
-// It fills sent (when each PUT was sent) and answers (how long each took).
-func (bc *benchClient) putMemberships(ids []string, rate int, sent []time.Time, answers []time.Duration) []error {
+// It fills r's sent (when each PUT was sent), answers (how long each took)
+// and failed.
+func (bc *benchClient) putMemberships(ids []string, rate int, r *round) []error {
 	starts := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	var (
 		mu   sync.Mutex
@@ -336,10 +338,11 @@ func (bc *benchClient) putMemberships(ids []string, rate int, sent []time.Time, 
 	)
 	atRate(len(ids), rate, func(i int) {
 		body := fmt.Appendf(nil, `{"plan_id":"hot","member_id":%q,"starts_at":%q}`, ids[i], starts)
-		sent[i] = time.Now()
+		r.sent[i] = time.Now()
 		_, err := bc.send("PUT", "/memberships/"+ids[i], "application/json", body)
-		answers[i] = time.Since(sent[i])
+		r.answers[i] = time.Since(r.sent[i])
 		if err != nil {
+			r.failed[i] = true
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()
