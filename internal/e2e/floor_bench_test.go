@@ -47,7 +47,7 @@ const (
 // p50 as a multiple of each floor's (issue 18's goal: ≤ 2 × the floor).
 func BenchmarkFloorVsRealtime(b *testing.B) {
 	s := newStack(b, stackOptions{orgSettings: benchOrgSettings})
-	if err := s.fake.SetSeats(london, 2*realtimeChanges*b.N+1000); err != nil {
+	if err := s.fake.SetSeats(london, 3*realtimeChanges*b.N+1000); err != nil {
 		b.Fatal(err)
 	}
 	bc := newBenchClient(s)
