@@ -48,8 +48,7 @@ func (r *applyRun) removeAll(ctx context.Context, remove []access.GroupRef, appl
 
 // removeOne takes the person out of one group unless the mass-removal
 // guard holds it, and records what happened. A user the person shares
-// with another doorsync person still granted the group stays in Salto KS;
-// only the person's row goes.
+// with another doorsync person still granted the group stays in Salto KS.
 func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.AppliedGroup) (bool, error) {
 	if ok, err := r.mayRemove(ctx, g, ap); err != nil || !ok {
 		return false, err
@@ -63,8 +62,9 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 		return false, err
 	}
 	remove := r.audit(ActionRemove, g, ap.UserID, reason)
-	if shared {
-		return r.leaveShared(ctx, ap, remove)
+	if shared { // the user stays for the other person: only this person's row goes, recorded as a 404 would be
+		return ap.Confirmed, r.a.Store.RecordMemberRemoved(ctx, r.org, store.MemberRemoval{SiteID: g.SiteID, GroupID: g.GroupID,
+			Persons: []string{r.key}, Audit: remove})
 	}
 	landed, err := r.a.takeOut(ctx, r.client, r.org, g, []string{r.key}, remove)
 	if saltoks.IsRefused(err) {
@@ -77,15 +77,6 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 		return false, fmt.Errorf("%s: %w", r.wkey, err)
 	}
 	return landed || ap.Confirmed, nil
-}
-
-// leaveShared forgets the person's row in a group whose user another
-// doorsync person still holds there: Salto KS is left alone.
-func (r *applyRun) leaveShared(ctx context.Context, ap store.AppliedGroup, remove store.AuditEntry) (bool, error) {
-	if !ap.Confirmed {
-		return false, r.a.Store.DropIntent(ctx, r.org, ap) // the membership is the other person's
-	}
-	return true, r.a.Store.RecordRemoved(ctx, r.org, ap, remove)
 }
 
 func (r *applyRun) sharedWithOthers(ctx context.Context, ap store.AppliedGroup) (bool, error) {

@@ -158,22 +158,14 @@ func (s *Store) RecordIntent(ctx context.Context, orgID string, a AppliedGroup) 
 }
 
 // DropIntent deletes a person's unconfirmed row in a group (the add it
-// announced did not happen); a confirmed row is left alone. With audits,
-// they are added in the same transaction.
-func (s *Store) DropIntent(ctx context.Context, orgID string, a AppliedGroup, audits ...AuditEntry) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `delete from applied_access
-			where org_id = $1 and person = $2 and site_id = $3 and group_id = $4 and not confirmed`,
-			orgID, a.Person, a.SiteID, a.GroupID); err != nil {
-			return fmt.Errorf("store: drop intent: %w", err)
-		}
-		for _, audit := range audits {
-			if err := insertAudit(ctx, tx, orgID, audit); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// announced did not happen); a confirmed row is left alone.
+func (s *Store) DropIntent(ctx context.Context, orgID string, a AppliedGroup) error {
+	if _, err := s.db.Exec(ctx, `delete from applied_access
+		where org_id = $1 and person = $2 and site_id = $3 and group_id = $4 and not confirmed`,
+		orgID, a.Person, a.SiteID, a.GroupID); err != nil {
+		return fmt.Errorf("store: drop intent: %w", err)
+	}
+	return nil
 }
 
 // RecordApplied notes that a person is now in a group (confirming its
@@ -208,20 +200,15 @@ func lockLiveOrg(ctx context.Context, tx pgx.Tx, orgID string) error {
 	return err
 }
 
-// RecordRemoved notes that a person left a group, with its audit rows
-// (in order), in one transaction.
-func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup, audits ...AuditEntry) error {
+// RecordRemoved notes that a person left a group, with its audit row, in
+// one transaction.
+func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `delete from applied_access where org_id = $1 and person = $2 and site_id = $3 and group_id = $4`,
 			orgID, a.Person, a.SiteID, a.GroupID); err != nil {
 			return fmt.Errorf("store: record removed: %w", err)
 		}
-		for _, audit := range audits {
-			if err := insertAudit(ctx, tx, orgID, audit); err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertAudit(ctx, tx, orgID, audit)
 	})
 }
 
