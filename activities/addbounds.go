@@ -20,13 +20,25 @@ import (
 // consistency window or the rate limit can make it reach an add after the
 // grant behind it has ended.
 func (r *applyRun) stillGranted(g access.GroupRef) bool {
-	now := r.a.evalTime(r.at)
+	_, _, covered := r.cover(g)
+	return covered
+}
+
+// cover is what the person's grants say of g by the clock now: whether
+// one covers it, and until when (zero: one of them is open-ended), with
+// the instant now that was used.
+func (r *applyRun) cover(g access.GroupRef) (now, until time.Time, covered bool) {
+	now = r.a.evalTime(r.at)
 	for _, gr := range r.grants {
-		if gr.Person == r.person && gr.Group == g && gr.ActiveAt(now) {
-			return true
+		if gr.Person != r.person || gr.Group != g || !gr.ActiveAt(now) {
+			continue
 		}
+		if gr.Until.IsZero() {
+			return now, time.Time{}, true
+		}
+		covered, until = true, maxTime(until, gr.Until)
 	}
-	return false
+	return now, until, covered
 }
 
 // grantsFreshFor is how old the person's grants may be when an add is
@@ -73,22 +85,13 @@ func (r *applyRun) grantStillHolds(g access.GroupRef) func(context.Context) erro
 // one of them is open-ended): Salto KS calls still failing or waiting
 // then give up rather than grant access after its reason.
 func (r *applyRun) withinGrant(ctx context.Context, g access.GroupRef) (context.Context, context.CancelFunc) {
-	now := r.a.evalTime(r.at)
-	var end time.Time
-	for _, gr := range r.grants {
-		if gr.Person != r.person || gr.Group != g || !gr.ActiveAt(now) {
-			continue
-		}
-		if gr.Until.IsZero() {
-			return context.WithCancel(ctx)
-		}
-		if gr.Until.After(end) {
-			end = gr.Until
-		}
+	now, until, covered := r.cover(g)
+	if covered && until.IsZero() {
+		return context.WithCancel(ctx)
 	}
-	// No grant covers it any more (making the user took that long): the
-	// context has already ended, and the add is given up.
-	return context.WithTimeout(ctx, end.Sub(now))
+	// Uncovered (making the user took that long), until is zero and the
+	// context has already ended: the add is given up.
+	return context.WithTimeout(ctx, until.Sub(now))
 }
 
 // grantEndedWhileAdding handles an add cut short because the grants behind

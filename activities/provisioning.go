@@ -89,6 +89,13 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // pause waits d, or less if ctx ends (then it returns ctx's error).
 func pause(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
