@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
-	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
 	"doorsync/saltoks/saltokstest"
 	"doorsync/store"
@@ -25,14 +23,9 @@ func newRateEnv(t *testing.T, perSecond float64, burst int, org *store.RateLimit
 	t.Helper()
 	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
-	fake := saltokstest.NewServer()
-	t.Cleanup(fake.Close)
-	if err := fake.SeedJSON(saltokstest.DemoSeed); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := secrets.ParseKey(secrets.NewKey())
-	box, _ := secrets.New(key)
-	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: egress.MustParse("test", []string{fake.URL}),
+	fake := demoFake(t)
+	box := newBox(t)
+	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: allowFake(fake),
 		RequestsPerSecond: perSecond, Burst: burst})
 	e := &rateEnv{st: st, fake: fake, m: m}
 	e.setLimit(t, org)

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"doorsync/internal/egress"
 	"doorsync/internal/saltoconn"
-	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
-	"doorsync/saltoks/saltokstest"
 	"doorsync/store"
 )
 
@@ -18,14 +15,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestClientIsCachedUntilTheConnectionChanges(t *testing.T) {
 	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
-	fake := saltokstest.NewServer()
-	t.Cleanup(fake.Close)
-	if err := fake.SeedJSON(saltokstest.DemoSeed); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := secrets.ParseKey(secrets.NewKey())
-	box, _ := secrets.New(key)
-	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: egress.MustParse("test", []string{fake.URL})})
+	fake := demoFake(t)
+	box := newBox(t)
+	m := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Egress: allowFake(fake)})
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}

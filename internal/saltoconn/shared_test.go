@@ -25,11 +25,7 @@ import (
 func TestManagersOnSeparatePoolsShareOneToken(t *testing.T) {
 	ctx := context.Background()
 	st, dbURL := testenv.NewStore(t)
-	fake := saltokstest.NewServer(saltokstest.WithTokenTTL(time.Second))
-	t.Cleanup(fake.Close)
-	if err := fake.SeedJSON(saltokstest.DemoSeed); err != nil {
-		t.Fatal(err)
-	}
+	fake := demoFake(t, saltokstest.WithTokenTTL(time.Second))
 	box := newBox(t)
 	partner := saltoconn.PartnerClient{ClientID: "doorsync", ClientSecret: "secret", IdentityURL: fake.URL, APIURL: fake.URL}
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
@@ -113,6 +109,18 @@ func connectWithCode(t *testing.T, m *saltoconn.Manager, fake *saltokstest.Serve
 	if _, _, err := m.CompleteAuthorization(ctx, back.Query().Get("code"), back.Query().Get("state"), target.Nonce); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// demoFake is a fake Salto KS seeded with the demo seed, closed with the
+// test.
+func demoFake(t *testing.T, opts ...saltokstest.Option) *saltokstest.Server {
+	t.Helper()
+	fake := saltokstest.NewServer(opts...)
+	t.Cleanup(fake.Close)
+	if err := fake.SeedJSON(saltokstest.DemoSeed); err != nil {
+		t.Fatal(err)
+	}
+	return fake
 }
 
 // allowFake is an allow-list naming the fake alone.
