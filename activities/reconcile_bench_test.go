@@ -120,11 +120,7 @@ func (o *bigOrg) seedStore(b *testing.B, url string) {
 		RemovalGuard: store.RemovalGuard{MaxFraction: 0.2, MinCount: 10}, NoAccessPolicy: "keep"}}); err != nil {
 		b.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.Conn(b, url)
 	var entities, identities, applied, mappings [][]any
 	for s := 0; s < 2; s++ {
 		loc := fmt.Sprintf("loc%d", s)

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"doorsync/internal/testenv"
 	"doorsync/store"
 )
@@ -21,11 +19,7 @@ func TestEntityStatisticsFollowTheTablesGrowth(t *testing.T) {
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.Conn(t, url)
 	for i := range 300 {
 		body := fmt.Appendf(nil, `{"id":"p%d","name":"Plan %d"}`, i, i)
 		if _, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: fmt.Sprintf("p%d", i), Body: body}); err != nil {

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"doorsync/internal/testenv"
 	"doorsync/store"
 )
@@ -174,11 +172,7 @@ func TestCorruptPokeIsSetAsideNotLost(t *testing.T) {
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.Conn(t, url)
 	var bad int64
 	if err := conn.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload)
 		values ('acme', 'access', 'member:m1', '{"at":"not a time"}') returning id`).Scan(&bad); err != nil {

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"doorsync/internal/testenv"
 	"doorsync/store"
 )
@@ -23,11 +21,7 @@ func TestSaltoSuccessIsAHeartbeat(t *testing.T) {
 	if err := st.PutSaltoConnection(ctx, store.SaltoConnection{OrgID: "acme", Mode: "password"}); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.Conn(t, url)
 	get := func() store.SaltoConnection {
 		t.Helper()
 		c, err := st.GetSaltoConnection(ctx, "acme")

@@ -35,11 +35,7 @@ func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
 	r, url, logs := newTestRelay(t)
 	r.Temporal = testenv.Temporal(t).Client(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.Conn(t, url)
 	var bad int64
 	if err := conn.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload)
 		values ('acme', 'lifecycle_if_running', 'membership:ms1', '{"poked":"not a list"}') returning id`).Scan(&bad); err != nil {

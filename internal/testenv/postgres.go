@@ -68,6 +68,18 @@ func NewStore(t testing.TB) (*store.Store, string) {
 	return s, url
 }
 
+// Conn is a plain connection to the database at url (for what the store
+// does not offer: raw rows, statistics), closed with the test.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("testenv: connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 // ensureTemplate builds, once per schema version, a migrated database that
 // tests clone; cloning is far faster than migrating every time.
 func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
