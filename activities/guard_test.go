@@ -24,15 +24,10 @@ func newGuardEnv(t *testing.T, n int) *guardEnv {
 	e := &guardEnv{env: newEnv(t), start: time.Now()}
 	e.clock = e.start
 	e.acts.Now = func() time.Time { return e.clock }
-	o, err := e.st.GetOrg(e.ctx, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Settings.RemovalGuard = store.RemovalGuard{MaxFraction: 0.2, MinCount: 3}
-	o.Settings.ProtectedSaltoUsers = []string{"staff@example.com"}
-	if _, _, err := e.st.PutOrg(e.ctx, o); err != nil {
-		t.Fatal(err)
-	}
+	e.changeSettings(func(s *store.OrgSettings) {
+		s.RemovalGuard = store.RemovalGuard{MaxFraction: 0.2, MinCount: 3}
+		s.ProtectedSaltoUsers = []string{"staff@example.com"}
+	})
 	for i := 1; i <= n; i++ {
 		e.member(fmt.Sprintf("m%d", i), email(i))
 		e.membership(fmt.Sprintf("ms%d", i), fmt.Sprintf("m%d", i), "hot", e.start.Add(-time.Hour), nil)

@@ -10,16 +10,22 @@ import (
 	"doorsync/store"
 )
 
-func (e *env) setPolicy(policy string) {
+// changeSettings changes the org's settings with change.
+func (e *env) changeSettings(change func(*store.OrgSettings)) {
 	e.t.Helper()
-	org, err := e.st.GetOrg(e.ctx, org)
+	o, err := e.st.GetOrg(e.ctx, org)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	org.Settings.NoAccessPolicy = policy
-	if _, _, err := e.st.PutOrg(e.ctx, org); err != nil {
+	change(&o.Settings)
+	if _, _, err := e.st.PutOrg(e.ctx, o); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+func (e *env) setPolicy(policy string) {
+	e.t.Helper()
+	e.changeSettings(func(s *store.OrgSettings) { s.NoAccessPolicy = policy })
 }
 
 func (e *env) subscription(email string) string {
@@ -82,14 +88,7 @@ func TestSuspendPolicy(t *testing.T) {
 
 func (e *env) setGuard(g store.RemovalGuard) {
 	e.t.Helper()
-	o, err := e.st.GetOrg(e.ctx, org)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	o.Settings.RemovalGuard = g
-	if _, _, err := e.st.PutOrg(e.ctx, o); err != nil {
-		e.t.Fatal(err)
-	}
+	e.changeSettings(func(s *store.OrgSettings) { s.RemovalGuard = g })
 }
 
 // pendingHold is the group's pending hold (fatal if none).
