@@ -171,7 +171,7 @@ func TestSaltoFailuresAreRetryableAndHonourRetryAfter(t *testing.T) {
 	e := newEnv(t)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
-	e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users",
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users",
 		Status: 429, ErrorCode: "429", Message: "slow down", RetryAfter: 7 * time.Second, Times: 100})
 	_, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1"})
 	var appErr *temporal.ApplicationError
@@ -179,7 +179,7 @@ func TestSaltoFailuresAreRetryableAndHonourRetryAfter(t *testing.T) {
 		t.Fatalf("429 error = %v, want an application error retrying after 7s", err)
 	}
 	e.fake.ClearFaults()
-	e.fake.AddFault(saltokstest.Fault{RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users", Status: 503, Times: 100})
+	e.fault(saltokstest.Fault{RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users", Status: 503, Times: 100})
 	if _, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1"}); err == nil {
 		t.Fatal("503 from Salto KS was not returned for a retry")
 	}

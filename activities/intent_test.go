@@ -134,10 +134,8 @@ func TestRefusedAddDropsItsIntent(t *testing.T) {
 	e := newEnv(t)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
-		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation"}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation"})
 	if res := e.apply("member:m1"); res.Added != 0 || res.Problem == "" {
 		t.Fatalf("apply = %+v, want the refusal as a problem", res)
 	}
@@ -203,10 +201,8 @@ func TestAddStillWaitingWhenTheGrantEndsIsGivenUp(t *testing.T) {
 	until := now.Add(1500 * time.Millisecond)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
-		Latency: 10 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Latency: 10 * time.Second})
 	start := time.Now()
 	res := e.applyAt("member:m1", now)
 	if took := time.Since(start); took > 8*time.Second {
@@ -236,10 +232,8 @@ func TestAddAfterAUserMadeTooSlowlyIsNotMade(t *testing.T) {
 	until := now.Add(time.Second)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &until)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
-		Latency: 2 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
+		Latency: 2 * time.Second})
 	e.madeButNotAdded(e.applyAt("member:m1", now), "a user made after the grant ended")
 }
 
@@ -267,10 +261,8 @@ func TestGrantCancelledDuringASlowRunIsNotAdded(t *testing.T) {
 	now := time.Now()
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), nil)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
-		Latency: 2 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/{version}/sites/{site_id}/users",
+		Latency: 2 * time.Second})
 	go func() {
 		time.Sleep(500 * time.Millisecond) // the run is making the user
 		ended := time.Now().Add(-time.Minute)
@@ -294,10 +286,8 @@ func TestGrantCancelledDuringASlowRunIsNotAdded(t *testing.T) {
 func TestReconcileKeepsAGrantAppliedWhileItRan(t *testing.T) {
 	e := newEnv(t)
 	now := time.Now()
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "GET", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
-		Latency: 1500 * time.Millisecond, Times: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "GET", RoutePattern: "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		Latency: 1500 * time.Millisecond, Times: 1})
 	granted := make(chan error, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond) // the run has read the grants and is listing the group

@@ -38,10 +38,8 @@ func TestAnAdditionTheDeletionOvertookIsUndone(t *testing.T) {
 	e := newEnv(t)
 	e.member("m1", "m1@example.com")
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/*/access_groups/*/users",
-		Latency: 3 * time.Second, Times: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/*/access_groups/*/users",
+		Latency: 3 * time.Second, Times: 1})
 	done := make(chan error, 1)
 	go func() {
 		_, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1"})

@@ -44,10 +44,8 @@ func TestUserCreatedByAnEarlierAttemptIsRetriedShortly(t *testing.T) {
 	e.fake.SetProvisioningDelay(2 * time.Second)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users",
-		Status: 503, Times: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/access_groups/{group_id}/users",
+		Status: 503, Times: 1})
 	if _, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1"}); err == nil {
 		t.Fatal("the 503 on the add was not returned")
 	}

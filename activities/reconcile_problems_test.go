@@ -85,10 +85,8 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 	e.fake.RemoveGroupMemberDirect(london, groupB, e.userID("joe@example.com")) // m1 is missing from B
 	intruderA, intruderB := e.handAdd(groupA, "a@example.com"), e.handAdd(groupB, "b@example.com")
 	staff := e.fake.GroupMembers(london, groupA)[0] // in the seed's group A by hand: Salto KS refuses to remove them
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "DELETE", RoutePattern: "/v1.2/sites/*/access_groups/" + groupA + "/users/" + staff,
-		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation on this user"}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "DELETE", RoutePattern: "/v1.2/sites/*/access_groups/" + groupA + "/users/" + staff,
+		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation on this user"})
 	e.queued() // the pokes of the writes above are not the run's
 
 	res, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual", At: now})
@@ -169,10 +167,8 @@ func TestFailedRunKeepsThePokesItQueued(t *testing.T) {
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
 	e.apply("member:m1")
 	e.fake.RemoveGroupMemberDirect(london, groupA, e.userID("joe@example.com"))
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "GET", RoutePattern: "/v1.2/sites/*/access_groups/" + groupB + "/users",
-		Status: 503}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "GET", RoutePattern: "/v1.2/sites/*/access_groups/" + groupB + "/users",
+		Status: 503})
 	e.queued()
 
 	if _, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual"}); err == nil {

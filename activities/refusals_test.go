@@ -44,10 +44,8 @@ func (e *env) refuse(method, group string, status int) {
 	if method == "DELETE" {
 		route += "/*"
 	}
-	if err := e.fake.AddFault(saltokstest.Fault{Method: method, RoutePattern: route, Status: status, ErrorCode: "2203",
-		Message: "User does not have permission for this operation on this user"}); err != nil {
-		e.t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: method, RoutePattern: route, Status: status, ErrorCode: "2203",
+		Message: "User does not have permission for this operation on this user"})
 }
 
 // errorEntries are the person's audit entries with result "error", oldest
@@ -162,10 +160,8 @@ func TestRefusedUserCreationIsAProblem(t *testing.T) {
 	e.mapTo("plans", "hot", groupA, groupB)
 	e.member("m1", "joe@example.com")
 	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
-	if err := e.fake.AddFault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/users", Status: 422,
-		ErrorCode: "1101", Message: "Email 'joe@example.com' is not valid"}); err != nil {
-		t.Fatal(err)
-	}
+	e.fault(saltokstest.Fault{Method: "POST", RoutePattern: "/v1.2/sites/{site_id}/users", Status: 422,
+		ErrorCode: "1101", Message: "Email 'joe@example.com' is not valid"})
 
 	res := e.apply("member:m1")
 	if res.Added != 0 || !strings.Contains(res.Problem, "create their user") || !strings.Contains(res.Problem, "is not valid") {

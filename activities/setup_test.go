@@ -135,6 +135,14 @@ func (e *env) membership(id, member, plan string, from time.Time, until *time.Ti
 	e.put("membership", id, m)
 }
 
+// fault makes the fake misbehave as f says.
+func (e *env) fault(f saltokstest.Fault) {
+	e.t.Helper()
+	if err := e.fake.AddFault(f); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // userID is the platform user id the fake knows for email ("" if none).
 func (e *env) userID(email string) string {
 	for _, u := range e.fake.SiteUsers(london) {
