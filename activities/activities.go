@@ -89,8 +89,8 @@ func (a *Activities) evalTime(at time.Time) time.Time {
 
 func (a *Activities) loader() snapshot.Loader { return snapshot.Loader{Store: a.Store} }
 
-// LoadLifecycle says whom an entity reaches, when its access next changes
-// and whether it can grant anything any more.
+// LoadLifecycle says whom an entity names, whether its access changed in
+// (in.Since, at] (always, for a zero Since), and when it next changes.
 func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycleInput) (contract.LoadLifecycleResult, error) {
 	snap, err := a.loader().Entity(ctx, in.OrgID, in.Kind, in.EntityID)
 	if err != nil {
@@ -110,8 +110,18 @@ func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycl
 	}
 	grants := access.GrantsForEntity(snap, in.Kind, in.EntityID)
 	res.NextChange = access.NextChange(grants, at)
-	res.Done = res.NextChange.IsZero() && access.Ended(grants, at)
+	res.Changed = changedBetween(grants, in.Since, at)
 	return res, nil
+}
+
+// changedBetween says whether a window of grants opens or closes in
+// (since, at]; a zero since stands for "nothing delivered yet": always.
+func changedBetween(grants []access.Grant, since, at time.Time) bool {
+	if since.IsZero() {
+		return true
+	}
+	next := access.NextChange(grants, since)
+	return !next.IsZero() && !next.After(at)
 }
 
 func entityExists(s access.Snapshot, kind access.Kind, id string) bool {

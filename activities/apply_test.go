@@ -227,7 +227,7 @@ func TestLoadLifecycle(t *testing.T) {
 	guest := e.acts.Guests.WorkflowKey("guest:guest@example.com")
 	want := []string{guest, "member:m1"}
 	slices.Sort(want)
-	if !res.Exists || res.Done || !slices.Equal(res.Persons, want) || !res.NextChange.Equal(start.Add(-15*time.Minute)) {
+	if !res.Exists || !res.Changed || !slices.Equal(res.Persons, want) || !res.NextChange.Equal(start.Add(-15*time.Minute)) {
 		t.Fatalf("LoadLifecycle = %+v, want persons %v and next change 15m before start", res, want)
 	}
 	if strings.Contains(fmt.Sprint(res), "@") {
@@ -251,9 +251,15 @@ func TestLoadLifecycle(t *testing.T) {
 	if wantTargets := []string{"guest:guest@example.com", "member:m1"}; !slices.Equal(targets, wantTargets) {
 		t.Fatalf("PokePersons queued %v, want %v", targets, wantTargets)
 	}
-	res, _ = e.acts.LoadLifecycle(e.ctx, contract.LoadLifecycleInput{OrgID: org, Kind: "booking", EntityID: "b1", At: end.Add(15 * time.Minute)})
-	if !res.Done {
-		t.Fatalf("after end+buffer: %+v, want done", res)
+	res, _ = e.acts.LoadLifecycle(e.ctx, contract.LoadLifecycleInput{OrgID: org, Kind: "booking", EntityID: "b1",
+		Since: end.Add(14 * time.Minute), At: end.Add(15 * time.Minute)})
+	if !res.Changed || !res.NextChange.IsZero() {
+		t.Fatalf("across end+buffer: %+v, want changed and nothing ahead", res)
+	}
+	res, _ = e.acts.LoadLifecycle(e.ctx, contract.LoadLifecycleInput{OrgID: org, Kind: "booking", EntityID: "b1",
+		Since: end.Add(15 * time.Minute), At: end.Add(time.Hour)})
+	if res.Changed {
+		t.Fatalf("after end+buffer: %+v, want nothing changed", res)
 	}
 	res, _ = e.acts.LoadLifecycle(e.ctx, contract.LoadLifecycleInput{OrgID: org, Kind: "booking", EntityID: "missing"})
 	if res.Exists {

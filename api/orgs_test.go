@@ -211,7 +211,7 @@ func TestOrgSettingsChangePokesWhatItMoves(t *testing.T) {
 	}
 	change("a shorter buffer after", map[string]any{"booking_buffer_after": "5m"},
 		"access guest:cat@example.com", "access guest:guest-of-cat@example.com", "lifecycle booking:ahead",
-		"lifecycle booking:soon", "lifecycle booking:under-way", "lifecycle_if_running booking:just-ended")
+		"lifecycle booking:soon", "lifecycle booking:under-way")
 	change("a longer buffer after", map[string]any{"booking_buffer_after": "24h"},
 		"access guest:cat@example.com", "access guest:guest-of-cat@example.com", "lifecycle booking:ahead",
 		"lifecycle booking:just-ended", "lifecycle booking:soon", "lifecycle booking:under-way")

@@ -14,11 +14,12 @@ import (
 
 // putLifecycle writes a membership, booking or day pass with its reach:
 // the persons whose access it changes now are poked directly, and its
-// lifecycle workflow is started only when its access changes later.
+// lifecycle workflow (the keeper of its time) is started only when its
+// access changes later.
 func (h *handlers) putLifecycle(ctx context.Context, w store.EntityWrite) (store.WriteResult, error) {
 	now := h.now()
 	w.FindReach = func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
-		var reach store.Reach
+		reach := store.Reach{At: now}
 		if stored != nil {
 			before, _, err := reachAt(ctx, tx, *stored, now)
 			if err != nil {
@@ -38,7 +39,8 @@ func (h *handlers) putLifecycle(ctx context.Context, w store.EntityWrite) (store
 }
 
 // deleteWithReach deletes an entity; for a membership, booking or day
-// pass, the persons it gives access to now are poked directly.
+// pass, the persons it gives access to now are poked directly (a lifecycle
+// run still there finds it gone at its alarm and ends).
 func (h *handlers) deleteWithReach(ctx context.Context, orgID string, kind access.Kind, id string) ([]int64, error) {
 	if !kind.Lifecycle() {
 		return h.store.DeleteEntity(ctx, orgID, kind, id, nil)
@@ -77,8 +79,9 @@ func sortedUnion(a, b []string) []string {
 // settings the engine reads matter: the booking buffers move booking
 // windows, and the time zone moves the local days of date-only values
 // where the location has no time zone of its own. An entity is reached
-// when its windows from now on differ: its lifecycle workflow resets its
-// timers, and the persons whose access differs now are poked directly.
+// when its windows from now on differ: the persons whose access differs now
+// are poked directly, and its lifecycle workflow, if it has a change ahead,
+// re-arms its alarm.
 func (h *handlers) findSettingsReach(now time.Time) func(context.Context, *store.Store, store.Org, store.Org) ([]store.EntityReach, error) {
 	return func(ctx context.Context, tx *store.Store, stored, next store.Org) ([]store.EntityReach, error) {
 		before, after := snapshot.EngineOrg(stored), snapshot.EngineOrg(next)
@@ -141,6 +144,7 @@ func settingsReach(before, after map[source][]access.Grant, now time.Time) []sto
 			continue
 		}
 		out = append(out, store.EntityReach{Kind: k.kind, ID: k.id, Reach: store.Reach{
+			At:        now,
 			Persons:   changedAt(b, a, now),
 			Scheduled: !access.NextChange(a, now).IsZero(),
 		}})

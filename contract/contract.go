@@ -104,29 +104,40 @@ var (
 	EntityKindKey = temporal.NewSearchAttributeKeyKeyword("EntityKind")
 )
 
-// Poke is the PokeSignal's payload. At is the instant the poke stands for
-// (for example the start of a booking window); the receiver evaluates
-// access at the later of At and its own clock, so a clock running a little
-// behind can never make a transition look "not yet". Zero means now.
+// Poke is the PokeSignal's payload. At is the instant the poke stands for.
+// An access workflow evaluates access at the later of At and its own
+// clock, so a clock running a little behind can never make a transition
+// look "not yet"; zero means now. To a lifecycle workflow, At says up to
+// when the sender delivered the entity's change to its persons itself (a
+// write that poked them directly); zero says it delivered nothing (a
+// change of something the entity depends on), and the lifecycle workflow
+// pokes everyone its entity names.
 //
-// Poked, on a lifecycle poke, lists the persons whose access workflows the
-// same change poked directly (in the same transaction), so the lifecycle
-// need not poke them again for it: the change reaches its people on the
-// shortest path, and each person applies it once.
+// Poked was set on lifecycle pokes by writes from before the lifecycle
+// workflow kept time alone; it is read only when replaying runs from then
+// (workflows/lifecycle_v0.go) and never set any more.
 type Poke struct {
 	At     time.Time `json:"at,omitempty"`
 	Reason string    `json:"reason,omitempty"`
 	Poked  []string  `json:"poked,omitempty"`
 }
 
-// LifecycleInput starts a lifecycle workflow. Persons carries, across
-// continue-as-new, the persons the entity reached when last evaluated, so
-// a change that drops someone still pokes them.
+// LifecycleInput starts a lifecycle workflow. Since carries, across
+// continue-as-new, the instant up to which the entity's changes were
+// delivered.
+//
+// KeepsTime is set by every start since the lifecycle workflow became the
+// one timer of a grant (workflows.Lifecycle); runs started before lack it
+// and replay the rules they had, reading Persons (the persons the entity
+// reached when last evaluated), until their first live step continues
+// them as new with it.
 type LifecycleInput struct {
-	OrgID    string      `json:"org_id"`
-	Kind     access.Kind `json:"kind"`
-	EntityID string      `json:"entity_id"`
-	Persons  []string    `json:"persons,omitempty"`
+	OrgID     string      `json:"org_id"`
+	Kind      access.Kind `json:"kind"`
+	EntityID  string      `json:"entity_id"`
+	Since     time.Time   `json:"since,omitempty"`
+	KeepsTime bool        `json:"keeps_time,omitempty"`
+	Persons   []string    `json:"persons,omitempty"`
 }
 
 // AccessInput starts a person's access workflow. Person is a workflow
@@ -138,6 +149,11 @@ type LifecycleInput struct {
 // started before it existed lack it and keep applying through regular
 // activities only, so their histories replay unchanged.
 //
+// NoAlarm is set by every start since the person's workflow stopped
+// keeping time (the lifecycle workflows keep it); runs started before lack
+// it and keep waking at the person's next access change, so their
+// histories replay unchanged.
+//
 // Poke is the first poke of a run started by a plain start (which, unlike
 // signal-with-start, a worker in the starting process may take at once:
 // eager start); a run started by signal-with-start finds it on the signal
@@ -146,31 +162,37 @@ type AccessInput struct {
 	OrgID      string `json:"org_id"`
 	Person     string `json:"person"`
 	LocalFirst bool   `json:"local_first,omitempty"`
+	NoAlarm    bool   `json:"no_alarm,omitempty"`
 	Poke       *Poke  `json:"poke,omitempty"`
 }
 
-// LoadLifecycleInput asks what an entity means at At.
+// LoadLifecycleInput asks what an entity means at At, and whether its
+// access changed in (Since, At]; a zero Since asks for delivery whatever
+// changed.
 type LoadLifecycleInput struct {
 	OrgID    string      `json:"org_id"`
 	Kind     access.Kind `json:"kind"`
 	EntityID string      `json:"entity_id"`
+	Since    time.Time   `json:"since,omitempty"`
 	At       time.Time   `json:"at"`
 }
 
 // LoadLifecycleResult is what a lifecycle workflow needs to know of its
-// entity: whom it reaches now, when its access next changes, and whether it
-// can grant anything any more.
+// entity: whom it names, whether its access changed since the last step,
+// and when it next changes.
 type LoadLifecycleResult struct {
 	// Exists is false once the entity was deleted.
 	Exists bool `json:"exists"`
-	// Persons are the workflow person keys the entity grants to (sorted;
-	// a guest's is a hash of their e-mail, see AccessInput).
+	// Persons are the workflow person keys the entity names, whatever its
+	// windows (sorted; a guest's is a hash of their e-mail, see
+	// AccessInput): whom a change of its access in time concerns.
 	Persons []string `json:"persons,omitempty"`
+	// Changed is true when one of its windows opened or closed in
+	// (Since, At], or Since is zero: its persons must be poked.
+	Changed bool `json:"changed,omitempty"`
 	// NextChange is the next instant after At at which any of its windows
 	// opens or closes; zero when none.
 	NextChange time.Time `json:"next_change,omitempty"`
-	// Done is true when the entity can grant nothing after At.
-	Done bool `json:"done"`
 }
 
 // PokePersonsInput asks for the access workflows of Persons (workflow
@@ -200,7 +222,8 @@ type ApplyAccessResult struct {
 	Added   int `json:"added"`
 	Removed int `json:"removed"`
 	// NextChange is the person's next access change after the evaluation
-	// instant; zero when none.
+	// instant; zero when none. Logged; only runs started without
+	// AccessInput.NoAlarm set an alarm by it.
 	NextChange time.Time `json:"next_change,omitempty"`
 	// Problem is a failure retrying cannot fix (e.g. the site has no seats
 	// left); it is recorded on the person and shown by the explain API.

@@ -46,7 +46,9 @@ func TestMemberWritePokesOnlyWhenConcerned(t *testing.T) {
 	// a team-wide membership reaches whoever joins the team
 	want(put("member", "m2", `{"id":"m2","email":"b@x.com"}`))
 	put("membership", "ms-team", `{"id":"ms-team","plan_id":"p","team_id":"t1"}`)
-	want(put("member", "m2", `{"id":"m2","email":"b@x.com","team_id":"t1"}`), "access member:m2")
+	// (and starts its lifecycle workflow, which may have had nothing to
+	// keep time for while its team was empty)
+	want(put("member", "m2", `{"id":"m2","email":"b@x.com","team_id":"t1"}`), "access member:m2", "lifecycle membership:ms-team")
 	want(put("member", "m3", `{"id":"m3","email":"c@x.com","team_id":"t2"}`))
 
 	// a co-member gets their primary member's access

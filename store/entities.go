@@ -37,19 +37,21 @@ type EntityWrite struct {
 	// reaches people, from stored (nil: none) and Body. It runs inside the
 	// write's transaction and reads through tx, under locks that keep
 	// concurrent writes of what it depends on from slipping past it (see
-	// reachlocks.go). Nil leaves it all to the lifecycle workflow.
+	// reachlocks.go). Nil leaves the delivery to the lifecycle workflow
+	// (poked with no instant: see contract.Poke).
 	FindReach func(ctx context.Context, tx *Store, stored *Entity) (Reach, error)
 }
 
 // Reach is how a write of a membership, booking or day pass reaches
-// people. The access workflows of Persons (whose access changes now) are
-// poked in the write's transaction, and the lifecycle poke says so
-// (Poke.Poked), so the change reaches them without waiting for the
-// lifecycle workflow. The lifecycle workflow is started only when
-// Scheduled (the entity's access changes later); otherwise it is poked only
-// if it runs, and not at all for an entity that did not exist (none can
-// run for it).
+// people, worked out at At. The write delivers its change itself: the
+// access workflows of Persons (whose access it changes at At) are poked in
+// its transaction. Time is the lifecycle workflow's to keep: it is
+// signal-with-started, its poke standing for At (delivered up to then),
+// only when Scheduled (the entity's access changes after At). A lifecycle
+// run already there whose change ahead the write took away finds nothing
+// at its alarm and ends.
 type Reach struct {
+	At        time.Time
 	Persons   []string
 	Scheduled bool
 }
@@ -110,7 +112,12 @@ func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, erro
 		res.OutboxIDs, err = queuePokes(ctx, tx, w.OrgID, nil, func() ([]Poke, error) {
 			pokes, err := dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
 			if reach != nil {
-				pokes = withDirectPokes(pokes, w.Kind, w.ID, reach.Persons, needOf(reach, exists), "changed")
+				pokes = withDirectPokes(pokes, w.Kind, w.ID, *reach, "changed")
+			}
+			if err == nil && w.Kind == access.KindMember {
+				var more []Poke
+				more, err = memberLifecyclePokes(ctx, tx, w, prev, !exists)
+				pokes = append(pokes, more...)
 			}
 			return pokes, err
 		})
@@ -148,9 +155,10 @@ func (s *Store) reachOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev 
 // DeleteEntity removes an entity, queueing pokes for everything it
 // affected. For a membership, booking or day pass, findReach (run inside
 // the transaction, as EntityWrite.FindReach) names the persons it gave
-// access to:
-// they are poked directly, so their access ends now, and its lifecycle
-// workflow is poked only if it runs.
+// access to: they are poked directly, so their access ends now; a lifecycle
+// run still there finds the entity gone at its alarm and ends. Without
+// findReach its lifecycle workflow is poked to deliver (to no one, once the
+// entity is gone: pass findReach to revoke).
 func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind, id string,
 	findReach func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
 	var ids []int64
@@ -187,7 +195,7 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind
 			}
 		}
 		if findReach != nil {
-			pokes = withDirectPokes(pokes, kind, id, persons, pokeLifecycleIfRunning, "deleted")
+			pokes = withDirectPokes(pokes, kind, id, Reach{Persons: persons}, "deleted")
 		}
 		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
 		return err
@@ -195,53 +203,83 @@ func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind
 	return ids, err
 }
 
-// lifecycleNeed is what a write asks of its entity's lifecycle workflow.
-type lifecycleNeed int
-
-const (
-	// startLifecycle: something is scheduled; start the workflow or poke it.
-	startLifecycle lifecycleNeed = iota
-	// pokeLifecycleIfRunning: nothing is scheduled; poke it only if it runs.
-	pokeLifecycleIfRunning
-	// noLifecycle: nothing is scheduled and no workflow can run for an
-	// entity that did not exist.
-	noLifecycle
-)
-
-// needOf is what writing an entity that existed or not, with reach r,
-// asks of its lifecycle workflow.
-func needOf(r *Reach, existed bool) lifecycleNeed {
-	switch {
-	case r.Scheduled:
-		return startLifecycle
-	case existed:
-		return pokeLifecycleIfRunning
-	}
-	return noLifecycle
-}
-
-// withDirectPokes adds to pokes an access poke for each of persons (whose
-// access a change of entity kind:id changes now), marks the entity's
-// lifecycle poke as covering them, and makes that poke what need asks.
-func withDirectPokes(pokes []Poke, kind access.Kind, id string, persons []string, need lifecycleNeed, what string) []Poke {
+// withDirectPokes adds to pokes an access poke for each person r reaches
+// (whose access a change of entity kind:id changes now), and makes the
+// entity's lifecycle poke stand for r.At, or drops it when nothing is
+// scheduled.
+func withDirectPokes(pokes []Poke, kind access.Kind, id string, r Reach, what string) []Poke {
 	target, reason := LifecycleTarget(kind, id), string(kind)+" "+id+" "+what
 	out := pokes[:0]
 	for _, p := range pokes {
 		if p.Kind == PokeLifecycle && p.Target == target {
-			if need == noLifecycle {
+			if !r.Scheduled {
 				continue
 			}
-			p.Poked = persons
-			if need == pokeLifecycleIfRunning {
-				p.Kind = PokeLifecycleIfRunning
-			}
+			p.At = r.At
 		}
 		out = append(out, p)
 	}
-	for _, p := range persons {
+	for _, p := range r.Persons {
 		out = append(out, Poke{Kind: PokeAccess, Target: p, Reason: reason})
 	}
 	return out
+}
+
+// memberLifecyclePokes start the lifecycle workflows of the memberships,
+// bookings and day passes that reach a member who is new or changed team:
+// a lifecycle workflow runs only while its entity grants something and has
+// a change ahead, and a membership written before its member granted
+// nothing yet. The member's own access is poked directly (memberPokes);
+// these pokes carry no instant, so each lifecycle delivers to everyone it
+// names.
+func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity, created bool) ([]Poke, error) {
+	teams, changed, err := memberTeams(w.Body, prev)
+	if err != nil || !(created || changed) {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `select kind || ':' || id from entities where org_id = $1 and member_id = $2
+			and kind in `+sqlLifecycleKinds+`
+		union all select kind || ':' || id from entities where org_id = $1 and team_id = any($3)
+			and kind in `+sqlTeamGrantKinds+` and coalesce(member_id, '') = ''`, cachedPlan, w.OrgID, w.ID, teams)
+	if err != nil {
+		return nil, fmt.Errorf("store: lifecycles reaching member %s: %w", w.ID, err)
+	}
+	targets, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	pokes := make([]Poke, len(targets))
+	for i, t := range targets {
+		pokes[i] = Poke{Kind: PokeLifecycle, Target: t, Reason: "member " + w.ID + " changed"}
+	}
+	return pokes, nil
+}
+
+// memberTeams returns the teams a member's new and stored bodies name, and
+// whether its team or primary member changed.
+func memberTeams(body json.RawMessage, prev *Entity) ([]string, bool, error) {
+	var now, before holderRefs
+	var nowPrimary, beforePrimary struct {
+		Primary string `json:"primary_member_id"`
+	}
+	if err := json.Unmarshal(body, &now); err != nil {
+		return nil, false, fmt.Errorf("store: member body: %w", err)
+	}
+	_ = json.Unmarshal(body, &nowPrimary)
+	if prev != nil {
+		if err := json.Unmarshal(prev.Body, &before); err != nil {
+			return nil, false, fmt.Errorf("store: stored member body: %w", err)
+		}
+		_ = json.Unmarshal(prev.Body, &beforePrimary)
+	}
+	var teams []string
+	for _, t := range []string{now.TeamID, before.TeamID} {
+		if t != "" {
+			teams = append(teams, t)
+		}
+	}
+	changed := prev != nil && (now.TeamID != before.TeamID || nowPrimary.Primary != beforePrimary.Primary)
+	return teams, changed, nil
 }
 
 // AnalyzeEntities refreshes Postgres's statistics of the entities table

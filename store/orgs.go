@@ -124,13 +124,14 @@ func (s *Store) WriteOrg(ctx context.Context, w OrgWrite) (OrgWriteResult, error
 }
 
 // settingsPokes are the pokes of the entities a change of org settings
-// reaches.
+// reaches: the persons whose access it changes now, once each, and the
+// lifecycle workflows of the entities with a change ahead.
 func settingsPokes(reaches []EntityReach) []Poke {
 	var pokes []Poke
 	poked := map[string]bool{} // a person's access is recomputed whole: one poke will do
 	for _, r := range reaches {
 		lifecycle := []Poke{{Kind: PokeLifecycle, Target: LifecycleTarget(r.Kind, r.ID), Reason: "org settings changed"}}
-		for _, p := range withDirectPokes(lifecycle, r.Kind, r.ID, r.Persons, needOf(&r.Reach, true), "moved with the org settings") {
+		for _, p := range withDirectPokes(lifecycle, r.Kind, r.ID, r.Reach, "moved with the org settings") {
 			if p.Kind == PokeAccess {
 				if poked[p.Target] {
 					continue

@@ -13,9 +13,6 @@ import (
 const (
 	// PokeLifecycle targets a lifecycle workflow: Target is "kind:id".
 	PokeLifecycle = "lifecycle"
-	// PokeLifecycleIfRunning targets a lifecycle workflow only if it runs
-	// (a change that schedules nothing need not start one).
-	PokeLifecycleIfRunning = "lifecycle_if_running"
 	// PokeAccess targets a person's access workflow: Target is a person key.
 	PokeAccess = "access"
 )
@@ -30,10 +27,7 @@ type Poke struct {
 	Kind   string
 	Target string
 	At     time.Time
-	Reason string
-	// Poked (lifecycle pokes) are the persons the same change poked
-	// directly; see contract.Poke.
-	Poked    []string
+	Reason   string
 	Attempts int
 	// Corrupt, when set, is why the poke's payload could not be read. Such
 	// a poke must not be sent: ClaimPokes has set it aside (never due
@@ -44,7 +38,6 @@ type Poke struct {
 type pokePayload struct {
 	At     time.Time `json:"at,omitempty"`
 	Reason string    `json:"reason,omitempty"`
-	Poked  []string  `json:"poked,omitempty"`
 }
 
 // queuePokes inserts pokes (and those more computes) in tx and notifies
@@ -62,7 +55,7 @@ func queuePokes(ctx context.Context, tx pgx.Tx, orgID string, pokes []Poke, more
 	}
 	ids := make([]int64, 0, len(pokes))
 	for _, p := range pokes {
-		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason, Poked: p.Poked})
+		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason})
 		var id int64
 		err := tx.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload) values ($1, $2, $3, $4) returning id`,
 			orgID, p.Kind, p.Target, payload).Scan(&id)
@@ -144,7 +137,7 @@ func (s *Store) claimPokes(ctx context.Context, ids []int64, limit int, lease ti
 		if err := json.Unmarshal(payload, &pl); err != nil {
 			p.Corrupt = err.Error()
 		}
-		p.At, p.Reason, p.Poked = pl.At, pl.Reason, pl.Poked
+		p.At, p.Reason = pl.At, pl.Reason
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -12,8 +12,8 @@ import (
 	"doorsync/contract"
 )
 
-// IdleTimeout is how long an Access workflow waits with no poke and no
-// scheduled check before it ends; a later poke starts it again.
+// IdleTimeout is how long an Access workflow waits with no poke before
+// it ends; a later poke starts it again.
 const IdleTimeout = 24 * time.Hour
 
 // Access is the single writer of one person's Salto KS state
@@ -21,16 +21,11 @@ const IdleTimeout = 24 * time.Hour
 // (in.Poke) and signals a run already there; a run started by
 // signal-with-start finds its first poke waiting. Each step coalesces
 // every pending poke into one ApplyAccess at the latest instant they stand
-// for, then sleeps until the next poke or until the person's next access
-// change (ApplyAccess's NextChange, over all of the person's grants): at
-// that instant the run applies the change itself, whether or not a
-// lifecycle workflow pokes it too (a lifecycle poke is what reaches a
-// person whose access workflow is not running). When the person has no
-// later change, the run ends after IdleTimeout without a poke; a later
-// poke starts it again.
-//
-// A run also applies once at start even without a poke, so a run that
-// continued as new re-learns the person's next change.
+// for, then sleeps until the next poke. It keeps no time of its own: the
+// writes and the lifecycle workflows (the one timer of each grant) poke
+// it whenever its access changes. After IdleTimeout without a poke the run
+// ends; a later poke starts it again. (Runs started without NoAlarm also
+// wake at the person's next access change.)
 func Access(ctx workflow.Context, in contract.AccessInput) error {
 	ac := &accessRun{
 		in:     in,
@@ -206,15 +201,16 @@ func retryAfter(err error) time.Duration {
 // errNotLocal says a run does not apply locally first.
 var errNotLocal = errors.New("not applied locally")
 
-// nextAlarm is the alarm after applying at at: the person's next change
-// when ApplyAccess reported one after at, else the idle timeout.
+// nextAlarm is the alarm after applying at at: the idle timeout, or for
+// runs started without NoAlarm the person's next change when ApplyAccess
+// reported one after at.
 func (ac *accessRun) nextAlarm(ctx workflow.Context, next, at time.Time) alarm {
+	idle := alarm{at: workflow.Now(ctx).Add(IdleTimeout), cause: "idle", idle: true}
+	if ac.in.NoAlarm {
+		return idle
+	}
 	if !next.IsZero() && next.After(at) {
 		return alarm{at: next, cause: "scheduled access check"}
 	}
-	if !next.IsZero() {
-		ac.logger.Warn("Access ignores a next change that is not after its evaluation instant",
-			"next_change", next, "at", at)
-	}
-	return alarm{at: workflow.Now(ctx).Add(IdleTimeout), cause: "idle", idle: true}
+	return idle
 }

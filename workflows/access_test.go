@@ -40,7 +40,7 @@ type AccessSuite struct {
 
 func TestAccess(t *testing.T) { suite.Run(t, new(AccessSuite)) }
 
-var person = contract.AccessInput{OrgID: "org1", Person: m1}
+var person = contract.AccessInput{OrgID: "org1", Person: m1, NoAlarm: true}
 
 func (s *AccessSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
@@ -146,8 +146,8 @@ func (s *AccessSuite) TestApplyIsToldTheCauseOfItsPokes() {
 	for _, in := range s.applies.ins() {
 		causes = append(causes, in.Cause)
 	}
-	s.Equal([]string{"created", "membership ms1 deleted", "scheduled access check"}, causes,
-		"the start's poke, the latest of the coalesced pokes, the scheduled check")
+	s.Equal([]string{"created", "membership ms1 deleted"}, causes,
+		"the start's poke and the latest of the coalesced pokes")
 }
 
 func (s *AccessSuite) TestPokesAtStartCoalesce() {
@@ -163,35 +163,38 @@ func (s *AccessSuite) TestPokesAtStartCoalesce() {
 	s.Equal([]time.Time{at(time.Minute)}, s.applyAts())
 }
 
-func (s *AccessSuite) TestNextChangeIsASafetyNet() {
+func (s *AccessSuite) TestItKeepsNoTime() {
 	s.script(
 		outcome{res: contract.ApplyAccessResult{Added: 1, NextChange: at(4 * time.Hour)}},
 		outcome{res: contract.ApplyAccessResult{NextChange: at(4 * time.Hour)}},
-		outcome{res: contract.ApplyAccessResult{Removed: 1}},
 	)
 	pokeAfter(s.env, time.Hour, time.Time{}, "team changed")
 
 	s.run(true)
 
 	s.NoError(s.env.GetWorkflowError())
-	want := []time.Time{t0, at(time.Hour), at(4 * time.Hour)}
-	s.Equal(want, s.applyAts())
-	s.Equal(want, s.applies.nows(), "the check timer fires at NextChange")
+	s.Equal([]time.Time{t0, at(time.Hour)}, s.applyAts(), "the change at 4h is the lifecycle workflow's to deliver")
 	scheduled, canceled := s.tm.get()
-	s.Equal([]time.Duration{4 * time.Hour, 3 * time.Hour, IdleTimeout}, scheduled)
-	s.Equal(1, canceled, "the poke cancels the pending check timer")
-	s.Equal(at(4*time.Hour+IdleTimeout), s.env.Now().UTC())
+	s.Equal([]time.Duration{IdleTimeout, IdleTimeout}, scheduled)
+	s.Equal(1, canceled, "the poke cancels the idle timer")
+	s.Equal(at(time.Hour+IdleTimeout), s.env.Now().UTC())
 }
 
-func (s *AccessSuite) TestDueCheckRunsAtOnce() {
-	// The apply took 10 minutes; the change it reported (5m) is already due.
-	s.slowApplies(1, 10*time.Minute)
-	s.script(outcome{res: contract.ApplyAccessResult{NextChange: at(5 * time.Minute)}})
+// Runs started without NoAlarm still wake at the person's next change, so
+// their histories replay.
+func (s *AccessSuite) TestARunFromBeforeStillWakesAtTheNextChange() {
+	s.input.NoAlarm = false
+	s.script(
+		outcome{res: contract.ApplyAccessResult{Added: 1, NextChange: at(4 * time.Hour)}},
+		outcome{res: contract.ApplyAccessResult{Removed: 1}},
+	)
 
 	s.run(true)
 
 	s.NoError(s.env.GetWorkflowError())
-	s.Equal([]time.Time{t0, at(10 * time.Minute)}, s.applyAts())
+	want := []time.Time{t0, at(4 * time.Hour)}
+	s.Equal(want, s.applyAts())
+	s.Equal(want, s.applies.nows(), "the check timer fires at NextChange")
 }
 
 func (s *AccessSuite) TestNextChangeNotAfterAtIsIgnored() {

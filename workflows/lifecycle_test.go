@@ -26,18 +26,25 @@ type entity struct {
 	open, close time.Time
 }
 
-func (e *entity) load(at time.Time) contract.LoadLifecycleResult {
+func (e *entity) load(since, at time.Time) contract.LoadLifecycleResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	switch {
-	case e.deleted:
+	if e.deleted {
 		return contract.LoadLifecycleResult{Exists: false}
-	case !e.close.IsZero() && !at.Before(e.close):
-		return contract.LoadLifecycleResult{Exists: true, Done: true}
-	case at.Before(e.open):
-		return contract.LoadLifecycleResult{Exists: true, Persons: e.persons, NextChange: e.open}
 	}
-	return contract.LoadLifecycleResult{Exists: true, Persons: e.persons, NextChange: e.close}
+	res := contract.LoadLifecycleResult{Exists: true, Persons: e.persons, Changed: since.IsZero()}
+	for _, t := range []time.Time{e.open, e.close} {
+		if t.IsZero() {
+			continue
+		}
+		if !since.IsZero() && t.After(since) && !t.After(at) {
+			res.Changed = true
+		}
+		if t.After(at) && res.NextChange.IsZero() {
+			res.NextChange = t
+		}
+	}
+	return res
 }
 
 func (e *entity) update(f func(e *entity)) {
@@ -84,7 +91,7 @@ func (s *LifecycleSuite) slowPokes(n int, d time.Duration) {
 
 func (s *LifecycleSuite) load(_ context.Context, in contract.LoadLifecycleInput) (contract.LoadLifecycleResult, error) {
 	s.loads.add(s.env, in)
-	return s.ent.load(in.At), nil
+	return s.ent.load(in.Since, in.At), nil
 }
 
 func (s *LifecycleSuite) pokePersons(_ context.Context, in contract.PokePersonsInput) error {
@@ -93,11 +100,13 @@ func (s *LifecycleSuite) pokePersons(_ context.Context, in contract.PokePersonsI
 }
 
 // run mocks the activities and runs the workflow of in.Kind to its end,
-// started by signal-with-start with a "created" poke.
+// started by signal-with-start with a "created" poke standing for t0 (the
+// write's instant).
 func (s *LifecycleSuite) run(in contract.LifecycleInput) {
-	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load)
-	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons)
-	pokeAfter(s.env, 0, time.Time{}, "created")
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load).Maybe()
+	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons).Maybe()
+	pokeAfter(s.env, 0, t0, "created")
+	in.KeepsTime = true
 	s.env.ExecuteWorkflow(contract.LifecycleWorkflowType(in.Kind), in)
 	s.Require().True(s.env.IsWorkflowCompleted())
 }
@@ -139,10 +148,9 @@ func (s *LifecycleSuite) TestBookingWindowOpensThenCloses() {
 	s.Equal(want, s.loadAts(), "LoadLifecycle at start, at open, at close")
 	s.Equal(want, s.loads.nows(), "timers fire at the window's instants")
 	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{joe, m1}, At: t0, Reason: "booking b1: created"},
 		{OrgID: "org1", Persons: []string{joe, m1}, At: at(time.Hour), Reason: "booking b1: scheduled access change"},
 		{OrgID: "org1", Persons: []string{joe, m1}, At: at(3 * time.Hour), Reason: "booking b1: scheduled access change"},
-	}, s.pokeCalls())
+	}, s.pokeCalls(), "the write that started it poked its persons itself; the run pokes them at each transition")
 	s.Equal(at(3*time.Hour), s.env.Now().UTC(), "completes at close")
 	scheduled, canceled := s.tm.get()
 	s.Equal([]time.Duration{time.Hour, 2 * time.Hour}, scheduled)
@@ -154,7 +162,7 @@ func (s *LifecycleSuite) TestRescheduleBeforeOpenUsesNewNextChange() {
 	s.ent.open, s.ent.close = at(time.Hour), at(2*time.Hour)
 	s.env.RegisterDelayedCallback(func() {
 		s.ent.update(func(e *entity) { e.open, e.close = at(90*time.Minute), at(4*time.Hour) })
-		poke(s.env, time.Time{}, "rescheduled")
+		poke(s.env, at(20*time.Minute), "rescheduled")
 	}, 20*time.Minute)
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
@@ -167,11 +175,9 @@ func (s *LifecycleSuite) TestRescheduleBeforeOpenUsesNewNextChange() {
 	s.Equal([]time.Duration{time.Hour, 70 * time.Minute, 150 * time.Minute}, scheduled)
 	s.Equal(1, canceled, "the timer for the old open instant is canceled")
 	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m1}, At: t0, Reason: "booking b1: created"},
-		{OrgID: "org1", Persons: []string{m1}, At: at(20 * time.Minute), Reason: "booking b1: rescheduled"},
 		{OrgID: "org1", Persons: []string{m1}, At: at(90 * time.Minute), Reason: "booking b1: scheduled access change"},
 		{OrgID: "org1", Persons: []string{m1}, At: at(4 * time.Hour), Reason: "booking b1: scheduled access change"},
-	}, s.pokeCalls())
+	}, s.pokeCalls(), "the reschedule's write poked m1 itself")
 }
 
 func (s *LifecycleSuite) TestPokeAtInTheFutureEvaluatesAtThatInstant() {
@@ -186,115 +192,87 @@ func (s *LifecycleSuite) TestPokeAtInTheFutureEvaluatesAtThatInstant() {
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(time.Hour), at(2 * time.Hour)}, s.loadAts())
 	s.Equal([]time.Time{t0, at(59 * time.Minute), at(2 * time.Hour)}, s.loads.nows())
+	s.Len(s.pokeCalls(), 2, "the opening (delivered by the early poke's step) and the closing")
 }
 
-func (s *LifecycleSuite) TestDeletionPokesRememberedPersonsAndEnds() {
+func (s *LifecycleSuite) TestDeletionEndsTheRunWithoutPoking() {
 	s.ent.persons = []string{m1, m2}
 	s.ent.open, s.ent.close = at(-time.Hour), at(5*time.Hour) // already running
 	s.env.RegisterDelayedCallback(func() {
 		s.ent.update(func(e *entity) { e.deleted = true })
-		poke(s.env, time.Time{}, "deleted")
+		poke(s.env, at(time.Hour), "deleted")
 	}, time.Hour)
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(time.Hour)}, s.loadAts())
-	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "membership ms1: created"},
-		{OrgID: "org1", Persons: []string{m1, m2}, At: at(time.Hour), Reason: "membership ms1: deleted"},
-	}, s.pokeCalls())
+	s.Empty(s.pokeCalls(), "the deleting write poked the persons")
 	s.Equal(at(time.Hour), s.env.Now().UTC(), "ends at the deletion")
 }
 
-func (s *LifecycleSuite) TestDeletedAtStartPokesInputPersons() {
-	s.ent.deleted = true
+func (s *LifecycleSuite) TestALateStartDeliversTheTransitionItMissed() {
+	// The write at t0-2h scheduled the opening at t0-1h; its poke reaches
+	// Temporal only at t0.
+	s.ent.persons = []string{m1}
+	s.ent.open, s.ent.close = at(-time.Hour), at(time.Hour)
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load).Maybe()
+	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons).Maybe()
+	pokeAfter(s.env, 0, at(-2*time.Hour), "created")
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindDayPass, EntityID: "dp1", Persons: []string{m2, m1}})
+	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership,
+		EntityID: "ms1", KeepsTime: true})
 
+	s.Require().True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "day_pass dp1: created"},
-	}, s.pokeCalls())
-	s.Equal(t0, s.env.Now().UTC())
+		{OrgID: "org1", Persons: []string{m1}, At: t0, Reason: "membership ms1: created"},
+		{OrgID: "org1", Persons: []string{m1}, At: at(time.Hour), Reason: "membership ms1: scheduled access change"},
+	}, s.pokeCalls(), "the opening between the write and the start is delivered at the start")
 }
 
-func (s *LifecycleSuite) TestDroppedPersonIsPokedOnceMore() {
+func (s *LifecycleSuite) TestAPokeWithoutAnInstantIsDeliveredToEveryone() {
 	s.ent.persons = []string{m1, m2}
-	s.ent.open, s.ent.close = at(-time.Hour), at(10*time.Hour)
-	s.env.RegisterDelayedCallback(func() {
-		s.ent.update(func(e *entity) { e.persons = []string{m1} })
-		poke(s.env, time.Time{}, "team changed")
-	}, time.Hour)
-	s.env.RegisterDelayedCallback(func() {
-		s.ent.update(func(e *entity) { e.persons = []string{m1, m3} })
-		poke(s.env, time.Time{}, "team changed")
-	}, 2*time.Hour)
-	s.env.RegisterDelayedCallback(func() {
-		s.ent.update(func(e *entity) { e.close = at(3 * time.Hour) })
-		poke(s.env, time.Time{}, "ended")
-	}, 3*time.Hour)
+	s.ent.open, s.ent.close = at(-time.Hour), at(3*time.Hour)
+	pokeAfter(s.env, time.Hour, time.Time{}, "plan mapping changed")
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
-	var persons [][]string
-	for _, in := range s.pokeCalls() {
-		persons = append(persons, in.Persons)
-	}
-	s.Equal([][]string{
-		{m1, m2}, // start
-		{m1, m2}, // m2 dropped: still poked, to revoke
-		{m1, m3}, // m2 not poked again; m3 added
-		{m1, m3}, // ended: everyone it reached
-	}, persons)
+	s.Equal([]contract.PokePersonsInput{
+		{OrgID: "org1", Persons: []string{m1, m2}, At: at(time.Hour), Reason: "membership ms1: plan mapping changed"},
+		{OrgID: "org1", Persons: []string{m1, m2}, At: at(3 * time.Hour), Reason: "membership ms1: scheduled access change"},
+	}, s.pokeCalls(), "a change of what the entity depends on poked no one itself")
 }
 
-func (s *LifecycleSuite) TestPersonsPokedByTheChangeAreNotPokedAgain() {
-	s.ent.persons = []string{m1, m2}
-	s.ent.open, s.ent.close = at(-time.Hour), at(3*time.Hour)
-	direct := func(reason string, poked ...string) contract.Poke {
-		return contract.Poke{Reason: reason, Poked: poked}
-	}
-	s.env.RegisterDelayedCallback(func() { // the write poked everyone it reached
-		s.env.SignalWorkflow(contract.PokeSignal, direct("created", m2, m1))
-	}, 0)
-	s.env.RegisterDelayedCallback(func() { // m2 dropped, m3 added: the write poked m1 and m3
-		s.ent.update(func(e *entity) { e.persons = []string{m1, m3} })
-		s.env.SignalWorkflow(contract.PokeSignal, direct("team changed", m3, m1))
-	}, time.Hour)
-	s.env.RegisterDelayedCallback(func() { // one direct poke and one that poked no one
-		s.env.SignalWorkflow(contract.PokeSignal, direct("changed", m1, m3))
-		s.env.SignalWorkflow(contract.PokeSignal, direct("plan mapping changed"))
-	}, 2*time.Hour)
-	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load)
-	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons)
+func (s *LifecycleSuite) TestAnAlarmWhoseChangeWasTakenAwayPokesNoOne() {
+	s.ent.persons = []string{m1}
+	s.ent.open, s.ent.close = at(-time.Hour), at(2*time.Hour)
+	// A write at 1h makes the membership open-ended: nothing is ahead, so
+	// it does not signal the run, whose alarm at 2h still rings.
+	s.env.RegisterDelayedCallback(func() { s.ent.update(func(e *entity) { e.close = time.Time{} }) }, time.Hour)
 
-	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
-	s.Require().True(s.env.IsWorkflowCompleted())
 	s.NoError(s.env.GetWorkflowError())
-	s.Equal([]time.Time{t0, at(time.Hour), at(2 * time.Hour), at(2 * time.Hour), at(3 * time.Hour)}, s.loadAts(),
-		"the two pokes at 2h arrive in two workflow tasks")
-	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m2}, At: at(time.Hour), Reason: "membership ms1: team changed"},
-		{OrgID: "org1", Persons: []string{m1, m3}, At: at(2 * time.Hour), Reason: "membership ms1: plan mapping changed"},
-		{OrgID: "org1", Persons: []string{m1, m3}, At: at(3 * time.Hour), Reason: "membership ms1: scheduled access change"},
-	}, s.pokeCalls(), "only the dropped m2 at 1h; everyone when any poke or alarm did not poke them")
+	s.Equal([]time.Time{t0, at(2 * time.Hour)}, s.loadAts())
+	s.Empty(s.pokeCalls())
+	s.Equal(at(2*time.Hour), s.env.Now().UTC(), "ends at the stale alarm")
 }
 
 func (s *LifecycleSuite) TestPokeWhileFinishingLoopsAgain() {
 	s.ent.deleted = true
-	// While the deletion's PokePersons runs, the entity comes back.
-	s.slowPokes(1, 10*time.Minute)
+	// While the load of the deleted entity runs, the entity comes back.
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).
+		After(10 * time.Minute).Return(s.load).Once()
 	s.env.RegisterDelayedCallback(func() {
 		s.ent.update(func(e *entity) {
 			e.deleted, e.open, e.close = false, at(-time.Hour), at(time.Hour)
 		})
-		poke(s.env, time.Time{}, "restored")
+		poke(s.env, at(5*time.Minute), "restored")
 	}, 5*time.Minute)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1", Persons: []string{m1}})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0, at(10 * time.Minute), at(time.Hour)}, s.loadAts(),
@@ -320,29 +298,27 @@ func (s *LifecycleSuite) TestNextChangeNotAfterAtIsIgnored() {
 	s.Equal([]time.Time{t0, at(time.Hour)}, s.loadAts(), "waits for a poke instead of spinning")
 }
 
-func (s *LifecycleSuite) TestContinueAsNewCarriesPersons() {
+func (s *LifecycleSuite) TestContinueAsNewCarriesSince() {
 	s.ent.persons = []string{m1}
 	s.ent.open, s.ent.close = at(time.Hour), at(2*time.Hour)
 	s.env.SetContinueAsNewSuggested(true)
 
-	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1", Persons: []string{m2}})
+	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
 	var next contract.LifecycleInput
 	can, err := continueAsNew(s.env.GetWorkflowError(), &next)
 	s.Require().NoError(err)
 	s.Equal(contract.BookingWorkflow, can.WorkflowType.Name)
-	s.Equal(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1", Persons: []string{m1}}, next)
-	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "booking b1: created"},
-	}, s.pokeCalls())
+	s.Equal(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1", Since: t0, KeepsTime: true}, next)
 }
 
 func (s *LifecycleSuite) TestContinueAsNewDrainsPendingPokesFirst() {
 	s.ent.persons = []string{m1}
 	s.ent.open, s.ent.close = at(time.Hour), at(2*time.Hour)
 	s.env.SetContinueAsNewSuggested(true)
-	s.slowPokes(1, 10*time.Minute)
-	pokeAfter(s.env, 5*time.Minute, time.Time{}, "changed again")
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).
+		After(10 * time.Minute).Return(s.load).Once()
+	pokeAfter(s.env, 5*time.Minute, at(5*time.Minute), "changed again")
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindBooking, EntityID: "b1"})
 
@@ -350,19 +326,17 @@ func (s *LifecycleSuite) TestContinueAsNewDrainsPendingPokesFirst() {
 	_, err := continueAsNew(s.env.GetWorkflowError(), &next)
 	s.Require().NoError(err)
 	s.Equal([]time.Time{t0, at(10 * time.Minute)}, s.loadAts(), "the poke is handled, then the run continues")
-	s.Equal([]string{m1}, next.Persons)
+	s.Equal(at(10*time.Minute), next.Since.UTC())
 }
 
-func (s *LifecycleSuite) TestOpenEndedEntityEndsOnceItPokedItsPersons() {
+func (s *LifecycleSuite) TestOpenEndedEntityEndsAtOnce() {
 	s.ent.persons = []string{m1, m2}
-	s.ent.open = at(-time.Hour) // open-ended, already running: nothing scheduled
+	s.ent.open = at(-time.Hour) // open-ended, already running: nothing ahead
 
 	s.run(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1"})
 
 	s.NoError(s.env.GetWorkflowError())
-	s.Equal([]contract.PokePersonsInput{
-		{OrgID: "org1", Persons: []string{m1, m2}, At: t0, Reason: "membership ms1: created"},
-	}, s.pokeCalls())
+	s.Empty(s.pokeCalls())
 	s.Equal(t0, s.env.Now().UTC(), "ends at once: a later change starts it again")
 	scheduled, _ := s.tm.get()
 	s.Empty(scheduled)
@@ -377,4 +351,29 @@ func (s *LifecycleSuite) TestCancelWhileWaiting() {
 
 	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "got %v", s.env.GetWorkflowError())
 	s.Equal([]time.Time{t0}, s.loadAts())
+}
+
+// A run started without KeepsTime keeps its rules for the step it replays
+// (every person reached now or before, but those the change poked) and
+// continues as new under the current rules at its first live step.
+func (s *LifecycleSuite) TestARunFromBeforeContinuesUnderTheNewRules() {
+	s.ent.persons = []string{m1, m3}
+	s.ent.open, s.ent.close = at(-time.Hour), at(3*time.Hour)
+	s.env.OnActivity(contract.LoadLifecycleActivity, mock.Anything, mock.Anything).Return(s.load).Maybe()
+	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).Return(s.pokePersons).Maybe()
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(contract.PokeSignal, contract.Poke{Reason: "team changed", Poked: []string{m3, m1}})
+	}, 0)
+
+	s.env.ExecuteWorkflow(contract.MembershipWorkflow, contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership,
+		EntityID: "ms1", Persons: []string{m1, m2}})
+
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Equal([]contract.PokePersonsInput{
+		{OrgID: "org1", Persons: []string{m2}, At: t0, Reason: "membership ms1: team changed"},
+	}, s.pokeCalls(), "the dropped m2 only: the change poked m1 and m3")
+	var next contract.LifecycleInput
+	_, err := continueAsNew(s.env.GetWorkflowError(), &next)
+	s.Require().NoError(err)
+	s.Equal(contract.LifecycleInput{OrgID: "org1", Kind: access.KindMembership, EntityID: "ms1", Since: t0, KeepsTime: true}, next)
 }

@@ -21,29 +21,41 @@ type wake struct {
 	cause string
 	// idle is set when an idle alarm rang.
 	idle bool
-	// covered are the persons every poke of this wake says its change
-	// already poked directly (contract.Poke.Poked); an alarm covers no one.
-	covered []string
-	// contributions counts the pokes and alarms folded into covered.
-	contributions int
+	// first is the earliest instant a poke of this wake stands for (zero:
+	// none said).
+	first time.Time
+	// unstamped is set when a poke of this wake stands for no instant.
+	unstamped bool
+	// pokedV0 are the Poked lists of the wake's pokes and alarms (an
+	// alarm's is nil), read by runs started without KeepsTime only.
+	pokedV0 [][]string
 }
 
-// cover folds one poke's (or alarm's) directly poked persons into
-// w.covered: a person stays covered only if every contribution poked them.
-func (w *wake) cover(poked []string) {
-	if w.contributions == 0 {
-		w.covered = union(poked, nil)
-	} else {
-		w.covered = intersect(w.covered, poked)
+// coveredV0 are the persons every poke of this wake said its change
+// already poked directly (contract.Poke.Poked); an alarm covers no one.
+func (w wake) coveredV0() []string {
+	var covered []string
+	for i, poked := range w.pokedV0 {
+		if i == 0 {
+			covered = union(poked, nil)
+		} else {
+			covered = intersect(covered, poked)
+		}
 	}
-	w.contributions++
+	return covered
 }
 
 // add folds one poke into w.
 func (w *wake) add(p contract.Poke) {
-	w.cover(p.Poked)
+	w.pokedV0 = append(w.pokedV0, p.Poked)
 	w.pokes++
 	w.at = later(w.at, p.At)
+	switch {
+	case p.At.IsZero():
+		w.unstamped = true
+	case w.first.IsZero() || p.At.Before(w.first):
+		w.first = p.At
+	}
 	if p.Reason != "" {
 		w.cause = p.Reason
 	} else if w.cause == "" {
@@ -53,7 +65,7 @@ func (w *wake) add(p contract.Poke) {
 
 // ring folds a rung alarm into w. An idle alarm stands for no instant.
 func (w *wake) ring(a alarm) {
-	w.cover(nil)
+	w.pokedV0 = append(w.pokedV0, nil)
 	if a.idle {
 		w.idle = true
 	} else {

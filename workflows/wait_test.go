@@ -39,12 +39,12 @@ func TestWakeCoversOnlyWhatEveryContributionPoked(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var w wake
 			tc.fold(&w)
-			if len(w.covered) != len(tc.want) {
-				t.Fatalf("covered = %v, want %v", w.covered, tc.want)
+			if len(w.coveredV0()) != len(tc.want) {
+				t.Fatalf("covered = %v, want %v", w.coveredV0(), tc.want)
 			}
 			for i := range tc.want {
-				if w.covered[i] != tc.want[i] {
-					t.Fatalf("covered = %v, want %v", w.covered, tc.want)
+				if w.coveredV0()[i] != tc.want[i] {
+					t.Fatalf("covered = %v, want %v", w.coveredV0(), tc.want)
 				}
 			}
 		})

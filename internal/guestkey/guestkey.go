@@ -55,18 +55,6 @@ func (k *Keyer) WorkflowKey(personKey string) string {
 	return guestPrefix + hex.EncodeToString(m.Sum(nil))[:hashLen]
 }
 
-// WorkflowKeys maps WorkflowKey over keys (nil for none).
-func (k *Keyer) WorkflowKeys(personKeys []string) []string {
-	if personKeys == nil {
-		return nil
-	}
-	out := make([]string, len(personKeys))
-	for i, p := range personKeys {
-		out[i] = k.WorkflowKey(p)
-	}
-	return out
-}
-
 // IsHashedGuest reports whether key is a guest's workflow key, which the
 // store must turn back into their store key. E-mails always contain "@";
 // hashes never do.

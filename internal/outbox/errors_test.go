@@ -38,12 +38,10 @@ func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
 	conn := testenv.Conn(t, url)
 	var bad int64
 	if err := conn.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload)
-		values ('acme', 'lifecycle_if_running', 'membership:ms1', '{"poked":"not a list"}') returning id`).Scan(&bad); err != nil {
+		values ('acme', 'lifecycle', 'membership:ms1', '{"at":"not a time"}') returning id`).Scan(&bad); err != nil {
 		t.Fatal(err)
 	}
-	// Only a running workflow would hear it: none runs, so it is sent
-	// (to no one) and deleted.
-	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycleIfRunning, Target: "membership:ms2"}}); err != nil {
+	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycle, Target: "membership:ms2"}}); err != nil {
 		t.Fatal(err)
 	}
 	before := testenv.CounterValue(t, "doorsync_outbox_corrupt_pokes_total")

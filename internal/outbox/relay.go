@@ -1,8 +1,7 @@
 // Package outbox sends the pokes the store queued with each change to the
 // workflows they name: an access workflow is started with the poke in its
 // input (or signalled if it runs), a lifecycle workflow is sent a
-// signal-with-start, or, for store.PokeLifecycleIfRunning, a signal that
-// reaches it only if it runs. The API sends its pokes right after commit;
+// signal-with-start. The API sends its pokes right after commit;
 // the relay loop sends whatever that did not (Temporal down, process
 // killed), so a change accepted with 2xx always reaches its workflows.
 package outbox
@@ -216,14 +215,13 @@ func (s *sender) err() error {
 	return s.firstErr
 }
 
-// group is the pokes of one workflow. poked are the persons each of them
-// says was poked directly, when they all say the same; start is set when one of them may start
-// the workflow (any but PokeLifecycleIfRunning).
+// group is the pokes of one workflow, and the instant their signal stands
+// for: for an access workflow the latest (it evaluates there), for a
+// lifecycle workflow the earliest, or none when one of them says none (it
+// delivers every change after that instant: see contract.Poke).
 type group struct {
 	first store.Poke
 	at    time.Time
-	poked []string
-	start bool
 	ids   []int64
 }
 
@@ -232,17 +230,18 @@ func coalesce(pokes []store.Poke) []*group {
 	byTarget := map[string]*group{}
 	var order []string
 	for _, p := range pokes {
-		k := p.OrgID + "\x00" + workflowFamily(p.Kind) + "\x00" + p.Target
+		k := p.OrgID + "\x00" + p.Kind + "\x00" + p.Target
 		g, ok := byTarget[k]
-		if !ok {
-			g = &group{first: p, poked: p.Poked}
+		switch {
+		case !ok:
+			g = &group{first: p, at: p.At}
 			byTarget[k] = g
 			order = append(order, k)
-		} else if !slices.Equal(g.poked, p.Poked) {
-			g.poked = nil // the changes poked different persons: cover no one
-		}
-		g.start = g.start || p.Kind != store.PokeLifecycleIfRunning
-		if p.At.After(g.at) {
+		case p.Kind == store.PokeLifecycle:
+			if p.At.IsZero() || p.At.Before(g.at) {
+				g.at = p.At
+			}
+		case p.At.After(g.at):
 			g.at = p.At
 		}
 		g.ids = append(g.ids, p.ID)
@@ -254,18 +253,10 @@ func coalesce(pokes []store.Poke) []*group {
 	return out
 }
 
-// workflowFamily is the kind of workflow a poke kind reaches.
-func workflowFamily(kind string) string {
-	if kind == store.PokeLifecycleIfRunning {
-		return store.PokeLifecycle
-	}
-	return kind
-}
-
 func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 	err := r.rememberGuest(ctx, g.first)
 	if err == nil {
-		err = r.signal(ctx, g.first, g.start, contract.Poke{At: g.at, Reason: g.first.Reason, Poked: r.Guests.WorkflowKeys(g.poked)})
+		err = r.signal(ctx, g.first, contract.Poke{At: g.at, Reason: g.first.Reason})
 	}
 	if err != nil {
 		r.retryLater(ctx, g, err)
@@ -300,11 +291,11 @@ func (r *Relay) rememberGuest(ctx context.Context, p store.Poke) error {
 // signal sends one poke. Workflows start with the BuildIds search
 // attribute their first task will give them (internal/buildid); a
 // Temporal that refuses it gets starts without it from then on.
-func (r *Relay) signal(ctx context.Context, p store.Poke, start bool, poke contract.Poke) error {
-	err := r.signalOnce(ctx, p, start, poke)
+func (r *Relay) signal(ctx context.Context, p store.Poke, poke contract.Poke) error {
+	err := r.signalOnce(ctx, p, poke)
 	if refusesBuildIDs(err) && !r.noBuildIDs.Swap(true) {
 		r.Log.WarnContext(ctx, "outbox relay: Temporal refuses the BuildIds search attribute; starting workflows without it", "err", err)
-		return r.signalOnce(ctx, p, start, poke)
+		return r.signalOnce(ctx, p, poke)
 	}
 	return err
 }
@@ -319,18 +310,11 @@ func refusesBuildIDs(err error) bool {
 // buildIDsKey is Temporal's own BuildIds search attribute.
 var buildIDsKey = temporal.NewSearchAttributeKeyKeywordList("BuildIds")
 
-// signalOnce sends one poke: with signal-with-start, or when start is
-// false only to a running workflow (one that does not run needs nothing).
-func (r *Relay) signalOnce(ctx context.Context, p store.Poke, start bool, poke contract.Poke) error {
+// signalOnce sends one poke: a start or signal of an access workflow, a
+// signal-with-start of a lifecycle workflow.
+func (r *Relay) signalOnce(ctx context.Context, p store.Poke, poke contract.Poke) error {
 	id, workflowType, input, attrs, err := r.target(p)
 	if err != nil {
-		return err
-	}
-	if !start {
-		err = r.Temporal.SignalWorkflow(ctx, id, "", contract.PokeSignal, poke)
-		if _, gone := errors.AsType[*serviceerror.NotFound](err); gone {
-			return nil
-		}
 		return err
 	}
 	if in, ok := input.(contract.AccessInput); ok {
@@ -373,10 +357,10 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 	case store.PokeAccess:
 		person := r.Guests.WorkflowKey(p.Target)
 		return contract.AccessWorkflowID(p.OrgID, person), contract.AccessWorkflow,
-			contract.AccessInput{OrgID: p.OrgID, Person: person, LocalFirst: true},
+			contract.AccessInput{OrgID: p.OrgID, Person: person, LocalFirst: true, NoAlarm: true},
 			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.PersonIDKey.ValueSet(person),
 				contract.EntityKindKey.ValueSet("person")), nil
-	case store.PokeLifecycle, store.PokeLifecycleIfRunning:
+	case store.PokeLifecycle:
 		k, entityID, ok := strings.Cut(p.Target, ":")
 		kind := access.Kind(k)
 		workflowType = contract.LifecycleWorkflowType(kind)
@@ -384,7 +368,7 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 			return "", "", nil, temporal.SearchAttributes{}, fmt.Errorf("outbox: bad lifecycle target %q", p.Target)
 		}
 		return contract.LifecycleWorkflowID(p.OrgID, kind, entityID), workflowType,
-			contract.LifecycleInput{OrgID: p.OrgID, Kind: kind, EntityID: entityID},
+			contract.LifecycleInput{OrgID: p.OrgID, Kind: kind, EntityID: entityID, KeepsTime: true},
 			r.searchAttributes(contract.OrgIDKey.ValueSet(p.OrgID), contract.EntityKindKey.ValueSet(string(kind))), nil
 	}
 	return "", "", nil, temporal.SearchAttributes{}, errors.New("outbox: unknown poke kind " + p.Kind)
