@@ -115,7 +115,7 @@ func AffectedPersons(s Snapshot, kind Kind, id string) []PersonRef {
 	case KindTeam:
 		e.addHolder("", id)
 	default:
-		e.addSourcePeople(e.sourcesUsing(kind, id))
+		e.addSourcePeople(sourcesUsing(&s, kind, id))
 	}
 	persons := make([]PersonRef, 0, len(e.who))
 	for _, r := range e.who {
@@ -125,70 +125,17 @@ func AffectedPersons(s Snapshot, kind Kind, id string) []PersonRef {
 	return slices.Compact(persons)
 }
 
-// sources lists source entity ids by kind.
-type sources struct {
-	memberships, bookings, dayPasses []string
-}
-
-// sourcesUsing returns the source entities an entity change can affect.
-func (e *evaluator) sourcesUsing(kind Kind, id string) sources {
-	s := e.s
-	resourceIn := func(resourceID string, inPlace func(Resource) bool) bool {
-		r, ok := s.Resources[resourceID]
-		return ok && inPlace(r)
-	}
-	switch kind {
-	case KindMembership:
-		return sources{memberships: existing(s.Memberships, id)}
-	case KindBooking:
-		return sources{bookings: existing(s.Bookings, id)}
-	case KindDayPass:
-		return sources{dayPasses: existing(s.DayPasses, id)}
-	case KindPlan:
-		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.PlanID == id })}
-	case KindResource:
-		return sources{
-			memberships: selectIDs(s.Memberships, func(ms Membership) bool { return ms.ResourceID == id }),
-			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return b.ResourceID == id }),
-		}
-	case KindFloor:
-		return sources{memberships: selectIDs(s.Memberships, func(ms Membership) bool {
-			return resourceIn(ms.ResourceID, func(r Resource) bool { return r.FloorID == id })
-		})}
-	case KindLocation:
-		// its site decides what its resources, its floors' resources and
-		// its day passes grant
-		inLocation := func(r Resource) bool { return r.LocationID == id || s.Floors[r.FloorID].LocationID == id }
-		return sources{
-			memberships: selectIDs(s.Memberships, func(ms Membership) bool { return resourceIn(ms.ResourceID, inLocation) }),
-			bookings:    selectIDs(s.Bookings, func(b Booking) bool { return resourceIn(b.ResourceID, inLocation) }),
-			dayPasses:   selectIDs(s.DayPasses, func(d DayPass) bool { return id == AllLocations || d.LocationID == id }),
-		}
-	case KindOrg:
-		return sources{allIDs(s.Memberships), allIDs(s.Bookings), allIDs(s.DayPasses)}
-	}
-	return sources{}
-}
-
-// existing returns []string{id} when m holds id, else nil.
-func existing[T any](m map[string]T, id string) []string {
-	if has(m, id) {
-		return []string{id}
-	}
-	return nil
-}
-
 // addSourcePeople adds the recipients of the sources, ignoring windows,
 // mappings and cancellation.
 func (e *evaluator) addSourcePeople(src sources) {
-	for _, id := range src.memberships {
+	for _, id := range src[KindMembership] {
 		ms := e.s.Memberships[id]
 		e.addHolder(ms.MemberID, ms.TeamID)
 	}
-	for _, id := range src.bookings {
+	for _, id := range src[KindBooking] {
 		e.addBookingPeople(id, e.s.Bookings[id])
 	}
-	for _, id := range src.dayPasses {
+	for _, id := range src[KindDayPass] {
 		d := e.s.DayPasses[id]
 		e.addHolder(d.MemberID, d.TeamID)
 	}
