@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,25 +35,65 @@ func dependentPokes(ctx context.Context, tx pgx.Tx, orgID string, kind access.Ki
 }
 
 // dependentQueries find, for a referenced entity, the lifecycle entities
-// whose access depends on it, as "kind:id" targets.
-var dependentQueries = map[access.Kind]string{
-	access.KindPlan: `select kind || ':' || id from entities where org_id = $1 and plan_id = $2 and kind = ` + sqlMembership,
-	access.KindTeam: `select kind || ':' || id from entities where org_id = $1 and team_id = $2 and kind in ` + sqlTeamGrantKinds,
-	access.KindResource: `select kind || ':' || id from entities where org_id = $1 and resource_id = $2
-		and kind in ` + sqlResourceGrantKinds,
-	access.KindFloor: `select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
-		where e.org_id = $1 and r.floor_id = $2 and e.kind in ` + sqlResourceGrantKinds,
-	// a location's site decides what its resources, the resources on its
-	// floors and its day passes grant
-	access.KindLocation: `select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
-		where e.org_id = $1 and r.location_id = $2 and e.kind in ` + sqlResourceGrantKinds + `
-		union select e.kind || ':' || e.id from entities e
-		join entities r on r.org_id = e.org_id and r.kind = ` + sqlResource + ` and r.id = e.resource_id
-		join entities f on f.org_id = r.org_id and f.kind = ` + sqlFloor + ` and f.id = r.floor_id
-		where e.org_id = $1 and f.location_id = $2 and e.kind = ` + sqlMembership + `
-		union select kind || ':' || id from entities where org_id = $1 and location_id = $2 and kind = ` + sqlDayPass,
+// whose access depends on it, as "kind:id" targets: one query per kind
+// that has access.DependencyPaths, generated from them at init (see
+// dependentQuery). TestDependentsMatchTheDeclaration checks them against
+// access.Dependents on real data, for every kind.
+var dependentQueries = func() map[access.Kind]string {
+	out := map[access.Kind]string{}
+	for _, k := range access.SpaceKinds {
+		if paths := access.DependencyPaths(k); len(paths) > 0 {
+			out[k] = dependentQuery(paths)
+		}
+	}
+	return out
+}()
+
+// dependentQuery is the union of one select per chain of references the
+// paths follow (paths that differ only in their lifecycle kind share one,
+// with "kind in"): the lifecycle entities e in org $1 whose chain ends at
+// the entity $2, joined through the entities on the way. A single
+// reference is a plain lookup of its column, e.g. for a team:
+//
+//	select kind || ':' || id from entities where org_id = $1 and team_id = $2 and kind in ('membership', 'day_pass')
+func dependentQuery(paths []access.Path) string {
+	type chain struct {
+		path  access.Path // of the first lifecycle kind
+		kinds []access.Kind
+	}
+	var chains []*chain
+	same := func(a, b access.Path) bool {
+		return len(a) == len(b) && a[0].Field == b[0].Field && slices.EqualFunc(a[1:], b[1:],
+			func(x, y access.Reference) bool { return x.From == y.From && x.Field == y.Field })
+	}
+	for _, p := range paths {
+		i := slices.IndexFunc(chains, func(c *chain) bool { return same(c.path, p) })
+		if i < 0 {
+			chains = append(chains, &chain{path: p})
+			i = len(chains) - 1
+		}
+		chains[i].kinds = append(chains[i].kinds, p.Source())
+	}
+	selects := make([]string, len(chains))
+	for i, c := range chains {
+		if len(c.path) == 1 {
+			selects[i] = `select kind || ':' || id from entities where org_id = $1 and ` + c.path[0].Field + ` = $2 and ` +
+				sqlKindIs("kind", c.kinds)
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(`select e.kind || ':' || e.id from entities e`)
+		prev := "e"
+		for n, r := range c.path[:len(c.path)-1] {
+			j := fmt.Sprintf("j%d", n+1)
+			fmt.Fprintf(&b, "\n\t\tjoin entities %s on %s.org_id = %s.org_id and %s.kind = %s and %s.id = %s.%s",
+				j, j, prev, j, sqlKind(r.To), j, prev, r.Field)
+			prev = j
+		}
+		fmt.Fprintf(&b, "\n\t\twhere e.org_id = $1 and %s.%s = $2 and %s", prev, c.path[len(c.path)-1].Field, sqlKindIs("e.kind", c.kinds))
+		selects[i] = b.String()
+	}
+	return strings.Join(selects, "\n\t\tunion ")
 }
 
 // dayPassMappingKind is the mapping kind of day passes, whose id is a
@@ -94,8 +136,8 @@ func lifecyclePokes(ctx context.Context, tx pgx.Tx, sql, reason string, args ...
 }
 
 // teamPokes pokes the lifecycle workflows of the team's memberships and
-// day passes, and the access workflows of its members (and their
-// co-members) who hold access: a
+// day passes (what references the team: dependentQueries), and the access
+// workflows of its members (and their co-members) who hold access: a
 // team-wide grant's lifecycle workflow may not run (it runs only while
 // something is scheduled) and so may not remember whom it reached, and a
 // deleted team reaches no one.
@@ -104,11 +146,7 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `select `+sqlMemberKeyPrefix+` || m.id from entities m
-		where m.org_id = $1 and m.kind = `+sqlMember+` and (m.team_id = $2 or m.primary_member_id in (
-			select t.id from entities t where t.org_id = $1 and t.kind = `+sqlMember+` and t.team_id = $2))
-		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = `+sqlMemberKeyPrefix+` || m.id)
-		order by m.id`, orgID, id)
+	rows, err := tx.Query(ctx, teamHoldersQuery, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: team %s members: %w", id, err)
 	}
@@ -122,6 +160,35 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 	return pokes, nil
 }
 
+// A member's references that decide whom a source reaches: its team and
+// its primary member (access's declaration has exactly one of each).
+var (
+	memberTeamColumn    = soleReference(access.KindMember, access.KindTeam)
+	memberPrimaryColumn = soleReference(access.KindMember, access.KindMember)
+)
+
+// soleReference is the field of kind from's one reference to kind to.
+func soleReference(from, to access.Kind) string {
+	var fields []string
+	for _, r := range access.ReferencesOf(from) {
+		if r.To == to {
+			fields = append(fields, r.Field)
+		}
+	}
+	if len(fields) != 1 {
+		panic(fmt.Sprintf("store: %s has %d references to %s; the member queries expect one", from, len(fields), to))
+	}
+	return fields[0]
+}
+
+// teamHoldersQuery finds the person keys of the members of team $2 and of
+// their co-members who hold access.
+var teamHoldersQuery = `select ` + sqlMemberKeyPrefix + ` || m.id from entities m
+		where m.org_id = $1 and m.kind = ` + sqlMember + ` and (m.` + memberTeamColumn + ` = $2 or m.` + memberPrimaryColumn + ` in (
+			select t.id from entities t where t.org_id = $1 and t.kind = ` + sqlMember + ` and t.` + memberTeamColumn + ` = $2))
+		and exists (select 1 from applied_access a where a.org_id = m.org_id and a.person = ` + sqlMemberKeyPrefix + ` || m.id)
+		order by m.id`
+
 // memberPokes pokes the member and their co-members (whose access is the
 // member's), wherever the member's team, card or primary member changed.
 // The member's own poke is left out when it provably has nothing to do: a
@@ -129,7 +196,7 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 // (an import's member lines, before their memberships). Whatever grants
 // them access later pokes them itself.
 func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
-	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = `+sqlMember+` and primary_member_id = $2`,
+	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = `+sqlMember+` and `+memberPrimaryColumn+` = $2`,
 		cachedPlan, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: co-members: %w", err)
@@ -154,13 +221,13 @@ func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Po
 
 // memberConcerned says whether a change of member id can change what
 // doorsync does for them: they have something applied, a Salto KS user or
-// a recorded problem, or something may grant them access (an entity naming
-// them, a primary member, or a membership or day pass of their whole team).
-// The engine's grant sources for a member are exactly these; a new source
-// must be added here.
+// a recorded problem, or something may grant them access (a primary
+// member, or a source that names them or, naming no member, their team:
+// memberGrantedQuery, derived from access's declaration, so a new source
+// is covered once it is declared there).
 func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
 	var team, primary string
-	err := tx.QueryRow(ctx, `select coalesce(team_id, ''), coalesce(primary_member_id, '') from entities
+	err := tx.QueryRow(ctx, `select coalesce(`+memberTeamColumn+`, ''), coalesce(`+memberPrimaryColumn+`, '') from entities
 		where org_id = $1 and kind = `+sqlMember+` and id = $2`, cachedPlan, orgID, id).Scan(&team, &primary)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return false, fmt.Errorf("store: member %s: %w", id, err)
@@ -169,12 +236,7 @@ func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, er
 		return true, nil
 	}
 	var granted, recorded bool
-	err = tx.QueryRow(ctx, `select
-		exists (select 1 from entities where org_id = $1 and member_id = $2
-			and kind in `+sqlLifecycleKinds+`)
-		or exists (select 1 from entities where org_id = $1 and team_id = $3
-			and kind in `+sqlTeamGrantKinds+` and coalesce(member_id, '') = '')`,
-		cachedPlan, orgID, id, team).Scan(&granted)
+	err = tx.QueryRow(ctx, memberGrantedQuery, cachedPlan, orgID, id, team).Scan(&granted)
 	if err != nil || granted {
 		return granted, wrapConcerned(id, err)
 	}
@@ -184,6 +246,55 @@ func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, er
 		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')`,
 		orgID, memberPersonKey(id)).Scan(&recorded)
 	return recorded, wrapConcerned(id, err)
+}
+
+// memberGrantedQuery says whether a source in org $1 may grant member $2,
+// of team $3, access: one that names the member, or one that names the
+// team and no member (access's holder rule: a named member wins). One
+// exists per column of access.LifecycleReferences to a member and to a
+// team, with the kinds that reference through it, e.g.
+//
+//	exists (select 1 from entities where org_id = $1 and team_id = $3
+//		and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')
+//
+// (entities_team_grants_idx serves the team's).
+var memberGrantedQuery = func() string {
+	memberRefs := access.LifecycleReferences(access.KindMember)
+	memberColumns := distinct(fieldsOf(memberRefs)...)
+	var parts []string
+	for _, g := range byColumn(memberRefs) {
+		parts = append(parts, `exists (select 1 from entities where org_id = $1 and `+g.column+` = $2
+			and `+sqlKindIs("kind", g.kinds)+`)`)
+	}
+	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
+		noMember := ""
+		for _, c := range memberColumns {
+			noMember += ` and coalesce(` + c + `, '') = ''`
+		}
+		parts = append(parts, `exists (select 1 from entities where org_id = $1 and `+g.column+` = $3
+			and `+sqlKindIs("kind", g.kinds)+noMember+`)`)
+	}
+	return "select\n\t\t" + strings.Join(parts, "\n\t\tor ")
+}()
+
+// columnKinds is a column and the kinds that reference through it.
+type columnKinds struct {
+	column string
+	kinds  []access.Kind
+}
+
+// byColumn groups references by field, in order.
+func byColumn(refs []access.Reference) []columnKinds {
+	var out []columnKinds
+	for _, r := range refs {
+		i := slices.IndexFunc(out, func(c columnKinds) bool { return c.column == r.Field })
+		if i < 0 {
+			out = append(out, columnKinds{column: r.Field})
+			i = len(out) - 1
+		}
+		out[i].kinds = append(out[i].kinds, r.From)
+	}
+	return out
 }
 
 func wrapConcerned(id string, err error) error {

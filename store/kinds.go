@@ -1,33 +1,56 @@
 package store
 
-import "doorsync/access"
+import (
+	"strings"
+
+	"doorsync/access"
+)
 
 // Entity kinds as SQL literals, spelled from access's constants (no kind is
-// written out anywhere but there). They are constants, so a query built
-// from them is the same text Postgres always saw: a kind in a query stays
-// a literal rather than a parameter, so the planner still matches it
-// against partial indexes whose predicate names kinds
-// (entities_team_grants_idx, migration 005) and uses the kinds' statistics,
-// in cached generic plans too.
+// written out anywhere but there). A query's kinds are literals in its
+// text, never parameters, so the planner still matches them against
+// partial indexes whose predicate names kinds (entities_team_grants_idx,
+// migration 005) and uses the kinds' statistics, in cached generic plans
+// too. The lists derived from access's dependency declaration are built
+// once at init, so each query is the same text Postgres always saw.
 const (
-	sqlMember     = "'" + string(access.KindMember) + "'"
-	sqlResource   = "'" + string(access.KindResource) + "'"
-	sqlFloor      = "'" + string(access.KindFloor) + "'"
-	sqlMembership = "'" + string(access.KindMembership) + "'"
-	sqlBooking    = "'" + string(access.KindBooking) + "'"
-	sqlDayPass    = "'" + string(access.KindDayPass) + "'"
-
-	// sqlLifecycleKinds lists access.LifecycleKinds.
-	sqlLifecycleKinds = "(" + sqlMembership + ", " + sqlBooking + ", " + sqlDayPass + ")"
-	// sqlTeamGrantKinds are the kinds a whole team may hold (memberships
-	// and day passes): entities_team_grants_idx's predicate, word for word.
-	sqlTeamGrantKinds = "(" + sqlMembership + ", " + sqlDayPass + ")"
-	// sqlResourceGrantKinds are the kinds that name a resource.
-	sqlResourceGrantKinds = "(" + sqlMembership + ", " + sqlBooking + ")"
+	sqlMember  = "'" + string(access.KindMember) + "'"
+	sqlBooking = "'" + string(access.KindBooking) + "'"
+	sqlDayPass = "'" + string(access.KindDayPass) + "'"
 
 	// sqlMemberKeyPrefix begins a member's person key ("member:m1").
 	sqlMemberKeyPrefix = "'" + access.PersonMember + ":'"
 )
+
+var (
+	// sqlLifecycleKinds lists access.LifecycleKinds.
+	sqlLifecycleKinds = sqlKinds(access.LifecycleKinds)
+	// sqlTeamGrantKinds are the kinds a whole team may hold (the lifecycle
+	// kinds that reference a team: memberships and day passes):
+	// entities_team_grants_idx's predicate, word for word
+	// (TestTeamGrantKindsAreTheIndexPredicate).
+	sqlTeamGrantKinds = sqlKinds(access.LifecycleReferrers(access.KindTeam))
+)
+
+// sqlKind is kind k as an SQL literal ('membership').
+func sqlKind(k access.Kind) string { return "'" + string(k) + "'" }
+
+// sqlKinds is a parenthesised list of kinds as SQL literals, for "in".
+func sqlKinds(kinds []access.Kind) string {
+	lits := make([]string, len(kinds))
+	for i, k := range kinds {
+		lits[i] = sqlKind(k)
+	}
+	return "(" + strings.Join(lits, ", ") + ")"
+}
+
+// sqlKindIs is a condition on column that it is one of kinds.
+func sqlKindIs(column string, kinds []access.Kind) string {
+	if len(kinds) == 1 {
+		return column + " = " + sqlKind(kinds[0])
+	}
+	return column + " in " + sqlKinds(kinds)
+}
 
 // LifecycleTarget is the outbox target of a lifecycle entity's workflow,
 // "kind:id" (e.g. "membership:ms1").

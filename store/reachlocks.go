@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,11 +52,33 @@ func lockKeys(ctx context.Context, tx pgx.Tx, shared bool, keys ...string) error
 	return nil
 }
 
-// holderRefs are the references of a lifecycle entity that decide whom it
-// reaches.
-type holderRefs struct {
-	MemberID string `json:"member_id"`
-	TeamID   string `json:"team_id"`
+// holderColumns are the references of a lifecycle entity that decide whom
+// it reaches, from access's declaration: the fields of lifecycle kinds
+// that reference a member, and those that reference a team (a member's
+// own team field too, for lockAsDependency's member bodies).
+var holderColumns = struct{ members, teams []string }{
+	members: distinct(fieldsOf(access.LifecycleReferences(access.KindMember))...),
+	teams:   distinct(append(fieldsOf(access.LifecycleReferences(access.KindTeam)), memberTeamColumn)...),
+}
+
+// fieldsOf are the fields of refs, in order.
+func fieldsOf(refs []access.Reference) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.Field
+	}
+	return out
+}
+
+// distinct is ss without repeats, in order.
+func distinct(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // lockForReach takes the shared locks finding a lifecycle entity's reach
@@ -90,16 +113,46 @@ func holderKeys(orgID string, withMembers bool, bodies []json.RawMessage) ([]str
 		if b == nil {
 			continue
 		}
-		var r holderRefs
-		if err := json.Unmarshal(b, &r); err != nil {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(b, &fields); err != nil {
 			return nil, fmt.Errorf("store: holder references: %w", err)
 		}
-		if withMembers && r.MemberID != "" {
-			keys = append(keys, memberKey(orgID, r.MemberID))
+		if withMembers {
+			for _, c := range holderColumns.members {
+				id, err := stringField(fields, c)
+				if err != nil {
+					return nil, err
+				}
+				if id != "" {
+					keys = append(keys, memberKey(orgID, id))
+				}
+			}
 		}
-		if r.TeamID != "" {
-			keys = append(keys, teamRollKey(orgID, r.TeamID))
+		for _, c := range holderColumns.teams {
+			id, err := stringField(fields, c)
+			if err != nil {
+				return nil, err
+			}
+			if id != "" {
+				keys = append(keys, teamRollKey(orgID, id))
+			}
 		}
 	}
 	return keys, nil
+}
+
+// stringField is the string field of a body ("" when absent or null).
+func stringField(fields map[string]json.RawMessage, name string) (string, error) {
+	raw, ok := fields[name]
+	if !ok {
+		return "", nil
+	}
+	var v *string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", fmt.Errorf("store: holder reference %s: %w", name, err)
+	}
+	if v == nil {
+		return "", nil
+	}
+	return *v, nil
 }
