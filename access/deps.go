@@ -11,11 +11,13 @@ import (
 // The dependency model: which references each kind has, and from them,
 // which lifecycle entities and persons a change of an entity affects. It
 // is declared once, in references below; everything else derives from it:
-// sourcesUsing and AffectedPersons here, and in store the SQL that finds
-// dependents, the kind lists of its member and team queries and the
-// holder fields its reach locks read (store/dependents.go,
-// store/reachlocks.go), checked against Dependents on real data by
-// store's TestDependentsMatchTheDeclaration.
+// sourcesUsing, Dependents and AffectedPersons here, and in store the SQL
+// that finds dependents, the kind lists and columns of its member and team
+// queries and the holder fields its reach locks read (store/dependents.go,
+// store/reachlocks.go), checked against Dependents on real data by store's
+// TestDependentsMatchTheDeclaration. The one restatement is typed, on the
+// hot path of every access workflow, and held to it by a test: which
+// sources reach a member (reach.sources, TestPropertyReachFollowsTheDeclaration).
 //
 // A reference to a member names a person: a change of a member is
 // followed to that person and their co-members (AffectedPersons, the

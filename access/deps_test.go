@@ -247,3 +247,62 @@ func TestDependents(t *testing.T) {
 		}
 	}
 }
+
+// GrantsForPerson's typed choice of a member's sources (reach.sources) is
+// the one the declaration's holder references give: a source reaches a
+// member when one of its references to a member names one the member's
+// reach holds or, naming no member, one of its references to a team
+// names one of the reach's teams.
+func TestPropertyReachFollowsTheDeclaration(t *testing.T) {
+	prop := func(o randomOrg) bool {
+		s := o.S
+		e := newEvaluator(&s, nil)
+		for _, m := range sortedKeys(s.entityMap(KindMember)) {
+			r := e.reachOf(m)
+			got := r.sources(&s)
+			for _, k := range LifecycleKinds {
+				var want []string
+				for it := s.entityMap(k).MapRange(); it.Next(); {
+					if reachesByDeclaration(r, k, it.Value()) {
+						want = append(want, it.Key().String())
+					}
+				}
+				slices.Sort(want)
+				if !slices.Equal(got[k], want) {
+					t.Logf("member %s: reach.sources gives %s %q, the declaration %q", m, k, got[k], want)
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if err := quick.Check(prop, quickConfig); err != nil {
+		t.Error(err)
+	}
+}
+
+// reachesByDeclaration reports whether a source entity of kind k reaches r
+// by k's declared references to members and teams.
+func reachesByDeclaration(r reach, k Kind, entity reflect.Value) bool {
+	named := false
+	for _, ref := range ReferencesOf(k) {
+		if ref.To != personKind {
+			continue
+		}
+		if id := entity.Field(referenceFields[fieldOf{k, ref.Field}]).String(); id != "" {
+			if r.members[id] {
+				return true
+			}
+			named = true
+		}
+	}
+	if named {
+		return false
+	}
+	for _, ref := range ReferencesOf(k) {
+		if ref.To == KindTeam && r.teams[entity.Field(referenceFields[fieldOf{k, ref.Field}]).String()] {
+			return true
+		}
+	}
+	return false
+}

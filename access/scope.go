@@ -18,12 +18,8 @@ func GrantsForPerson(s Snapshot, p PersonRef) []Grant {
 		if !has(s.Members, p.ID) {
 			return nil
 		}
-		r := e.reachOf(p.ID)
-		e.evalSources(
-			selectIDs(s.Memberships, func(ms Membership) bool { return r.holder(ms.MemberID, ms.TeamID) }),
-			selectIDs(s.Bookings, func(b Booking) bool { return r.members[b.MemberID] }),
-			selectIDs(s.DayPasses, func(d DayPass) bool { return r.holder(d.MemberID, d.TeamID) }),
-		)
+		src := e.reachOf(p.ID).sources(&s)
+		e.evalSources(src[KindMembership], src[KindBooking], src[KindDayPass])
 	case PersonGuest:
 		e.evalSources(nil, selectIDs(s.Bookings, func(b Booking) bool { return namesGuest(b, p.ID) }), nil)
 	}
@@ -48,6 +44,20 @@ func (e *evaluator) reachOf(id string) reach {
 		}
 	}
 	return r
+}
+
+// sources returns the sources that can reach the member: those that name
+// one of its members or, naming no member, one of its teams. It restates
+// the declaration's holder references (access/deps.go: a lifecycle kind's
+// references to a member and to a team) in typed code, as this is every
+// access workflow's hot path; TestPropertyReachFollowsTheDeclaration holds
+// it to the declaration.
+func (r reach) sources(s *Snapshot) sources {
+	return sources{
+		KindMembership: selectIDs(s.Memberships, func(ms Membership) bool { return r.holder(ms.MemberID, ms.TeamID) }),
+		KindBooking:    selectIDs(s.Bookings, func(b Booking) bool { return r.members[b.MemberID] }),
+		KindDayPass:    selectIDs(s.DayPasses, func(d DayPass) bool { return r.holder(d.MemberID, d.TeamID) }),
+	}
 }
 
 // holder reports whether a membership or day pass held by memberID (else
