@@ -178,15 +178,21 @@ func TestEveryReferenceHasAColumn(t *testing.T) {
 	}
 }
 
-// sqlTeamGrantKinds, derived from the declaration, is still the predicate
-// of entities_team_grants_idx word for word, so the team queries keep
-// matching the partial index.
-func TestTeamGrantKindsAreTheIndexPredicate(t *testing.T) {
+// The team queries, derived from the declaration, still spell the kinds a
+// whole team may hold as entities_team_grants_idx's predicate does, word
+// for word, so they keep matching the partial index.
+func TestTeamQueriesSpellTheIndexPredicate(t *testing.T) {
 	sql, err := fs.ReadFile(migrations.FS, "005_team_grants_index.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "where kind in " + store.SQLTeamGrantKinds + " and team_id is not null"; !strings.Contains(string(sql), want) {
+	kinds := "kind in " + store.SQLKinds(access.LifecycleReferrers(access.KindTeam))
+	if want := "where " + kinds + " and team_id is not null"; !strings.Contains(string(sql), want) {
 		t.Errorf("migration 005 does not contain %q: the index no longer matches the kinds a team may hold", want)
+	}
+	for name, q := range store.TeamQueries {
+		if !strings.Contains(q, kinds) {
+			t.Errorf("the %s query does not say %q:\n%s", name, kinds, q)
+		}
 	}
 }

@@ -7,8 +7,16 @@ import (
 	"doorsync/access"
 )
 
-// SQLTeamGrantKinds exposes sqlTeamGrantKinds to the external tests.
-var SQLTeamGrantKinds = sqlTeamGrantKinds
+// SQLKinds exposes sqlKinds.
+func SQLKinds(kinds []access.Kind) string { return sqlKinds(kinds) }
+
+// TeamQueries are the queries that look sources up by team, which
+// entities_team_grants_idx serves.
+var TeamQueries = map[string]string{
+	"dependents of a team": dependentQueries[access.KindTeam],
+	"member granted":       memberGrantedQuery,
+	"member entities":      memberEntitiesQuery,
+}
 
 // DependentTargets returns the lifecycle targets ("kind:id") dependentPokes
 // finds for a change of entity (kind, id), sorted: what a write of it pokes.

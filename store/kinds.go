@@ -12,7 +12,10 @@ import (
 // partial indexes whose predicate names kinds (entities_team_grants_idx,
 // migration 005) and uses the kinds' statistics, in cached generic plans
 // too. The lists derived from access's dependency declaration are built
-// once at init, so each query is the same text Postgres always saw.
+// once at init, so each query is the same text Postgres always saw: the
+// kinds a whole team may hold (access.LifecycleReferrers of a team), as
+// the team queries spell them, are entities_team_grants_idx's predicate
+// word for word (TestTeamQueriesSpellTheIndexPredicate).
 const (
 	sqlMember  = "'" + string(access.KindMember) + "'"
 	sqlBooking = "'" + string(access.KindBooking) + "'"
@@ -22,15 +25,8 @@ const (
 	sqlMemberKeyPrefix = "'" + access.PersonMember + ":'"
 )
 
-var (
-	// sqlLifecycleKinds lists access.LifecycleKinds.
-	sqlLifecycleKinds = sqlKinds(access.LifecycleKinds)
-	// sqlTeamGrantKinds are the kinds a whole team may hold (the lifecycle
-	// kinds that reference a team: memberships and day passes):
-	// entities_team_grants_idx's predicate, word for word
-	// (TestTeamGrantKindsAreTheIndexPredicate).
-	sqlTeamGrantKinds = sqlKinds(access.LifecycleReferrers(access.KindTeam))
-)
+// sqlLifecycleKinds lists access.LifecycleKinds.
+var sqlLifecycleKinds = sqlKinds(access.LifecycleKinds)
 
 // sqlKind is kind k as an SQL literal ('membership').
 func sqlKind(k access.Kind) string { return "'" + string(k) + "'" }

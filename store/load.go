@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,13 +34,29 @@ func (s *Store) StaticEntities(ctx context.Context, orgID string) ([]Entity, err
 // memberships, bookings and day passes that name any of them, or (with no
 // member) any of teams.
 func (s *Store) MemberEntities(ctx context.Context, orgID string, memberIDs, teams []string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
-		where org_id = $1 and (
-			(kind = `+sqlMember+` and id = any($2))
-			or (kind in `+sqlLifecycleKinds+` and member_id = any($2))
-			or (kind in `+sqlTeamGrantKinds+` and member_id is null and team_id = any($3)))`,
-		orgID, memberIDs, teams)
+	return s.queryEntities(ctx, memberEntitiesQuery, orgID, memberIDs, teams)
 }
+
+// memberEntitiesQuery finds members $2 and the sources that may reach them:
+// by access's declaration, those whose references to a member name one of
+// $2, or, naming no member, whose references to a team name one of $3.
+var memberEntitiesQuery = func() string {
+	memberRefs := access.LifecycleReferences(access.KindMember)
+	noMember := ""
+	for _, c := range distinct(fieldsOf(memberRefs)...) {
+		noMember += " and " + c + " is null"
+	}
+	conds := []string{`(kind = ` + sqlMember + ` and id = any($2))`}
+	for _, g := range byColumn(memberRefs) {
+		conds = append(conds, `(`+sqlKindIs("kind", g.kinds)+` and `+g.column+` = any($2))`)
+	}
+	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
+		conds = append(conds, `(`+sqlKindIs("kind", g.kinds)+noMember+` and `+g.column+` = any($3))`)
+	}
+	return `select org_id, kind, id, body, version, updated_at from entities
+		where org_id = $1 and (
+			` + strings.Join(conds, "\n\t\t\tor ") + `)`
+}()
 
 // BookingsNaming returns the bookings whose booker or guests include email.
 func (s *Store) BookingsNaming(ctx context.Context, orgID, email string) ([]Entity, error) {
