@@ -160,27 +160,6 @@ func teamPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke
 	return pokes, nil
 }
 
-// A member's references that decide whom a source reaches: its team and
-// its primary member (access's declaration has exactly one of each).
-var (
-	memberTeamColumn    = soleReference(access.KindMember, access.KindTeam)
-	memberPrimaryColumn = soleReference(access.KindMember, access.KindMember)
-)
-
-// soleReference is the field of kind from's one reference to kind to.
-func soleReference(from, to access.Kind) string {
-	var fields []string
-	for _, r := range access.ReferencesOf(from) {
-		if r.To == to {
-			fields = append(fields, r.Field)
-		}
-	}
-	if len(fields) != 1 {
-		panic(fmt.Sprintf("store: %s has %d references to %s; the member queries expect one", from, len(fields), to))
-	}
-	return fields[0]
-}
-
 // teamHoldersQuery finds the person keys of the members of team $2 and of
 // their co-members who hold access.
 var teamHoldersQuery = `select ` + sqlMemberKeyPrefix + ` || m.id from entities m
@@ -276,26 +255,6 @@ var memberGrantedQuery = func() string {
 	}
 	return "select\n\t\t" + strings.Join(parts, "\n\t\tor ")
 }()
-
-// columnKinds is a column and the kinds that reference through it.
-type columnKinds struct {
-	column string
-	kinds  []access.Kind
-}
-
-// byColumn groups references by field, in order.
-func byColumn(refs []access.Reference) []columnKinds {
-	var out []columnKinds
-	for _, r := range refs {
-		i := slices.IndexFunc(out, func(c columnKinds) bool { return c.column == r.Field })
-		if i < 0 {
-			out = append(out, columnKinds{column: r.Field})
-			i = len(out) - 1
-		}
-		out[i].kinds = append(out[i].kinds, r.From)
-	}
-	return out
-}
 
 func wrapConcerned(id string, err error) error {
 	if err != nil {

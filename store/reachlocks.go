@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,26 +58,6 @@ func lockKeys(ctx context.Context, tx pgx.Tx, shared bool, keys ...string) error
 var holderColumns = struct{ members, teams []string }{
 	members: distinct(fieldsOf(access.LifecycleReferences(access.KindMember))...),
 	teams:   distinct(append(fieldsOf(access.LifecycleReferences(access.KindTeam)), memberTeamColumn)...),
-}
-
-// fieldsOf are the fields of refs, in order.
-func fieldsOf(refs []access.Reference) []string {
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.Field
-	}
-	return out
-}
-
-// distinct is ss without repeats, in order.
-func distinct(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // lockForReach takes the shared locks finding a lifecycle entity's reach
