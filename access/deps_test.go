@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"math/rand"
 	"reflect"
 	"slices"
 	"testing"
@@ -50,8 +51,7 @@ func TestDependencyPaths(t *testing.T) {
 }
 
 // Every declared reference is a string field of its kind's engine struct
-// with the declared JSON name, of a space kind, to a space kind, and the
-// engine reports it by that name when it dangles.
+// with the declared JSON name, between space kinds.
 func TestReferencesAreEngineFields(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range References() {
@@ -71,6 +71,33 @@ func TestReferencesAreEngineFields(t *testing.T) {
 		typ := s.entityMap(r.From).Type().Elem()
 		if f := typ.Field(referenceFields[fieldOf{r.From, r.Field}]); f.Type.Kind() != reflect.String {
 			t.Errorf("%s: field %s is not a string", r, f.Name)
+		}
+	}
+}
+
+// The references the engine resolves are exactly the declared ones: over
+// random orgs (whose references dangle often), the fields Evaluate reports
+// unresolved are the declaration's, every one of them.
+func TestEngineResolvesTheDeclaredReferences(t *testing.T) {
+	declared := map[string]bool{}
+	for _, r := range References() {
+		declared[string(r.From)+"."+r.Field] = true
+	}
+	reported := map[string]bool{}
+	r := rand.New(rand.NewSource(1))
+	for range 200 {
+		for _, u := range Evaluate(orgGen{r: r}.snapshot()).Unresolved {
+			reported[string(u.Entity)+"."+u.Field] = true
+		}
+	}
+	for f := range reported {
+		if !declared[f] {
+			t.Errorf("the engine resolves %s, which the declaration lacks", f)
+		}
+	}
+	for f := range declared {
+		if !reported[f] {
+			t.Errorf("the declaration has %s, which the engine never resolves", f)
 		}
 	}
 }
