@@ -326,7 +326,8 @@ type fieldOf struct {
 	field string
 }
 
-// jsonField returns the index of t's string field named name in JSON.
+// jsonField returns the index of t's string field whose JSON name is
+// r.Field.
 func jsonField(t reflect.Type, r Reference) int {
 	for i := range t.NumField() {
 		f := t.Field(i)

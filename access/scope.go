@@ -113,7 +113,8 @@ func EntityNextChange(s Snapshot, kind Kind, id string, after time.Time) time.Ti
 //     its guests;
 //   - member: the member and its co-members; team: its members and theirs;
 //   - plan, resource, floor, location: the persons of every source that
-//     uses it (location "*" stands for the AllLocations day-pass mapping);
+//     depends on it (Dependents; location "*" stands for the AllLocations
+//     day-pass mapping);
 //   - org: the persons of every source.
 func AffectedPersons(s Snapshot, kind Kind, id string) []PersonRef {
 	e := newEvaluator(&s, nil)
