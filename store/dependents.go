@@ -256,6 +256,28 @@ var memberGrantedQuery = func() string {
 	return "select\n\t\t" + strings.Join(parts, "\n\t\tor ")
 }()
 
+// memberSourcesQuery lists, as lifecycle targets, the sources in org $1
+// that may grant member $2, of the teams $3: the same sources as
+// memberGrantedQuery, derived from access's declaration as it is.
+var memberSourcesQuery = func() string {
+	memberRefs := access.LifecycleReferences(access.KindMember)
+	memberColumns := distinct(fieldsOf(memberRefs)...)
+	var parts []string
+	for _, g := range byColumn(memberRefs) {
+		parts = append(parts, `select kind || ':' || id from entities where org_id = $1 and `+g.column+` = $2
+			and `+sqlKindIs("kind", g.kinds))
+	}
+	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
+		noMember := ""
+		for _, c := range memberColumns {
+			noMember += ` and coalesce(` + c + `, '') = ''`
+		}
+		parts = append(parts, `select kind || ':' || id from entities where org_id = $1 and `+g.column+` = any($3)
+			and `+sqlKindIs("kind", g.kinds)+noMember)
+	}
+	return strings.Join(parts, "\n\t\tunion ")
+}()
+
 func wrapConcerned(id string, err error) error {
 	if err != nil {
 		return fmt.Errorf("store: member %s concerned: %w", id, err)

@@ -237,10 +237,7 @@ func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *E
 	if err != nil || !(created || changed) {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `select kind || ':' || id from entities where org_id = $1 and member_id = $2
-			and kind in `+sqlLifecycleKinds+`
-		union all select kind || ':' || id from entities where org_id = $1 and team_id = any($3)
-			and kind in `+sqlTeamGrantKinds+` and coalesce(member_id, '') = ''`, cachedPlan, w.OrgID, w.ID, teams)
+	rows, err := tx.Query(ctx, memberSourcesQuery, cachedPlan, w.OrgID, w.ID, teams)
 	if err != nil {
 		return nil, fmt.Errorf("store: lifecycles reaching member %s: %w", w.ID, err)
 	}
@@ -258,28 +255,39 @@ func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *E
 // memberTeams returns the teams a member's new and stored bodies name, and
 // whether its team or primary member changed.
 func memberTeams(body json.RawMessage, prev *Entity) ([]string, bool, error) {
-	var now, before holderRefs
-	var nowPrimary, beforePrimary struct {
-		Primary string `json:"primary_member_id"`
+	team, primary, err := memberHolders(body)
+	if err != nil || prev == nil {
+		return nonEmpty(team), false, err
 	}
-	if err := json.Unmarshal(body, &now); err != nil {
-		return nil, false, fmt.Errorf("store: member body: %w", err)
+	prevTeam, prevPrimary, err := memberHolders(prev.Body)
+	if err != nil {
+		return nil, false, err
 	}
-	_ = json.Unmarshal(body, &nowPrimary)
-	if prev != nil {
-		if err := json.Unmarshal(prev.Body, &before); err != nil {
-			return nil, false, fmt.Errorf("store: stored member body: %w", err)
+	return nonEmpty(team, prevTeam), team != prevTeam || primary != prevPrimary, nil
+}
+
+// memberHolders reads a member body's team and primary member.
+func memberHolders(body json.RawMessage) (team, primary string, err error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return "", "", fmt.Errorf("store: member body: %w", err)
+	}
+	if team, err = stringField(fields, memberTeamColumn); err != nil {
+		return "", "", err
+	}
+	primary, err = stringField(fields, memberPrimaryColumn)
+	return team, primary, err
+}
+
+// nonEmpty returns ss without empty strings.
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
 		}
-		_ = json.Unmarshal(prev.Body, &beforePrimary)
 	}
-	var teams []string
-	for _, t := range []string{now.TeamID, before.TeamID} {
-		if t != "" {
-			teams = append(teams, t)
-		}
-	}
-	changed := prev != nil && (now.TeamID != before.TeamID || nowPrimary.Primary != beforePrimary.Primary)
-	return teams, changed, nil
+	return out
 }
 
 // AnalyzeEntities refreshes Postgres's statistics of the entities table

@@ -16,6 +16,7 @@ var TeamQueries = map[string]string{
 	"dependents of a team": dependentQueries[access.KindTeam],
 	"member granted":       memberGrantedQuery,
 	"member entities":      memberEntitiesQuery,
+	"member sources":       memberSourcesQuery,
 }
 
 // DependentTargets returns the lifecycle targets ("kind:id") dependentPokes
