@@ -22,11 +22,11 @@ const OutboxChannel = "doorsync_outbox"
 
 // Poke is one queued signal.
 type Poke struct {
-	ID     int64
-	OrgID  string
-	Kind   string
-	Target string
-	At     time.Time
+	ID       int64
+	OrgID    string
+	Kind     string
+	Target   string
+	At       time.Time
 	Reason   string
 	Attempts int
 	// Corrupt, when set, is why the poke's payload could not be read. Such
