@@ -70,3 +70,23 @@ func (e *evaluator) exhaustingDay(id string, d DayPass, zone *time.Location) (ci
 	slices.SortFunc(days, civilDate.compare)
 	return days[d.Passes-1], true
 }
+
+// Remaining is how many passes of d are left: Passes less its uses (one
+// per use id; uses without one each count), never below zero.
+func (d DayPass) Remaining() int {
+	seen := map[string]bool{}
+	used := 0
+	for _, u := range d.Uses {
+		if u.UseID != "" && seen[u.UseID] {
+			continue
+		}
+		seen[u.UseID] = true
+		used++
+	}
+	return max(d.Passes-used, 0)
+}
+
+// Used reports whether d has a use with id useID.
+func (d DayPass) Used(useID string) bool {
+	return slices.ContainsFunc(d.Uses, func(u DayPassUse) bool { return u.UseID == useID })
+}

@@ -79,7 +79,7 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 	e.membership("ms2", "m2", "old", now.Add(-time.Hour), nil)
 	e.apply("member:m1")
 	e.apply("member:m2")
-	if _, err := e.st.DeleteMapping(e.ctx, org, "plans", "old"); err != nil { // m2 keeps the lounge until revoked
+	if _, err := e.writer().DeleteMapping(e.ctx, org, "plans", "old"); err != nil { // m2 keeps the lounge until revoked
 		t.Fatal(err)
 	}
 	e.fake.RemoveGroupMemberDirect(london, groupB, e.userID("joe@example.com")) // m1 is missing from B

@@ -247,7 +247,7 @@ func TestEveryAuditEntryHasAReason(t *testing.T) {
 	ended := now.Add(-time.Minute)
 	e.membership("ms1", "m1", "hot", now.Add(-time.Hour), &ended)
 	e.membership("ms2", "m1", "hot", now.Add(-time.Hour), &ended)
-	if _, err := e.st.DeleteEntity(e.ctx, org, "membership", "ms3", nil); err != nil {
+	if _, err := e.writer().Delete(e.ctx, org, "membership", "ms3"); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.acts.ApplyAccess(e.ctx, contract.ApplyAccessInput{OrgID: org, Person: "member:m1", Cause: "membership ms3 deleted"})

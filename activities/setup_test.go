@@ -15,6 +15,7 @@ import (
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
+	"doorsync/internal/write"
 	"doorsync/saltoks/saltokstest"
 	"doorsync/store"
 )
@@ -47,6 +48,9 @@ type env struct {
 	fake *saltokstest.Server
 	acts *activities.Activities
 }
+
+// writer returns the writes' owner on e's store.
+func (e *env) writer() *write.Writer { return &write.Writer{Store: e.st} }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -106,7 +110,7 @@ func (e *env) put(kind access.Kind, id string, v any) {
 			emails = append(emails, access.NormalizeEmail(g.Email))
 		}
 	}
-	if _, err := e.st.PutEntity(e.ctx, store.EntityWrite{OrgID: org, Kind: kind, ID: id, Body: body, Emails: emails}); err != nil {
+	if _, err := e.writer().Entity(e.ctx, store.EntityWrite{OrgID: org, Kind: kind, ID: id, Body: body, Emails: emails}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -117,7 +121,7 @@ func (e *env) mapTo(kind, ref string, groups ...string) {
 	for _, g := range groups {
 		m.Groups = append(m.Groups, store.GroupRef{SiteID: london, GroupID: g})
 	}
-	if _, _, err := e.st.PutMapping(e.ctx, org, m); err != nil {
+	if _, _, err := e.writer().Mapping(e.ctx, org, m); err != nil {
 		e.t.Fatal(err)
 	}
 }

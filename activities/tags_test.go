@@ -170,7 +170,7 @@ func TestUnknownAccessCardIsAProblemNotAFailure(t *testing.T) {
 // per user there) and the other is a problem.
 func TestEveryAccessCardIsAssigned(t *testing.T) {
 	e := newTagEnv(t)
-	if _, _, err := e.st.PutMapping(e.ctx, org, store.Mapping{Kind: "plans", RefID: "hot",
+	if _, _, err := e.writer().Mapping(e.ctx, org, store.Mapping{Kind: "plans", RefID: "hot",
 		Groups: []store.GroupRef{{SiteID: london, GroupID: groupA}, {SiteID: paris, GroupID: groupParis}}}); err != nil {
 		t.Fatal(err)
 	}

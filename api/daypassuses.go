@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"doorsync/store"
 )
 
 type dayPassUseBody struct {
@@ -34,7 +36,8 @@ func (h *handlers) useDayPass(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	remaining, ids, err := h.store.UseDayPass(ctx, chi.URLParam(r, "org"), chi.URLParam(r, "id"), body.UseID, date.String())
+	remaining, ids, err := h.write.UseDayPass(ctx, chi.URLParam(r, "org"),
+		store.DayPassUse{DayPassID: chi.URLParam(r, "id"), UseID: body.UseID, UsedOn: date.String()})
 	if err != nil {
 		return err
 	}

@@ -106,11 +106,7 @@ func (h *handlers) saveEntity(ctx context.Context, orgID string, k *entityKind, 
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("api: encode %s %s: %w", k.kind, id, err)
 	}
-	write := store.EntityWrite{OrgID: orgID, Kind: k.kind, ID: id, Body: raw, Version: m.Version, Emails: emails}
-	if k.kind.Lifecycle() {
-		return h.putLifecycle(ctx, write)
-	}
-	return h.store.PutEntity(ctx, write)
+	return h.write.Entity(ctx, store.EntityWrite{OrgID: orgID, Kind: k.kind, ID: id, Body: raw, Version: m.Version, Emails: emails})
 }
 
 // entityView is a stored entity in its API shape, with its unresolved
@@ -198,7 +194,7 @@ func (h *handlers) getEntity(k *entityKind) handlerFunc {
 func (h *handlers) deleteEntity(k *entityKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx, orgID, id := r.Context(), chi.URLParam(r, "org"), chi.URLParam(r, "id")
-		ids, err := h.deleteWithReach(ctx, orgID, k.kind, id)
+		ids, err := h.write.Delete(ctx, orgID, k.kind, id)
 		if err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func (h *handlers) putMapping(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	created, ids, err := h.store.PutMapping(ctx, orgID, store.Mapping{Kind: kind, RefID: ref, Groups: groups})
+	created, ids, err := h.write.Mapping(ctx, orgID, store.Mapping{Kind: kind, RefID: ref, Groups: groups})
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (h *handlers) deleteMapping(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	ids, err := h.store.DeleteMapping(ctx, chi.URLParam(r, "org"), kind, ref)
+	ids, err := h.write.DeleteMapping(ctx, chi.URLParam(r, "org"), kind, ref)
 	if err != nil {
 		return err
 	}

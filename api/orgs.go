@@ -59,10 +59,7 @@ func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.store.WriteOrg(r.Context(), store.OrgWrite{
-		Org:       store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings},
-		FindReach: h.findSettingsReach(h.now()),
-	})
+	res, err := h.write.Org(r.Context(), store.Org{ID: chi.URLParam(r, "org"), Name: body.Name, Settings: settings})
 	if err != nil {
 		return err
 	}

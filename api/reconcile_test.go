@@ -12,6 +12,7 @@ import (
 
 	"doorsync/api"
 	"doorsync/contract"
+	"doorsync/internal/write"
 	"doorsync/store"
 )
 
@@ -252,7 +253,7 @@ func TestRunProblemsAreShownOnTheRunAndTheMappings(t *testing.T) {
 	a, _ := newReconcileAPI(t)
 	key := a.createOrg("a")
 	ctx := context.Background()
-	if _, _, err := a.Store.PutMapping(ctx, "a", store.Mapping{Kind: "plans", RefID: "p1",
+	if _, _, err := (&write.Writer{Store: a.Store}).Mapping(ctx, "a", store.Mapping{Kind: "plans", RefID: "p1",
 		Groups: []store.GroupRef{{SiteID: "s1", GroupID: "g1"}, {SiteID: "s1", GroupID: "g2"}}}); err != nil {
 		t.Fatal(err)
 	}

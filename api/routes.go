@@ -11,6 +11,7 @@ import (
 
 	"doorsync/contract"
 	"doorsync/internal/saltoconn"
+	"doorsync/internal/write"
 	"doorsync/store"
 )
 
@@ -78,6 +79,9 @@ type handlers struct {
 	now        func() time.Time
 	reconciler Reconciler
 	orgDeleter OrgDeleter
+	// write owns every write (package write); store is read-only here
+	// but for the API's own records (keys, holds, connections).
+	write *write.Writer
 
 	importMaxBytes int64
 }
@@ -96,6 +100,7 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.write = &write.Writer{Store: d.Store, Now: h.now}
 	h.importMaxBytes = cmp.Or(d.ImportMaxBytes, DefaultImportMaxBytes)
 	r := chi.NewRouter()
 	m := newMetrics(h)

@@ -64,7 +64,7 @@ var dependencySeed = []struct {
 func TestDependentsMatchTheDeclaration(t *testing.T) {
 	ctx, st := newAcme(t)
 	for _, e := range dependencySeed {
-		if _, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: e.kind, ID: e.id, Body: []byte(e.body)}); err != nil {
+		if _, err := writer(st).Entity(ctx, store.EntityWrite{OrgID: "acme", Kind: e.kind, ID: e.id, Body: []byte(e.body)}); err != nil {
 			t.Fatalf("%s %s: %v", e.kind, e.id, err)
 		}
 	}

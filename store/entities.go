@@ -33,27 +33,6 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
-	// FindReach, for a membership, booking or day pass, works out how the write
-	// reaches people, from stored (nil: none) and Body. It runs inside the
-	// write's transaction and reads through tx, under locks that keep
-	// concurrent writes of what it depends on from slipping past it (see
-	// reachlocks.go). Nil leaves the delivery to the lifecycle workflow
-	// (poked with no instant: see contract.Poke).
-	FindReach func(ctx context.Context, tx *Store, stored *Entity) (Reach, error)
-}
-
-// Reach is how a write of a membership, booking or day pass reaches
-// people, worked out at At. The write delivers its change itself: the
-// access workflows of Persons (whose access it changes at At) are poked in
-// its transaction. Time is the lifecycle workflow's to keep: it is
-// signal-with-started, its poke standing for At (delivered up to then),
-// only when Scheduled (the entity's access changes after At). A lifecycle
-// run already there whose change ahead the write took away finds nothing
-// at its alarm and ends.
-type Reach struct {
-	At        time.Time
-	Persons   []string
-	Scheduled bool
 }
 
 // WriteResult says what an upsert did. OutboxIDs are the pokes it queued,
@@ -65,166 +44,6 @@ type WriteResult struct {
 	OutboxIDs []int64
 }
 
-// PutEntity creates or replaces an entity and queues the pokes the change
-// calls for, in one transaction. An older version is refused with ErrStale;
-// the same version with another body too; a repeat changes nothing. An
-// entity that was deleted is recreated only by a newer version than the
-// one it was deleted at (ErrDeletedVersion otherwise), or by a write
-// without a version, which, as for any unversioned write, keeps the last
-// version. Two creates of the same entity at once are ordered: the second
-// is checked against the first.
-func (s *Store) PutEntity(ctx context.Context, w EntityWrite) (WriteResult, error) {
-	var res WriteResult
-	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		res = WriteResult{}
-		stored, err := lockEntity(ctx, tx, w.OrgID, w.Kind, w.ID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		exists := err == nil
-		var prev *Entity
-		version := w.Version
-		if exists {
-			if err := checkVersion(stored, w); err != nil {
-				return err
-			}
-			if jsonEqual(stored.Body, w.Body) { // a repeat: at most the version moves on
-				res.Entity, err = raiseVersion(ctx, tx, stored, w.Version)
-				return err
-			}
-			prev = &stored
-		} else if version, err = checkTombstone(ctx, tx, w); err != nil {
-			return err
-		}
-		reach, err := s.reachOrLock(ctx, tx, w, prev)
-		if err != nil {
-			return err
-		}
-		if exists {
-			res.Entity, err = updateEntity(ctx, tx, w)
-		} else {
-			res.Entity, err = insertEntity(ctx, tx, w, version)
-		}
-		if err != nil {
-			return err
-		}
-		res.Created, res.Changed = !exists, true
-		res.OutboxIDs, err = queuePokes(ctx, tx, w.OrgID, nil, func() ([]Poke, error) {
-			pokes, err := dependentPokes(ctx, tx, w.OrgID, w.Kind, w.ID)
-			if reach != nil {
-				pokes = withDirectPokes(pokes, w.Kind, w.ID, *reach, "changed")
-			}
-			if err == nil && w.Kind == access.KindMember {
-				var more []Poke
-				more, err = memberLifecyclePokes(ctx, tx, w, prev, !exists)
-				pokes = append(pokes, more...)
-			}
-			return pokes, err
-		})
-		return err
-	})
-	if err == nil && res.Created {
-		s.entityCreated()
-	}
-	return res, err
-}
-
-// reachOrLock runs w's FindReach under the locks it needs, or takes the
-// locks a write of something lifecycle entities depend on needs.
-func (s *Store) reachOrLock(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) (*Reach, error) {
-	var prevBody json.RawMessage
-	if prev != nil {
-		prevBody = prev.Body
-	}
-	if !w.Kind.Lifecycle() {
-		return nil, lockAsDependency(ctx, tx, w.OrgID, w.Kind, w.ID, prevBody, w.Body)
-	}
-	if w.FindReach == nil {
-		return nil, nil
-	}
-	if err := lockForReach(ctx, tx, w.OrgID, prevBody, w.Body); err != nil {
-		return nil, err
-	}
-	reach, err := w.FindReach(ctx, s.inside(tx), prev)
-	if err != nil {
-		return nil, fmt.Errorf("store: reach of %s %s: %w", w.Kind, w.ID, err)
-	}
-	return &reach, nil
-}
-
-// DeleteEntity removes an entity, queueing pokes for everything it
-// affected. For a membership, booking or day pass, findReach (run inside
-// the transaction, as EntityWrite.FindReach) names the persons it gave
-// access to: they are poked directly, so their access ends now; a lifecycle
-// run still there finds the entity gone at its alarm and ends. Without
-// findReach its lifecycle workflow is poked to deliver (to no one, once the
-// entity is gone: pass findReach to revoke).
-func (s *Store) DeleteEntity(ctx context.Context, orgID string, kind access.Kind, id string,
-	findReach func(ctx context.Context, tx *Store, stored Entity) ([]string, error)) ([]int64, error) {
-	var ids []int64
-	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		stored, err := lockEntity(ctx, tx, orgID, kind, id)
-		if err != nil {
-			return err
-		}
-		var persons []string
-		switch {
-		case !kind.Lifecycle():
-			err = lockAsDependency(ctx, tx, orgID, kind, id, stored.Body)
-		case findReach != nil:
-			if err = lockForReach(ctx, tx, orgID, stored.Body); err == nil {
-				persons, err = findReach(ctx, s.inside(tx), stored)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		pokes, err := dependentPokes(ctx, tx, orgID, kind, id) // before the row goes
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `delete from entities where org_id = $1 and kind = $2 and id = $3`, orgID, kind, id); err != nil {
-			return fmt.Errorf("store: delete %s %s: %w", kind, id, err)
-		}
-		if err := keepTombstone(ctx, tx, stored); err != nil {
-			return err
-		}
-		if kind == access.KindDayPass {
-			if _, err := tx.Exec(ctx, `delete from day_pass_uses where org_id = $1 and day_pass_id = $2`, orgID, id); err != nil {
-				return err
-			}
-		}
-		if findReach != nil {
-			pokes = withDirectPokes(pokes, kind, id, Reach{Persons: persons}, "deleted")
-		}
-		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
-		return err
-	})
-	return ids, err
-}
-
-// withDirectPokes adds to pokes an access poke for each person r reaches
-// (whose access a change of entity kind:id changes now), and makes the
-// entity's lifecycle poke stand for r.At, or drops it when nothing is
-// scheduled.
-func withDirectPokes(pokes []Poke, kind access.Kind, id string, r Reach, what string) []Poke {
-	target, reason := LifecycleTarget(kind, id), string(kind)+" "+id+" "+what
-	out := pokes[:0]
-	for _, p := range pokes {
-		if p.Kind == PokeLifecycle && p.Target == target {
-			if !r.Scheduled {
-				continue
-			}
-			p.At = r.At
-		}
-		out = append(out, p)
-	}
-	for _, p := range r.Persons {
-		out = append(out, Poke{Kind: PokeAccess, Target: p, Reason: reason})
-	}
-	return out
-}
-
 // memberLifecyclePokes start the lifecycle workflows of the memberships,
 // bookings and day passes that reach a member who is new or changed team:
 // a lifecycle workflow runs only while its entity grants something and has
@@ -232,9 +51,9 @@ func withDirectPokes(pokes []Poke, kind access.Kind, id string, r Reach, what st
 // nothing yet. The member's own access is poked directly (memberPokes);
 // these pokes carry no instant, so each lifecycle delivers to everyone it
 // names.
-func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity, created bool) ([]Poke, error) {
+func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) ([]Poke, error) {
 	teams, changed, err := memberTeams(w.Body, prev)
-	if err != nil || !(created || changed) {
+	if err != nil || !(prev == nil || changed) {
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, memberSourcesQuery, cachedPlan, w.OrgID, w.ID, teams)
@@ -432,6 +251,10 @@ func raiseVersion(ctx context.Context, tx pgx.Tx, stored Entity, v *int64) (Enti
 	}
 	return e, nil
 }
+
+// SameBody reports whether body says what e's body says (JSON compared by
+// value).
+func (e Entity) SameBody(body json.RawMessage) bool { return jsonEqual(e.Body, body) }
 
 // jsonEqual compares two JSON documents by value.
 func jsonEqual(a, b []byte) bool {

@@ -22,7 +22,7 @@ func TestEntityStatisticsFollowTheTablesGrowth(t *testing.T) {
 	conn := testenv.Conn(t, url)
 	for i := range 300 {
 		body := fmt.Appendf(nil, `{"id":"p%d","name":"Plan %d"}`, i, i)
-		if _, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: fmt.Sprintf("p%d", i), Body: body}); err != nil {
+		if _, err := writer(st).Entity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: fmt.Sprintf("p%d", i), Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"doorsync/internal/testenv"
+	"doorsync/internal/write"
 	"doorsync/store"
 )
 
@@ -18,3 +19,6 @@ func newAcme(t *testing.T) (context.Context, *store.Store) {
 	}
 	return ctx, st
 }
+
+// writer writes through st as the API does (package write owns writes).
+func writer(st *store.Store) *write.Writer { return &write.Writer{Store: st} }

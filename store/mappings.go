@@ -42,63 +42,6 @@ func (s *Store) MappedGroups(ctx context.Context, orgID, siteID string) (map[Gro
 	return out, rows.Err()
 }
 
-// PutMapping replaces the groups of one mapping and queues pokes for
-// everything it reaches (so removed groups are revoked and added ones
-// granted). No groups deletes it.
-func (s *Store) PutMapping(ctx context.Context, orgID string, m Mapping) (created bool, outbox []int64, err error) {
-	err = s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		if err := lockKeys(ctx, tx, false, append(groupKeys(m.Groups), configKey(orgID))...); err != nil { // see reachlocks.go
-			return err
-		}
-		if err := checkGroupsFree(ctx, tx, orgID, m.Groups); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.QueryRow(ctx, `select count(*) from mappings where org_id = $1 and kind = $2 and ref_id = $3`,
-			orgID, m.Kind, m.RefID).Scan(&n); err != nil {
-			return err
-		}
-		created = n == 0
-		if _, err := tx.Exec(ctx, `delete from mappings where org_id = $1 and kind = $2 and ref_id = $3`, orgID, m.Kind, m.RefID); err != nil {
-			return fmt.Errorf("store: replace mapping: %w", err)
-		}
-		for _, g := range m.Groups {
-			if _, err := tx.Exec(ctx, `insert into mappings (org_id, kind, ref_id, site_id, group_id) values ($1, $2, $3, $4, $5)
-				on conflict do nothing`, orgID, m.Kind, m.RefID, g.SiteID, g.GroupID); err != nil {
-				return fmt.Errorf("store: insert mapping: %w", err)
-			}
-		}
-		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
-			return mappingPokes(ctx, tx, orgID, m.Kind, m.RefID)
-		})
-		return err
-	})
-	return created, outbox, err
-}
-
-// DeleteMapping removes one mapping (ErrNotFound if none) and queues pokes
-// so the access it granted is revoked.
-func (s *Store) DeleteMapping(ctx context.Context, orgID, kind, refID string) ([]int64, error) {
-	var outbox []int64
-	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		if err := lockKeys(ctx, tx, false, configKey(orgID)); err != nil { // see reachlocks.go
-			return err
-		}
-		tag, err := tx.Exec(ctx, `delete from mappings where org_id = $1 and kind = $2 and ref_id = $3`, orgID, kind, refID)
-		if err != nil {
-			return fmt.Errorf("store: delete mapping: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("store: mapping %s/%s: %w", kind, refID, ErrNotFound)
-		}
-		outbox, err = queuePokes(ctx, tx, orgID, nil, func() ([]Poke, error) {
-			return mappingPokes(ctx, tx, orgID, kind, refID)
-		})
-		return err
-	})
-	return outbox, err
-}
-
 // Mappings returns every mapping of org, ordered by kind and id.
 func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
 	rows, err := s.db.Query(ctx, `select kind, ref_id, site_id, group_id from mappings where org_id = $1

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"doorsync/access"
 )
 
 // Org is a tenant and its settings.
@@ -54,94 +52,18 @@ type RemovalGuard struct {
 	HoldExpiresAfter time.Duration `json:"hold_expires_after,omitempty"`
 }
 
-// PutOrg creates or replaces an org, reporting whether it was created. It
-// pokes nothing; see WriteOrg.
+// PutOrg creates or replaces an org and pokes nothing: for creating one
+// (whose settings reach nothing yet) and for tests. A change of an
+// existing org's settings goes through write.Org, which pokes whom it
+// reaches.
 func (s *Store) PutOrg(ctx context.Context, o Org) (Org, bool, error) {
-	res, err := s.WriteOrg(ctx, OrgWrite{Org: o})
-	return res.Org, res.Created, err
-}
-
-// OrgWrite is an upsert of an org and its settings.
-type OrgWrite struct {
-	Org Org
-	// FindReach, for an org that exists, works out how the change of its
-	// settings from stored to next reaches the org's memberships, bookings
-	// and day passes (nil or an empty answer: not at all). It runs inside
-	// the write's transaction, after the upsert, and reads through tx,
-	// under the exclusive lock of the org's configuration (see
-	// reachlocks.go): a lifecycle write finds its reach under the shared lock, so
-	// whichever comes second sees the first's settings or entity.
-	FindReach func(ctx context.Context, tx *Store, stored, next Org) ([]EntityReach, error)
-}
-
-// EntityReach is how a change reaches one membership, booking or day pass
-// (Kind, ID): its persons whose access changes now, and whether its access
-// changes later (see Reach).
-type EntityReach struct {
-	Kind access.Kind
-	ID   string
-	Reach
-}
-
-// OrgWriteResult says what an org upsert did. OutboxIDs are the pokes it
-// queued, for the caller to send at once after the commit.
-type OrgWriteResult struct {
-	Org       Org
-	Created   bool
-	OutboxIDs []int64
-}
-
-// WriteOrg creates or replaces an org and queues the pokes its FindReach
-// asks for, in one transaction: each reached entity's lifecycle workflow is
-// poked (started if its access changes later, else only if it runs), and
-// the persons whose access changes now are poked directly.
-func (s *Store) WriteOrg(ctx context.Context, w OrgWrite) (OrgWriteResult, error) {
-	var res OrgWriteResult
-	err := s.inWriteTx(ctx, func(tx pgx.Tx) error {
-		res = OrgWriteResult{}
-		if err := lockKeys(ctx, tx, false, configKey(w.Org.ID)); err != nil { // see reachlocks.go
-			return err
-		}
-		stored, err := s.inside(tx).GetOrg(ctx, w.Org.ID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		existed := err == nil
-		if res.Org, res.Created, err = upsertOrg(ctx, tx, w.Org); err != nil {
-			return err
-		}
-		if !existed || w.FindReach == nil {
-			return nil
-		}
-		reaches, err := w.FindReach(ctx, s.inside(tx), stored, res.Org)
-		if err != nil {
-			return fmt.Errorf("store: reach of org %s settings: %w", w.Org.ID, err)
-		}
-		res.OutboxIDs, err = queuePokes(ctx, tx, w.Org.ID, settingsPokes(reaches), nil)
+	var created bool
+	err := s.Write(ctx, func(tx *Tx) error {
+		var err error
+		o, created, err = tx.UpsertOrg(ctx, o)
 		return err
 	})
-	return res, err
-}
-
-// settingsPokes are the pokes of the entities a change of org settings
-// reaches: the persons whose access it changes now, once each, and the
-// lifecycle workflows of the entities with a change ahead.
-func settingsPokes(reaches []EntityReach) []Poke {
-	var pokes []Poke
-	poked := map[string]bool{} // a person's access is recomputed whole: one poke will do
-	for _, r := range reaches {
-		lifecycle := []Poke{{Kind: PokeLifecycle, Target: LifecycleTarget(r.Kind, r.ID), Reason: "org settings changed"}}
-		for _, p := range withDirectPokes(lifecycle, r.Kind, r.ID, r.Reach, "moved with the org settings") {
-			if p.Kind == PokeAccess {
-				if poked[p.Target] {
-					continue
-				}
-				poked[p.Target] = true
-			}
-			pokes = append(pokes, p)
-		}
-	}
-	return pokes
+	return o, created, err
 }
 
 func upsertOrg(ctx context.Context, tx pgx.Tx, o Org) (Org, bool, error) {

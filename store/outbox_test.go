@@ -85,63 +85,6 @@ func TestAccessPokesAreClaimedFirst(t *testing.T) {
 	}
 }
 
-// A membership written with a FindReach pokes the persons it gives access to in
-// the same transaction and tells its lifecycle poke so; the lifecycle
-// workflow is started only when the membership's access changes later.
-// Its deletion pokes its persons and only a running lifecycle.
-func TestLifecycleWritePokesItsPersonsDirectly(t *testing.T) {
-	ctx, st := newAcme(t)
-	var seenStored []string // what each FindReach saw stored
-	write := func(id, body string, reach store.Reach) []string {
-		t.Helper()
-		res, err := st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "membership", ID: id, Body: []byte(body),
-			FindReach: func(ctx context.Context, tx *store.Store, stored *store.Entity) (store.Reach, error) {
-				seen := "none"
-				if stored != nil {
-					seen = string(stored.Body)
-				}
-				seenStored = append(seenStored, seen)
-				return reach, nil
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return claimed(t, st, res.OutboxIDs)
-	}
-	t1 := time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
-	got := write("ms1", `{"id":"ms1","member_id":"m1"}`, store.Reach{At: t1, Persons: []string{"member:m1", "member:m2"}, Scheduled: true})
-	want := []string{"access member:m1 [] membership ms1 changed", "access member:m2 [] membership ms1 changed",
-		"lifecycle membership:ms1 [2030-01-07T09:00:00Z] membership ms1 changed"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("pokes of the write = %q, want %q", got, want)
-	}
-
-	got = write("ms1", `{"id":"ms1","member_id":"m2"}`, store.Reach{At: t1})
-	if len(got) != 0 {
-		t.Fatalf("pokes of a write that schedules nothing and reaches no one = %q, want none", got)
-	}
-
-	got = write("ms2", `{"id":"ms2"}`, store.Reach{Persons: []string{"member:m3"}})
-	want = []string{"access member:m3 [] membership ms2 changed"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("pokes of a new entity that schedules nothing = %q, want %q: its lifecycle workflow has no time to keep", got, want)
-	}
-	if want := []string{"none", `{"id": "ms1", "member_id": "m1"}`, "none"}; !slices.Equal(seenStored, want) {
-		t.Errorf("FindReach saw %q stored, want %q", seenStored, want)
-	}
-
-	ids, err := st.DeleteEntity(ctx, "acme", "membership", "ms1", func(ctx context.Context, tx *store.Store, stored store.Entity) ([]string, error) {
-		return []string{"member:m2"}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = []string{"access member:m2 [] membership ms1 deleted"}
-	if got := claimed(t, st, ids); !slices.Equal(got, want) {
-		t.Fatalf("pokes of the delete = %q, want %q", got, want)
-	}
-}
-
 // claimed claims the pokes ids and describes them.
 func claimed(t *testing.T, st *store.Store, ids []int64) []string {
 	t.Helper()

@@ -16,9 +16,8 @@ import (
 // defaultMaxConns is the pool size unless DATABASE_URL sets one.
 const defaultMaxConns = 32
 
-// Store wraps a connection pool. A Store handed to a write's FindReach
-// (see EntityWrite.FindReach) reads through that write's transaction
-// instead.
+// Store wraps a connection pool. A write's Tx.Read reads through that
+// write's transaction instead.
 type Store struct {
 	pool   *pgxpool.Pool
 	db     dbtx

@@ -98,49 +98,111 @@ func (l Loader) Entity(ctx context.Context, orgID string, kind access.Kind, id s
 // EntityAs is Entity with e standing for the stored entity: what the
 // snapshot would be once e is written.
 func (l Loader) EntityAs(ctx context.Context, e store.Entity) (access.Snapshot, error) {
-	orgID := e.OrgID
-	s, err := l.base(ctx, orgID)
+	_, after, err := l.Versions(ctx, nil, e)
+	return after, err
+}
+
+// Versions is EntityAs for two versions of one entity read at once: the
+// snapshot with before standing for the entity (the zero Snapshot when
+// before is nil) and the one with after. The org's settings, mappings, static entities and the persons either
+// version names are read once.
+func (l Loader) Versions(ctx context.Context, before *store.Entity, after store.Entity) (access.Snapshot, access.Snapshot, error) {
+	versions := []store.Entity{after}
+	if before != nil {
+		versions = append(versions, *before)
+	}
+	b, err := l.readBase(ctx, after.OrgID)
 	if err != nil {
-		return s, err
+		return access.Snapshot{}, access.Snapshot{}, err
 	}
-	var refs struct {
-		MemberID string `json:"member_id"`
-		TeamID   string `json:"team_id"`
+	people, err := l.holders(ctx, after.OrgID, versions)
+	if err != nil {
+		return access.Snapshot{}, access.Snapshot{}, err
 	}
-	if err := json.Unmarshal(e.Body, &refs); err != nil {
-		return s, err
+	var snaps [2]access.Snapshot
+	for i, e := range versions {
+		if snaps[i], err = b.snapshot(); err == nil {
+			err = l.add(ctx, &snaps[i], append([]store.Entity{e}, people...))
+		}
+		if err != nil {
+			return access.Snapshot{}, access.Snapshot{}, err
+		}
 	}
-	rows := []store.Entity{e}
+	return snaps[1], snaps[0], nil
+}
+
+// holders reads the members the versions of a lifecycle entity name (and
+// their co-members), or their teams' members.
+func (l Loader) holders(ctx context.Context, orgID string, versions []store.Entity) ([]store.Entity, error) {
+	var members, teams []string
+	for _, e := range versions {
+		var refs struct {
+			MemberID string `json:"member_id"`
+			TeamID   string `json:"team_id"`
+		}
+		if err := json.Unmarshal(e.Body, &refs); err != nil {
+			return nil, err
+		}
+		switch {
+		case refs.MemberID != "":
+			members = append(members, refs.MemberID)
+		case refs.TeamID != "":
+			teams = append(teams, refs.TeamID)
+		}
+	}
 	var people []store.Entity
-	switch {
-	case refs.MemberID != "":
-		people, err = l.Store.MembersAndCoMembers(ctx, orgID, []string{refs.MemberID})
-	case refs.TeamID != "":
-		people, err = l.Store.TeamMembers(ctx, orgID, []string{refs.TeamID})
+	if len(members) > 0 {
+		rows, err := l.Store.MembersAndCoMembers(ctx, orgID, members)
+		if err != nil {
+			return nil, err
+		}
+		people = rows
 	}
-	if err != nil {
-		return s, err
+	if len(teams) > 0 {
+		rows, err := l.Store.TeamMembers(ctx, orgID, teams)
+		if err != nil {
+			return nil, err
+		}
+		people = append(people, rows...)
 	}
-	return s, l.add(ctx, &s, append(rows, people...))
+	return people, nil
 }
 
 // base is the org's settings, mappings and small tables.
 func (l Loader) base(ctx context.Context, orgID string) (access.Snapshot, error) {
-	org, err := l.Store.GetOrg(ctx, orgID)
+	b, err := l.readBase(ctx, orgID)
 	if err != nil {
 		return access.Snapshot{}, err
 	}
-	s := access.NewSnapshot(EngineOrg(org))
-	mappings, err := l.Store.Mappings(ctx, orgID)
-	if err != nil {
-		return s, err
+	return b.snapshot()
+}
+
+// baseRows are the rows of an org's base, read once, to build snapshots
+// from.
+type baseRows struct {
+	org      store.Org
+	mappings []store.Mapping
+	static   []store.Entity
+}
+
+func (l Loader) readBase(ctx context.Context, orgID string) (baseRows, error) {
+	var b baseRows
+	var err error
+	if b.org, err = l.Store.GetOrg(ctx, orgID); err != nil {
+		return b, err
 	}
-	addMappings(&s, mappings)
-	static, err := l.Store.StaticEntities(ctx, orgID)
-	if err != nil {
-		return s, err
+	if b.mappings, err = l.Store.Mappings(ctx, orgID); err != nil {
+		return b, err
 	}
-	return s, decodeInto(&s, static)
+	b.static, err = l.Store.StaticEntities(ctx, orgID)
+	return b, err
+}
+
+// snapshot is a new snapshot holding the base.
+func (b baseRows) snapshot() (access.Snapshot, error) {
+	s := access.NewSnapshot(EngineOrg(b.org))
+	addMappings(&s, b.mappings)
+	return s, decodeInto(&s, b.static)
 }
 
 // EngineOrg is the part of an org's settings the engine uses.

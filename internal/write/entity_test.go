@@ -1,7 +1,6 @@
-package store_test
+package write_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,7 +14,7 @@ func TestVersionsOnlyMoveForward(t *testing.T) {
 	ctx, st := newAcme(t)
 	v := func(n int64) *int64 { return &n }
 	put := func(body string, version *int64) (store.WriteResult, error) {
-		return st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: "p1", Body: []byte(body), Version: version})
+		return writer(st).Entity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: "p1", Body: []byte(body), Version: version})
 	}
 	if _, err := put(`{"id":"p1","name":"A"}`, v(1)); err != nil {
 		t.Fatal(err)
@@ -45,11 +44,11 @@ func TestDeletedEntityKeepsItsVersion(t *testing.T) {
 	ctx, st := newAcme(t)
 	v := func(n int64) *int64 { return &n }
 	put := func(id, body string, version *int64) (store.WriteResult, error) {
-		return st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: id, Body: []byte(body), Version: version})
+		return writer(st).Entity(ctx, store.EntityWrite{OrgID: "acme", Kind: "plan", ID: id, Body: []byte(body), Version: version})
 	}
 	del := func(id string) {
 		t.Helper()
-		if _, err := st.DeleteEntity(ctx, "acme", "plan", id, nil); err != nil {
+		if _, err := writer(st).Delete(ctx, "acme", "plan", id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,21 +107,18 @@ func TestLateWriteAfterDeleteQueuesNothing(t *testing.T) {
 	ctx, st := newAcme(t)
 	one := int64(1)
 	w := store.EntityWrite{OrgID: "acme", Kind: "membership", ID: "ms1", Version: &one,
-		Body: []byte(`{"id":"ms1","plan_id":"p1","member_id":"m1","starts_at":"2026-01-01T00:00:00Z"}`),
-		FindReach: func(context.Context, *store.Store, *store.Entity) (store.Reach, error) {
-			return store.Reach{Persons: []string{"m1"}}, nil
-		}}
-	if _, err := st.PutEntity(ctx, w); err != nil {
+		Body: []byte(`{"id":"ms1","plan_id":"p1","member_id":"m1","starts_at":"2026-01-01T00:00:00Z"}`)}
+	if _, err := writer(st).Entity(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DeleteEntity(ctx, "acme", "membership", "ms1", nil); err != nil {
+	if _, err := writer(st).Delete(ctx, "acme", "membership", "ms1"); err != nil {
 		t.Fatal(err)
 	}
 	pending, err := st.PendingPokes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := st.PutEntity(ctx, w)
+	res, err := writer(st).Entity(ctx, w)
 	if !errors.Is(err, store.ErrStale) || len(res.OutboxIDs) != 0 {
 		t.Fatalf("late v1 = %+v, %v; want ErrStale and no pokes", res, err)
 	}
@@ -147,7 +143,7 @@ func TestConcurrentCreatesKeepTheHighestVersion(t *testing.T) {
 				defer wg.Done()
 				version := int64(i + 1)
 				<-start
-				_, errs[i] = st.PutEntity(ctx, store.EntityWrite{OrgID: "acme", Kind: "member", ID: id, Version: &version,
+				_, errs[i] = writer(st).Entity(ctx, store.EntityWrite{OrgID: "acme", Kind: "member", ID: id, Version: &version,
 					Body: fmt.Appendf(nil, `{"id":%q,"email":"v%d@example.com"}`, id, version)})
 			}()
 		}
