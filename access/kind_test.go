@@ -175,3 +175,23 @@ func moduleRoot(t *testing.T) string {
 	}
 	return root
 }
+
+// Holds answers for every space kind: a kind added to SpaceKinds without
+// its case fails here.
+func TestSnapshotHoldsEveryKind(t *testing.T) {
+	s := NewSnapshot(Org{ID: "o"})
+	s.Locations["x"], s.Floors["x"], s.Resources["x"] = Location{}, Floor{}, Resource{}
+	s.Plans["x"], s.Teams["x"], s.Members["x"] = MembershipPlan{}, Team{}, Member{}
+	s.Memberships["x"], s.Bookings["x"], s.DayPasses["x"] = Membership{}, Booking{}, DayPass{}
+	for _, k := range SpaceKinds {
+		if !s.Holds(k, "x") {
+			t.Errorf("Holds(%s, x) = false", k)
+		}
+		if s.Holds(k, "y") {
+			t.Errorf("Holds(%s, y) = true", k)
+		}
+	}
+	if s.Holds(KindOrg, "x") {
+		t.Error("an org is not a space entity")
+	}
+}

@@ -31,6 +31,31 @@ type Snapshot struct {
 	Mappings    Mappings                  `json:"mappings"`
 }
 
+// Holds reports whether s holds the space entity kind:id.
+func (s Snapshot) Holds(kind Kind, id string) bool {
+	switch kind {
+	case KindLocation:
+		return has(s.Locations, id)
+	case KindFloor:
+		return has(s.Floors, id)
+	case KindResource:
+		return has(s.Resources, id)
+	case KindPlan:
+		return has(s.Plans, id)
+	case KindTeam:
+		return has(s.Teams, id)
+	case KindMember:
+		return has(s.Members, id)
+	case KindMembership:
+		return has(s.Memberships, id)
+	case KindBooking:
+		return has(s.Bookings, id)
+	case KindDayPass:
+		return has(s.DayPasses, id)
+	}
+	return false
+}
+
 // NewSnapshot returns a snapshot for org with every map allocated.
 func NewSnapshot(org Org) Snapshot {
 	return Snapshot{

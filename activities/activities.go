@@ -97,7 +97,7 @@ func (a *Activities) LoadLifecycle(ctx context.Context, in contract.LoadLifecycl
 		return contract.LoadLifecycleResult{}, err
 	}
 	at := a.evalTime(in.At)
-	res := contract.LoadLifecycleResult{Exists: entityExists(snap, in.Kind, in.EntityID)}
+	res := contract.LoadLifecycleResult{Exists: snap.Holds(in.Kind, in.EntityID)}
 	if !res.Exists {
 		return res, nil
 	}
@@ -122,21 +122,6 @@ func changedBetween(grants []access.Grant, since, at time.Time) bool {
 	}
 	next := access.NextChange(grants, since)
 	return !next.IsZero() && !next.After(at)
-}
-
-func entityExists(s access.Snapshot, kind access.Kind, id string) bool {
-	switch kind {
-	case access.KindMembership:
-		_, ok := s.Memberships[id]
-		return ok
-	case access.KindBooking:
-		_, ok := s.Bookings[id]
-		return ok
-	case access.KindDayPass:
-		_, ok := s.DayPasses[id]
-		return ok
-	}
-	return false
 }
 
 // PokePersons queues pokes for the persons' access workflows; the outbox

@@ -132,22 +132,20 @@ func (l Loader) Versions(ctx context.Context, before *store.Entity, after store.
 }
 
 // holders reads the members the versions of a lifecycle entity name (and
-// their co-members), or their teams' members.
+// their co-members), or, naming none, their teams' members: the holder
+// references access declares for the entity's kind (a named member wins,
+// as the engine's holder rule says).
 func (l Loader) holders(ctx context.Context, orgID string, versions []store.Entity) ([]store.Entity, error) {
 	var members, teams []string
 	for _, e := range versions {
-		var refs struct {
-			MemberID string `json:"member_id"`
-			TeamID   string `json:"team_id"`
-		}
-		if err := json.Unmarshal(e.Body, &refs); err != nil {
+		var fields map[string]any
+		if err := json.Unmarshal(e.Body, &fields); err != nil {
 			return nil, err
 		}
-		switch {
-		case refs.MemberID != "":
-			members = append(members, refs.MemberID)
-		case refs.TeamID != "":
-			teams = append(teams, refs.TeamID)
+		named := referenced(fields, e.Kind, access.KindMember)
+		members = append(members, named...)
+		if len(named) == 0 {
+			teams = append(teams, referenced(fields, e.Kind, access.KindTeam)...)
 		}
 	}
 	var people []store.Entity
@@ -166,6 +164,18 @@ func (l Loader) holders(ctx context.Context, orgID string, versions []store.Enti
 		people = append(people, rows...)
 	}
 	return people, nil
+}
+
+// referenced returns the ids a body of kind names through its declared
+// references to kind to (access.ReferencesOf).
+func referenced(fields map[string]any, kind, to access.Kind) []string {
+	var ids []string
+	for _, r := range access.ReferencesOf(kind) {
+		if id, _ := fields[r.Field].(string); r.To == to && id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // base is the org's settings, mappings and small tables.
