@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -15,8 +16,12 @@ import (
 // large ones (members, memberships, bookings, day passes) only the rows a
 // person or an entity can be reached through.
 
-// staticKinds are loaded whole for any evaluation.
-var staticKinds = []access.Kind{access.KindLocation, access.KindFloor, access.KindResource, access.KindPlan, access.KindTeam}
+// staticKinds are loaded whole for any evaluation: the space kinds that
+// are neither persons nor grant access themselves (what an operator
+// configures).
+var staticKinds = slices.DeleteFunc(slices.Clone(access.SpaceKinds), func(k access.Kind) bool {
+	return k == access.KindMember || k.Lifecycle()
+})
 
 // OrgEntities returns every entity of org.
 func (s *Store) OrgEntities(ctx context.Context, orgID string) ([]Entity, error) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -119,12 +120,20 @@ func (r *Reconciler) DeleteSchedule(ctx context.Context, orgID string) error {
 	return nil
 }
 
+// lifecycleKindList is access.LifecycleKinds as a visibility query's list.
+var lifecycleKindList = func() string {
+	quoted := make([]string, len(access.LifecycleKinds))
+	for i, k := range access.LifecycleKinds {
+		quoted[i] = "'" + string(k) + "'"
+	}
+	return strings.Join(quoted, ", ")
+}()
+
 // RunningLifecycles returns the ids of the org's running lifecycle
 // workflows, from Temporal's visibility store (which may lag a moment:
 // reconciliation restarting a workflow that just started only pokes it).
 func (r *Reconciler) RunningLifecycles(ctx context.Context, orgID string) (map[string]bool, error) {
-	query := fmt.Sprintf("OrgId = '%s' AND ExecutionStatus = 'Running' AND EntityKind IN ('%s', '%s', '%s')",
-		orgID, access.KindMembership, access.KindBooking, access.KindDayPass)
+	query := fmt.Sprintf("OrgId = '%s' AND ExecutionStatus = 'Running' AND EntityKind IN (%s)", orgID, lifecycleKindList)
 	running := map[string]bool{}
 	var token []byte
 	for {
