@@ -195,3 +195,20 @@ func TestSnapshotHoldsEveryKind(t *testing.T) {
 		t.Error("an org is not a space entity")
 	}
 }
+
+// Put decodes into the map of every space kind (Holds then sees it), and
+// refuses a kind it does not know.
+func TestSnapshotPutEveryKind(t *testing.T) {
+	s := NewSnapshot(Org{ID: "o"})
+	for _, k := range SpaceKinds {
+		if err := s.Put(k, "x", []byte(`{"id":"x"}`)); err != nil {
+			t.Errorf("Put(%s) = %v", k, err)
+		}
+		if !s.Holds(k, "x") {
+			t.Errorf("after Put(%s), Holds = false", k)
+		}
+	}
+	if err := s.Put(KindOrg, "x", []byte(`{}`)); err == nil {
+		t.Error("Put(org) succeeded")
+	}
+}

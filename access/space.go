@@ -1,6 +1,10 @@
 package access
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Resource kinds.
 const (
@@ -54,6 +58,41 @@ func (s Snapshot) Holds(kind Kind, id string) bool {
 		return has(s.DayPasses, id)
 	}
 	return false
+}
+
+// Put decodes body (an entity's canonical JSON) as the space entity
+// kind:id into s, replacing what s held under that id.
+func (s *Snapshot) Put(kind Kind, id string, body []byte) error {
+	switch kind {
+	case KindLocation:
+		return put(s.Locations, id, body)
+	case KindFloor:
+		return put(s.Floors, id, body)
+	case KindResource:
+		return put(s.Resources, id, body)
+	case KindPlan:
+		return put(s.Plans, id, body)
+	case KindTeam:
+		return put(s.Teams, id, body)
+	case KindMember:
+		return put(s.Members, id, body)
+	case KindMembership:
+		return put(s.Memberships, id, body)
+	case KindBooking:
+		return put(s.Bookings, id, body)
+	case KindDayPass:
+		return put(s.DayPasses, id, body)
+	}
+	return fmt.Errorf("access: unknown kind %q", kind)
+}
+
+func put[T any](m map[string]T, id string, body []byte) error {
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err
+	}
+	m[id] = v
+	return nil
 }
 
 // NewSnapshot returns a snapshot for org with every map allocated.

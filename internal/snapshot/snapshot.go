@@ -273,35 +273,4 @@ func decodeInto(s *access.Snapshot, rows []store.Entity) error {
 	return nil
 }
 
-func decodeOne(s *access.Snapshot, e store.Entity) error {
-	switch e.Kind {
-	case access.KindLocation:
-		return put(s.Locations, e)
-	case access.KindFloor:
-		return put(s.Floors, e)
-	case access.KindResource:
-		return put(s.Resources, e)
-	case access.KindPlan:
-		return put(s.Plans, e)
-	case access.KindTeam:
-		return put(s.Teams, e)
-	case access.KindMember:
-		return put(s.Members, e)
-	case access.KindMembership:
-		return put(s.Memberships, e)
-	case access.KindBooking:
-		return put(s.Bookings, e)
-	case access.KindDayPass:
-		return put(s.DayPasses, e)
-	}
-	return fmt.Errorf("unknown kind %q", e.Kind)
-}
-
-func put[T any](m map[string]T, e store.Entity) error {
-	var v T
-	if err := json.Unmarshal(e.Body, &v); err != nil {
-		return err
-	}
-	m[e.ID] = v
-	return nil
-}
+func decodeOne(s *access.Snapshot, e store.Entity) error { return s.Put(e.Kind, e.ID, e.Body) }
