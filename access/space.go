@@ -3,6 +3,7 @@ package access
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -37,61 +38,23 @@ type Snapshot struct {
 
 // Holds reports whether s holds the space entity kind:id.
 func (s Snapshot) Holds(kind Kind, id string) bool {
-	switch kind {
-	case KindLocation:
-		return has(s.Locations, id)
-	case KindFloor:
-		return has(s.Floors, id)
-	case KindResource:
-		return has(s.Resources, id)
-	case KindPlan:
-		return has(s.Plans, id)
-	case KindTeam:
-		return has(s.Teams, id)
-	case KindMember:
-		return has(s.Members, id)
-	case KindMembership:
-		return has(s.Memberships, id)
-	case KindBooking:
-		return has(s.Bookings, id)
-	case KindDayPass:
-		return has(s.DayPasses, id)
-	}
-	return false
+	m := s.entityMap(kind)
+	return m.IsValid() && m.MapIndex(reflect.ValueOf(id)).IsValid()
 }
 
 // Put decodes body (an entity's canonical JSON) as the space entity
-// kind:id into s, replacing what s held under that id.
+// kind:id into s, replacing what s held under that id. s's maps must be
+// allocated (NewSnapshot).
 func (s *Snapshot) Put(kind Kind, id string, body []byte) error {
-	switch kind {
-	case KindLocation:
-		return put(s.Locations, id, body)
-	case KindFloor:
-		return put(s.Floors, id, body)
-	case KindResource:
-		return put(s.Resources, id, body)
-	case KindPlan:
-		return put(s.Plans, id, body)
-	case KindTeam:
-		return put(s.Teams, id, body)
-	case KindMember:
-		return put(s.Members, id, body)
-	case KindMembership:
-		return put(s.Memberships, id, body)
-	case KindBooking:
-		return put(s.Bookings, id, body)
-	case KindDayPass:
-		return put(s.DayPasses, id, body)
+	m := s.entityMap(kind)
+	if !m.IsValid() {
+		return fmt.Errorf("access: unknown kind %q", kind)
 	}
-	return fmt.Errorf("access: unknown kind %q", kind)
-}
-
-func put[T any](m map[string]T, id string, body []byte) error {
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
+	v := reflect.New(m.Type().Elem())
+	if err := json.Unmarshal(body, v.Interface()); err != nil {
 		return err
 	}
-	m[id] = v
+	m.SetMapIndex(reflect.ValueOf(id), v.Elem())
 	return nil
 }
 

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,31 +82,6 @@ func TestAccessPokesAreClaimedFirst(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("claimed %q, want %q", got, want)
 	}
-}
-
-// claimed claims the pokes ids and describes them.
-func claimed(t *testing.T, st *store.Store, ids []int64) []string {
-	t.Helper()
-	pokes, err := st.ClaimPokes(context.Background(), ids, 10, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return describePokes(pokes)
-}
-
-// describePokes renders pokes as "kind target [at] reason" ("[]" for no
-// instant), sorted.
-func describePokes(pokes []store.Poke) []string {
-	out := make([]string, len(pokes))
-	for i, p := range pokes {
-		at := ""
-		if !p.At.IsZero() {
-			at = p.At.UTC().Format(time.RFC3339)
-		}
-		out[i] = fmt.Sprintf("%s %s [%s] %s", p.Kind, p.Target, at, p.Reason)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // A poke whose payload cannot be read is handed out once, marked, and set

@@ -23,11 +23,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // passes with uses) and checks that every person's and every entity's
 // grants from a scoped snapshot equal those from the whole org.
 func TestScopedSnapshotsAgreeWithTheWholeOrg(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	w := writer{t: t, ctx: ctx, st: st}
-	w.org()
-	w.space()
+	ctx, st, w := newWorld(t)
 	loader := snapshot.Loader{Store: st}
 
 	full, err := loader.Org(ctx, "acme")
@@ -75,11 +71,7 @@ func TestScopedSnapshotsAgreeWithTheWholeOrg(t *testing.T) {
 // its kind) and checks that each snapshot gives the grants EntityAs gives
 // that version alone.
 func TestVersionsAgreeWithEachVersionAlone(t *testing.T) {
-	ctx := context.Background()
-	st, _ := testenv.NewStore(t)
-	w := writer{t: t, ctx: ctx, st: st}
-	w.org()
-	w.space()
+	ctx, st, w := newWorld(t)
 	loader := snapshot.Loader{Store: st}
 	compared := 0
 	for _, kind := range access.LifecycleKinds {
@@ -133,6 +125,17 @@ func relabel(t *testing.T, body []byte, id string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// newWorld is a fresh database holding the varied org of writer.space.
+func newWorld(t *testing.T) (context.Context, *store.Store, *writer) {
+	t.Helper()
+	ctx := context.Background()
+	st, _ := testenv.NewStore(t)
+	w := &writer{t: t, ctx: ctx, st: st}
+	w.org()
+	w.space()
+	return ctx, st, w
 }
 
 type writer struct {
