@@ -89,3 +89,28 @@ func TestRelayCountsAFailedReschedule(t *testing.T) {
 		t.Errorf("logs = %q, want the failed reschedule logged", l)
 	}
 }
+
+// Every failed send is counted (doorsync_outbox_send_failures_total), and
+// the poke stays queued with its error for a later attempt.
+func TestRelayCountsFailedSends(t *testing.T) {
+	r, url, _ := newTestRelay(t)
+	ctx := context.Background()
+	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycle, Target: "not-a-lifecycle-target"}}); err != nil {
+		t.Fatal(err)
+	}
+	pokes, err := r.Store.ClaimPokes(ctx, nil, 10, time.Minute)
+	if err != nil || len(pokes) != 1 {
+		t.Fatalf("claim = %+v, %v", pokes, err)
+	}
+	before := testenv.CounterValue(t, "doorsync_outbox_send_failures_total")
+	if err := r.sendAll(ctx, pokes); err == nil {
+		t.Fatal("send of a bad target succeeded")
+	}
+	if got := testenv.CounterValue(t, "doorsync_outbox_send_failures_total"); got != before+1 {
+		t.Errorf("send failures = %v, want %v", got, before+1)
+	}
+	var lastErr string
+	if err := testenv.Conn(t, url).QueryRow(ctx, `select last_error from outbox`).Scan(&lastErr); err != nil || lastErr == "" {
+		t.Errorf("the failed poke's last_error = %q, %v; want it kept with its error", lastErr, err)
+	}
+}

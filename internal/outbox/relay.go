@@ -265,10 +265,11 @@ func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 	return r.Store.DeletePokes(ctx, g.ids)
 }
 
-// retryLater backs off a group's failed send. A back-off that cannot be
+// retryLater counts and backs off a group's failed send. A back-off that cannot be
 // recorded is logged and counted: the poke stays leased and is sent again
 // once its lease ends.
 func (r *Relay) retryLater(ctx context.Context, g *group, sendErr error) {
+	sendFailures.Inc()
 	backoff := min(time.Duration(1<<min(g.first.Attempts, 5))*time.Second, maxBackoff)
 	for _, id := range g.ids {
 		if err := r.Store.RetryPokeLater(context.WithoutCancel(ctx), id, backoff, sendErr.Error()); err != nil {
