@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"doorsync/access"
 	"doorsync/saltoks"
@@ -62,6 +63,7 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 		return false, err
 	}
 	remove := r.audit(ActionRemove, g, ap.UserID, reason)
+	remove.DueAt = r.removalDue(g, ap)
 	if shared { // the user stays for the other person: only this person's row goes, recorded as a 404 would be
 		return ap.Confirmed, r.a.Store.RecordMemberRemoved(ctx, r.org, store.MemberRemoval{SiteID: g.SiteID, GroupID: g.GroupID,
 			Persons: []string{r.key}, Audit: remove})
@@ -77,6 +79,21 @@ func (r *applyRun) removeOne(ctx context.Context, g access.GroupRef, ap store.Ap
 		return false, fmt.Errorf("%s: %w", r.wkey, err)
 	}
 	return landed || ap.Confirmed, nil
+}
+
+// removalDue is when the removal from g fell due: the end of the latest
+// of the group's grant windows that closed by the run's instant, if it
+// closed after the person was put in the group (an earlier end did not
+// take the group away). Zero when no such window closed (the grant was
+// deleted, a mapping changed): the removal is not a window's end.
+func (r *applyRun) removalDue(g access.GroupRef, ap store.AppliedGroup) time.Time {
+	var due time.Time
+	for _, gr := range r.grants {
+		if gr.Group == g && gr.EndedBy(r.at) && gr.Until.After(ap.AppliedAt) && gr.Until.After(due) {
+			due = gr.Until
+		}
+	}
+	return due
 }
 
 func (r *applyRun) sharedWithOthers(ctx context.Context, ap store.AppliedGroup) (bool, error) {

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"doorsync/access"
 	"doorsync/saltoks"
@@ -36,7 +37,7 @@ func (a *Activities) takeOut(ctx context.Context, client saltoGroups, orgID stri
 func recoveredAdd(removal store.AuditEntry) func(person string) store.AuditEntry {
 	return func(person string) store.AuditEntry {
 		added := removal
-		added.Action, added.Person, added.Reason = ActionAdd, person, recoveredAddReason
+		added.Action, added.Person, added.Reason, added.DueAt = ActionAdd, person, recoveredAddReason, time.Time{}
 		return added
 	}
 }

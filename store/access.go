@@ -274,6 +274,11 @@ type AuditEntry struct {
 	// Actor names who made the change through the API (an API key's name,
 	// or "admin"); empty for the changes doorsync makes on its own.
 	Actor string `json:"actor"`
+	// DueAt, on a removal, is when it was due: the end of the grant window
+	// that closed. Zero when no window closed (a deletion, a mapping
+	// change): such a removal was due when the write was made. Not in the
+	// API's answer; the metrics read it (RevocationLateness).
+	DueAt time.Time `json:"-"`
 }
 
 // AddAudit appends one audit row.
@@ -292,9 +297,9 @@ func insertAudit(ctx context.Context, db execer, orgID string, e AuditEntry) err
 		reason = nil
 	}
 	_, err := db.Exec(ctx, `insert into audit_log (org_id, action, person, site_id, group_id, salto_user_id, reason, trigger,
-		workflow_id, run_id, result, error, actor) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		workflow_id, run_id, result, error, actor, due_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error,
-		e.Actor)
+		e.Actor, nullTime(e.DueAt))
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -371,12 +376,16 @@ func (s *Store) LastTagAudit(ctx context.Context, orgID, person, siteID, tagNumb
 
 // auditColumns are the columns scanAudit reads, in its order.
 const auditColumns = `id, at, action, person, site_id, group_id, salto_user_id, reason, trigger,
-	workflow_id, run_id, result, error, actor`
+	workflow_id, run_id, result, error, actor, due_at`
 
 func scanAudit(r pgx.CollectableRow) (AuditEntry, error) {
 	var e AuditEntry
+	var due *time.Time
 	err := r.Scan(&e.ID, &e.At, &e.Action, &e.Person, &e.SiteID, &e.GroupID, &e.SaltoUserID, &e.Reason, &e.Trigger,
-		&e.WorkflowID, &e.RunID, &e.Result, &e.Error, &e.Actor)
+		&e.WorkflowID, &e.RunID, &e.Result, &e.Error, &e.Actor, &due)
+	if due != nil {
+		e.DueAt = *due
+	}
 	return e, err
 }
 
