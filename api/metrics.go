@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+
+	"doorsync/store"
 )
 
 // metrics are what GET /metrics serves: request counts and latencies by
@@ -40,25 +43,38 @@ func newMetrics(h *handlers) *metrics {
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauge("doorsync_outbox_pending", "Pokes accepted but not yet sent to Temporal (refreshed every 15s).", h.countPendingPokes, h.now),
-		gauge("doorsync_holds_pending", "Groups whose removals the mass-removal guard holds (refreshed every 15s).", h.countPendingHolds, h.now))
+		gauge("doorsync_outbox_oldest_pending_age_seconds",
+			"How long the oldest poke the relay still tries to send has waited, in seconds; 0 when none waits (refreshed every 15s).",
+			h.oldestPendingPoke, h.now),
+		h.orgGauges("pending holds", h.store.PendingHoldsByOrg, orgGauge("doorsync_holds_pending",
+			"Groups whose removals the mass-removal guard holds pending an operator, by org (refreshed every 15s).")),
+		h.orgGauges("problem persons", h.store.ProblemPersonsByOrg, orgGauge("doorsync_people_with_problems",
+			"Persons with a problem retrying cannot fix (shown by the explain API), by org (refreshed every 15s).")),
+		h.orgGauges("salto connections", h.store.SaltoConnectionStates, orgGauge("doorsync_salto_connection_up",
+			"1 while the org's Salto KS connection works, 0 once talking to Salto KS last failed; orgs never connected have none (refreshed every 15s).")),
+		h.orgGauges("reconcile drift", h.store.ReconcileDrift,
+			orgGauge("doorsync_reconcile_drift_found", "Changes (adds and removals) the org's latest completed reconciliation run found (refreshed every 15s)."),
+			orgGauge("doorsync_reconcile_drift_repaired", "Changes the org's latest completed reconciliation run made (refreshed every 15s).")),
+		h.orgGauges("revocation lateness", h.store.RevocationLateness, orgGauge("doorsync_revocation_lateness_seconds",
+			"How long after the end of its window the org's latest timed removal was recorded, in seconds (refreshed every 15s).")))
 	return m
 }
 
 // gaugeRefresh is how long a store-backed gauge keeps its value: scrapes
 // in between answer the last value, so however often /metrics is scraped
-// each gauge costs the store at most one query per interval.
+// each gauge family costs the store at most one query per interval.
 const gaugeRefresh = 15 * time.Second
 
 // gauge reads its value from the store at most once per gaugeRefresh (-1
 // when it cannot).
-func gauge(name, help string, read func(context.Context) (int, error), now func() time.Time) prometheus.Collector {
+func gauge(name, help string, read func(context.Context) (float64, error), now func() time.Time) prometheus.Collector {
 	c := &cachedCount{read: read, now: now}
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, c.get)
 }
 
-// cachedCount is a count read from the store, kept for gaugeRefresh.
+// cachedCount is a value read from the store, kept for gaugeRefresh.
 type cachedCount struct {
-	read func(context.Context) (int, error)
+	read func(context.Context) (float64, error)
 	now  func() time.Time
 
 	mu    sync.Mutex
@@ -78,26 +94,90 @@ func (c *cachedCount) get() float64 {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, err := c.read(ctx)
-	c.at, c.valid, c.value = c.now(), true, float64(n)
+	v, err := c.read(ctx)
+	c.at, c.valid, c.value = c.now(), true, v
 	if err != nil {
 		c.value = -1
 	}
 	return c.value
 }
 
-func (h *handlers) countPendingPokes(ctx context.Context) (int, error) {
+func (h *handlers) countPendingPokes(ctx context.Context) (float64, error) {
 	if h.store == nil {
 		return 0, nil
 	}
-	return h.store.PendingPokes(ctx)
+	n, err := h.store.PendingPokes(ctx)
+	return float64(n), err
 }
 
-func (h *handlers) countPendingHolds(ctx context.Context) (int, error) {
+func (h *handlers) oldestPendingPoke(ctx context.Context) (float64, error) {
 	if h.store == nil {
 		return 0, nil
 	}
-	return h.store.CountPendingHolds(ctx)
+	return h.store.OldestPendingPokeAge(ctx)
+}
+
+// orgGauge describes a gauge family with one label, org.
+func orgGauge(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, []string{"org"}, nil)
+}
+
+// orgGauges are gauge families labelled by org, all read from the store by
+// one call (each org's values in the order of descs) at most once per
+// gaugeRefresh. A failed read is logged and kept for the interval: the
+// families then have no series (alert on absent() if that matters), and
+// the store is not asked again on every scrape.
+func (h *handlers) orgGauges(what string, read func(context.Context) ([]store.OrgValues, error), descs ...*prometheus.Desc) prometheus.Collector {
+	return &cachedOrgGauges{what: what, read: read, descs: descs, now: h.now, log: h.log, noStore: h.store == nil}
+}
+
+type cachedOrgGauges struct {
+	what    string
+	read    func(context.Context) ([]store.OrgValues, error)
+	descs   []*prometheus.Desc
+	now     func() time.Time
+	log     *slog.Logger
+	noStore bool
+
+	mu     sync.Mutex
+	at     time.Time
+	values []store.OrgValues
+	valid  bool
+}
+
+func (c *cachedOrgGauges) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *cachedOrgGauges) Collect(ch chan<- prometheus.Metric) {
+	for _, v := range c.get() {
+		for i, d := range c.descs {
+			if i < len(v.Values) {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v.Values[i], v.OrgID)
+			}
+		}
+	}
+}
+
+func (c *cachedOrgGauges) get() []store.OrgValues {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.noStore {
+		return nil
+	}
+	if now := c.now(); c.valid && now.Sub(c.at) < gaugeRefresh && !now.Before(c.at) {
+		return c.values
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	values, err := c.read(ctx)
+	c.at, c.valid, c.values = c.now(), true, values
+	if err != nil && c.log != nil {
+		c.log.Warn("metrics: could not read from the store; its gauges are left out until the next read", "gauges", c.what, "err", err)
+	}
+	return c.values
 }
 
 // observe records each request under its method (OTHER for any method

@@ -435,10 +435,3 @@ func (s *Store) SetSuspendedByDoorsync(ctx context.Context, orgID, person, siteI
 		where org_id = $1 and person = $2 and site_id = $3`, orgID, person, siteID, suspended, state)
 	return err
 }
-
-// CountPendingHolds counts the pending holds of every org.
-func (s *Store) CountPendingHolds(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRow(ctx, `select count(*) from removal_holds where status = 'pending'`).Scan(&n)
-	return n, err
-}
