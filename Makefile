@@ -6,16 +6,33 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 TEMPORAL_BIN          := bin/temporal-$(TEMPORAL_CLI_VERSION)
 export TEMPORAL_CLI   := $(CURDIR)/$(TEMPORAL_BIN)
 
-.PHONY: run test bench soak build vet fmt clean
+.PHONY: run test bench soak build vet fmt clean check-deploy
 
 ## run: the whole system on one machine (Temporal dev server, Postgres, doorsync dev)
 run: build $(TEMPORAL_BIN)
 	DOORSYNC_BIN=$(CURDIR)/bin/doorsync scripts/dev-stack.sh
 
-## test: go vet and every test with the race detector, against real Postgres and Temporal
-test: $(TEMPORAL_BIN)
+## test: go vet and every test with the race detector, against real Postgres and Temporal,
+## and the deploy files (check-deploy)
+test: $(TEMPORAL_BIN) check-deploy
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## check-deploy: the Prometheus alerting rules, checked and unit-tested by promtool
+## (Debian's prometheus package; without it this step is skipped, but under
+## CI=true it fails), and the dashboard's and rules' metric names checked
+## against the code (go test ./deploy)
+PROMTOOL ?= promtool
+check-deploy:
+	@if command -v $(PROMTOOL) >/dev/null; then \
+		$(PROMTOOL) check rules deploy/prometheus/alerts.yml && \
+		$(PROMTOOL) test rules deploy/prometheus/alerts_test.yml; \
+	elif [ "$$CI" = true ]; then \
+		echo "check-deploy: $(PROMTOOL) not found (apt-get install prometheus)" >&2; exit 1; \
+	else \
+		echo "check-deploy: $(PROMTOOL) not found; alert rules not checked (apt-get install prometheus)" >&2; \
+	fi
+	$(GO) test -count=1 ./deploy
 
 ## bench: the benchmarks (performance targets live here, never in timed tests)
 bench: $(TEMPORAL_BIN)
