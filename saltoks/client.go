@@ -121,6 +121,7 @@ func (c *Client) send(ctx context.Context, req request) ([]byte, error) {
 		if sleep(ctx, wait) != nil {
 			return nil, err // the caller gave up: report what went wrong, not the cancellation
 		}
+		countRetry(req)
 	}
 }
 

@@ -126,11 +126,13 @@ type Config struct {
 	MaxResponseBytes int64
 }
 
+// httpClient is the client every exchange goes through, measured
+// (metrics.go).
 func (c Config) httpClient() *http.Client {
 	if c.HTTPClient != nil {
-		return c.HTTPClient
+		return instrument(c.HTTPClient)
 	}
-	return &http.Client{Timeout: defaultHTTPTimeout}
+	return instrument(&http.Client{Timeout: defaultHTTPTimeout})
 }
 
 func (c Config) identityBase() string { return strings.TrimRight(c.IdentityURL, "/") }
