@@ -94,7 +94,7 @@ func TestCallsAreMeasured(t *testing.T) {
 	before := map[string]float64{
 		"ok": series(t, "doorsync_salto_requests_total", get("2xx")), "limited": series(t, "doorsync_salto_requests_total", get("4xx")),
 		"latency": series(t, "doorsync_salto_request_duration_seconds", get("2xx")),
-		"429": series(t, "doorsync_salto_rate_limited_total", plain), "retries": series(t, "doorsync_salto_retries_total", plain),
+		"429":     series(t, "doorsync_salto_rate_limited_total", plain), "retries": series(t, "doorsync_salto_retries_total", plain),
 		"token": series(t, "doorsync_salto_requests_total", token),
 	}
 
