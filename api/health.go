@@ -1,41 +1,26 @@
 package api
 
 import (
-	"context"
 	"net/http"
-	"time"
+
+	"doorsync/internal/health"
 )
 
 // Check is one readiness dependency: it returns nil when the dependency
 // answers.
-type Check func(ctx context.Context) error
+type Check = health.Check
 
 // handleHealthz says the process is up.
-func handleHealthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
+func handleHealthz(w http.ResponseWriter, r *http.Request) { health.Healthz(w, r) }
 
-// handleReadyz checks every dependency concurrently and answers 503 if any
-// fails, naming which.
-func (h *handlers) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
-	type result struct {
-		name string
-		err  error
+// readyz checks every dependency concurrently and answers 503 if one of
+// Deps.Readiness fails, naming which. Temporal is checked and named too,
+// but never makes the API unready: the outbox keeps accepting writes while
+// it is down, and the relay sends them once it is back.
+func (h *handlers) readyz() http.HandlerFunc {
+	var reported map[string]Check
+	if h.temporal != nil {
+		reported = map[string]Check{"temporal": h.temporal.Check}
 	}
-	results := make(chan result, len(h.readiness))
-	for name, check := range h.readiness {
-		go func() { results <- result{name, check(ctx)} }()
-	}
-	status, body := http.StatusOK, map[string]string{}
-	for range h.readiness {
-		res := <-results
-		body[res.name] = "ok"
-		if res.err != nil {
-			status, body[res.name] = http.StatusServiceUnavailable, "unavailable"
-			h.log.WarnContext(ctx, "readiness check failed", "dependency", res.name, "err", res.err)
-		}
-	}
-	writeJSON(w, status, body)
+	return health.Readyz(h.log, h.readiness, reported)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
+	"doorsync/internal/health"
 	"doorsync/store"
 )
 
@@ -57,6 +58,9 @@ func newMetrics(h *handlers) *metrics {
 			orgGauge("doorsync_reconcile_drift_repaired", "Changes the org's latest completed reconciliation run made (refreshed every 15s).")),
 		h.orgGauges("revocation lateness", h.store.RevocationLateness, orgGauge("doorsync_revocation_lateness_seconds",
 			"How long after the end of its window the org's latest timed removal was recorded, in seconds (refreshed every 15s).")))
+	if h.temporal != nil {
+		m.registry.MustRegister(health.TemporalUp(h.temporal))
+	}
 	return m
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/contract"
+	"doorsync/internal/health"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/write"
 	"doorsync/store"
@@ -21,8 +22,13 @@ type Deps struct {
 	Store  *store.Store
 	// AdminToken may do everything; it is required.
 	AdminToken string
-	// Readiness names the dependencies /readyz checks.
+	// Readiness names the dependencies /readyz checks: one that fails
+	// makes it answer 503.
 	Readiness map[string]Check
+	// Temporal, when set, checks Temporal: /readyz names its state
+	// ("temporal") without ever answering 503 for it (the outbox keeps
+	// accepting writes), and /metrics serves it as doorsync_temporal_up.
+	Temporal Check
 	// Salto links orgs to Salto KS.
 	Salto *saltoconn.Manager
 	// PublicURL is where browsers reach the API (the OAuth callback).
@@ -72,6 +78,7 @@ type handlers struct {
 	store      *store.Store
 	adminToken string
 	readiness  map[string]Check
+	temporal   *health.Probe
 	onOrgSaved func(context.Context, store.Org) error
 	salto      *saltoconn.Manager
 	publicURL  string
@@ -100,6 +107,9 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	if d.Temporal != nil {
+		h.temporal = health.NewProbe(d.Temporal)
+	}
 	h.write = &write.Writer{Store: d.Store, Now: h.now}
 	h.importMaxBytes = cmp.Or(d.ImportMaxBytes, DefaultImportMaxBytes)
 	r := chi.NewRouter()
@@ -111,7 +121,7 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	}))
 
 	r.Get("/healthz", handleHealthz)
-	r.Get("/readyz", h.handleReadyz)
+	r.Get("/readyz", h.readyz())
 	if !d.SeparateMetrics {
 		r.Handle("/metrics", m.handler())
 	}

@@ -61,6 +61,12 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests}, nil
 }
 
+// temporalHealth is nil when Temporal's frontend answers.
+func (s *services) temporalHealth(ctx context.Context) error {
+	_, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
 func (s *services) close() {
 	s.temporal.Close()
 	s.store.Close()
@@ -226,13 +232,8 @@ func apiDeps(env *environment, svc *services) api.Deps {
 			}
 			return nil
 		},
-		Readiness: map[string]api.Check{
-			"postgres": svc.store.Ping,
-			"temporal": func(ctx context.Context) error {
-				_, err := svc.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
-				return err
-			},
-		},
+		Readiness: map[string]api.Check{"postgres": svc.store.Ping},
+		Temporal:  svc.temporalHealth,
 	}
 }
 
