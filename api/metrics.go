@@ -215,15 +215,19 @@ func methodLabel(m string) string {
 // handler serves the API's registry and the doorsync_ metrics other
 // packages of the process register with Prometheus's default registry (the
 // outbox relay's and the activities' counts of errors they handle and go
-// on from).
+// on from, the Salto KS client's calls), and the Temporal SDK's temporal_
+// metrics.
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(prometheus.Gatherers{m.registry, processMetrics}, promhttp.HandlerOpts{})
 }
 
-// processMetrics are the doorsync_ families of the default registry (its
-// Go and process collectors are the API registry's too, so they are left
-// out).
+// processMetrics are the doorsync_ and temporal_ (the Temporal SDK's, as
+// the process's Temporal client reports them) families of the default
+// registry (its Go and process collectors are the API registry's too, so
+// they are left out).
 var processMetrics = prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 	families, err := prometheus.DefaultGatherer.Gather()
-	return slices.DeleteFunc(families, func(f *dto.MetricFamily) bool { return !strings.HasPrefix(f.GetName(), "doorsync_") }), err
+	return slices.DeleteFunc(families, func(f *dto.MetricFamily) bool {
+		return !strings.HasPrefix(f.GetName(), "doorsync_") && !strings.HasPrefix(f.GetName(), "temporal_")
+	}), err
 })

@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"doorsync/internal/config"
+	"doorsync/internal/temporalmetrics"
 	"doorsync/store"
 )
 
@@ -43,11 +45,27 @@ func (e *environment) openStore(ctx context.Context) (*store.Store, error) {
 	return store.Open(ctx, e.cfg.DatabaseURL)
 }
 
+// temporalMetrics is the process's one handler of the Temporal SDK's
+// metrics, on Prometheus's default registry (served by the worker's
+// /metrics, and by the API's).
+func (e *environment) temporalMetrics() client.MetricsHandler {
+	temporalMetricsOnce.Do(func() {
+		temporalMetricsHandler, _ = temporalmetrics.Handler(nil, e.log.With("component", "temporal-metrics"))
+	})
+	return temporalMetricsHandler
+}
+
+var (
+	temporalMetricsOnce    sync.Once
+	temporalMetricsHandler client.MetricsHandler
+)
+
 func (e *environment) dialTemporal(ctx context.Context) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  e.cfg.Temporal.Address,
-		Namespace: e.cfg.Temporal.Namespace,
-		Logger:    tlog.NewStructuredLogger(e.log.With("component", "temporal")),
+		HostPort:       e.cfg.Temporal.Address,
+		Namespace:      e.cfg.Temporal.Namespace,
+		Logger:         tlog.NewStructuredLogger(e.log.With("component", "temporal")),
+		MetricsHandler: e.temporalMetrics(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dial temporal at %s: %w", e.cfg.Temporal.Address, err)

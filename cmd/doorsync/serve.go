@@ -6,6 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
@@ -13,6 +17,7 @@ import (
 	"doorsync/activities"
 	"doorsync/api"
 	"doorsync/internal/guestkey"
+	"doorsync/internal/health"
 	"doorsync/internal/outbox"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
@@ -93,11 +98,34 @@ func runWorker(ctx context.Context, env *environment, _ []string) error {
 		return err
 	}
 	defer svc.close()
+	l, err := net.Listen("tcp", env.cfg.WorkerAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (DOORSYNC_WORKER_ADDR): %w", env.cfg.WorkerAddr, err)
+	}
 	env.log.Info("worker polling", "task_queue", env.cfg.Temporal.TaskQueue)
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return api.Serve(ctx, l, workerHandler(env, svc), env.cfg.ShutdownTimeout, env.log.With("listener", "worker"))
+	})
 	g.Go(func() error { return runWorkerLoop(ctx, env, svc) })
 	g.Go(func() error { return svc.relay.Run(ctx) })
 	return g.Wait()
+}
+
+// workerHandler serves the worker's /healthz, /readyz (503 unless both
+// Postgres and Temporal answer: a worker without either does no work) and
+// /metrics: Prometheus's default registry, which holds the Temporal SDK's
+// metrics (temporalmetrics), doorsync's counters and doorsync_temporal_up.
+func workerHandler(env *environment, svc *services) http.Handler {
+	temporal := health.NewProbe(svc.temporalHealth)
+	if err := prometheus.Register(health.TemporalUp(temporal)); err != nil {
+		env.log.Warn("doorsync_temporal_up is not served", "err", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", health.Healthz)
+	mux.Handle("GET /readyz", health.Readyz(env.log, map[string]health.Check{"postgres": svc.store.Ping, "temporal": temporal.Check}, nil))
+	mux.Handle("GET /metrics", promhttp.Handler())
+	return mux
 }
 
 func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {

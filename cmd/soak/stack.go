@@ -162,6 +162,7 @@ func (s *stack) startDoorsync(ctx context.Context) error {
 		"DOORSYNC_SALTO_ALLOWED_HOSTS="+s.fakeURL,
 		"DOORSYNC_LOG_LEVEL=warn",
 		"DOORSYNC_SHUTDOWN_TIMEOUT=5s",
+		"DOORSYNC_WORKER_ADDR=127.0.0.1:0", // two workers on one machine: each its own port
 	)
 	migrate := exec.CommandContext(ctx, s.cfg.Doorsync, "migrate", "up")
 	migrate.Env = env

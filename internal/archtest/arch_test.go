@@ -58,6 +58,7 @@ var thirdParty = map[string]vocab{
 	"tern":       {paths: []string{"github.com/jackc/tern/v2"}},
 	"Prometheus": {paths: []string{"github.com/prometheus/client_golang", "github.com/prometheus/client_model"}},
 	"testify":    {paths: []string{"github.com/stretchr/testify"}},
+	"tally":      {paths: []string{"github.com/uber-go/tally/v4"}},
 	"Temporal":   {paths: []string{"go.temporal.io/api", "go.temporal.io/sdk"}, sub: "go.temporal.io/sdk"},
 	"oauth2":     {paths: []string{"golang.org/x/oauth2"}},
 	"x/sync":     {paths: []string{"golang.org/x/sync"}},

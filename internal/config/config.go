@@ -60,6 +60,9 @@ type Config struct {
 	// MetricsAddr, when set, is where /metrics is served instead of on
 	// HTTPAddr (e.g. "127.0.0.1:9090").
 	MetricsAddr string
+	// WorkerAddr is where `doorsync worker` serves /metrics, /healthz and
+	// /readyz (default ":9091"; port 0 picks a free one).
+	WorkerAddr string
 	// SaltoRateLimit is each org's Salto KS request rate (per second, per
 	// process; 0: no cap) and SaltoBurst how many requests may go at once,
 	// unless the org's salto_rate_limit setting says otherwise.
@@ -115,6 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		ImportMaxBytes: r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
 		MetricsAddr:    r.str("DOORSYNC_METRICS_ADDR", ""),
+		WorkerAddr:     r.str("DOORSYNC_WORKER_ADDR", ":9091"),
 		SaltoRateLimit: r.float("DOORSYNC_SALTO_RATE_LIMIT", 10, 0, 10000),
 		SaltoBurst:     r.int("DOORSYNC_SALTO_RATE_BURST", 20, 1, 10000),
 	}
@@ -131,6 +135,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if cfg.MetricsAddr != "" {
 		r.check("DOORSYNC_METRICS_ADDR", validHostPort(cfg.MetricsAddr))
 	}
+	r.check("DOORSYNC_WORKER_ADDR", validHostPort(cfg.WorkerAddr))
 	r.check("TEMPORAL_ADDRESS", validHostPort(cfg.Temporal.Address))
 	r.check("DATABASE_URL", validPostgresURL(cfg.DatabaseURL))
 	if r.err != nil {

@@ -41,6 +41,7 @@ func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
 		"DOORSYNC_SHUTDOWN_TIMEOUT": "-1s",
 		"DOORSYNC_IMPORT_MAX_BYTES": "256MiB",
 		"DOORSYNC_METRICS_ADDR":     "9090",
+		"DOORSYNC_WORKER_ADDR":      "9091",
 		"DOORSYNC_SALTO_RATE_LIMIT": "-3",
 		"DOORSYNC_SALTO_RATE_BURST": "0",
 	}

@@ -50,6 +50,7 @@ func TestAPIAndWorkerProcessesShareTheRotatingToken(t *testing.T) {
 		"DOORSYNC_SALTO_API_URL="+fake.URL,
 		"DOORSYNC_SALTO_ALLOWED_HOSTS="+fake.URL,
 		"DOORSYNC_LOG_LEVEL=warn",
+		"DOORSYNC_WORKER_ADDR=127.0.0.1:0",
 	)
 	startProcess(t, bin, env, "api")
 	startProcess(t, bin, env, "worker")
