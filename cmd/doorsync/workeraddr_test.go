@@ -88,6 +88,9 @@ func TestWorkerServesHealthAndMetrics(t *testing.T) {
 	}) {
 		t.Errorf("the worker's /metrics lacks %v (dry run answered %d):\n%s", missing, resp.StatusCode, body)
 	}
+	if strings.Contains(out.String(), "could not be registered") {
+		t.Errorf("the worker could not register some of the SDK's metrics:\n%s", out.String())
+	}
 }
 
 func get(t *testing.T, url string) (int, string) {
