@@ -13,7 +13,9 @@ import (
 func newAcme(t *testing.T) (context.Context, *store.Store) { return testenv.NewOrgStore(t, "acme") }
 
 // claimed claims the pokes ids and describes them (testenv.ClaimedPokes).
-func claimed(t *testing.T, st *store.Store, ids []int64) []string { return testenv.ClaimedPokes(t, st, ids) }
+func claimed(t *testing.T, st *store.Store, ids []int64) []string {
+	return testenv.ClaimedPokes(t, st, ids)
+}
 
 // writer writes through st as the API does (package write owns writes).
 func writer(st *store.Store) *write.Writer { return &write.Writer{Store: st} }

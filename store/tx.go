@@ -82,7 +82,9 @@ func (t *Tx) Insert(ctx context.Context, w EntityWrite, version *int64) (Entity,
 }
 
 // Update replaces an entity whose row LockEntity locked.
-func (t *Tx) Update(ctx context.Context, w EntityWrite) (Entity, error) { return updateEntity(ctx, t.tx, w) }
+func (t *Tx) Update(ctx context.Context, w EntityWrite) (Entity, error) {
+	return updateEntity(ctx, t.tx, w)
+}
 
 // Remove deletes an entity whose row LockEntity locked, keeps its
 // tombstone and, for a day pass, forgets its uses.

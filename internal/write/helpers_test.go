@@ -18,4 +18,6 @@ func newAcme(t *testing.T) (context.Context, *store.Store) { return testenv.NewO
 func writer(st *store.Store) *write.Writer { return &write.Writer{Store: st} }
 
 // claimed claims the pokes ids and describes them (testenv.ClaimedPokes).
-func claimed(t *testing.T, st *store.Store, ids []int64) []string { return testenv.ClaimedPokes(t, st, ids) }
+func claimed(t *testing.T, st *store.Store, ids []int64) []string {
+	return testenv.ClaimedPokes(t, st, ids)
+}
