@@ -78,6 +78,7 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 	stop := keepAlive(ctx)
 	res, err := run.apply(ctx)
 	stop()
+	err = expectedRetry(ctx, a.log(), []any{"org", in.OrgID, "person", wkey}, err)
 	res.NextChange = access.NextChange(run.grants, at)
 	return res, err
 }
