@@ -4,8 +4,10 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -21,17 +23,51 @@ import (
 type Options struct {
 	// MaxConcurrentActivities bounds activities in flight (0: SDK default).
 	MaxConcurrentActivities int
+	// StopTimeout bounds a graceful stop (DOORSYNC_SHUTDOWN_TIMEOUT): the
+	// activities running when ctx ends may finish within it, and Run
+	// returns within it (0: the SDK's default, cancel them at once).
+	StopTimeout time.Duration
 }
 
-// Run polls taskQueue until ctx ends.
+// ErrStopTimedOut is Run's error when the worker had not stopped within
+// Options.StopTimeout: what was still running is retried by Temporal
+// (after its heartbeat or start-to-close timeout).
+var ErrStopTimedOut = errors.New("worker: not stopped within the stop timeout")
+
+// Run polls taskQueue until ctx ends, then stops gracefully (see
+// Options.StopTimeout).
 func Run(ctx context.Context, c client.Client, taskQueue string, acts *activities.Activities, opts Options) error {
 	w := New(c, taskQueue, acts, opts)
+	return RunWorker(ctx, w, opts.StopTimeout)
+}
+
+// RunWorker starts w, runs it until ctx ends and stops it: new tasks are
+// no longer taken, running activities have until stopTimeout to finish
+// (then their contexts are cancelled) and RunWorker returns within
+// stopTimeout, ErrStopTimedOut if the SDK was still stopping (it stops its
+// parts one after the other, each allowed the whole timeout).
+func RunWorker(ctx context.Context, w sdkworker.Worker, stopTimeout time.Duration) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
 	<-ctx.Done()
-	w.Stop()
-	return nil
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		w.Stop()
+	}()
+	if stopTimeout <= 0 {
+		<-stopped
+		return nil
+	}
+	t := time.NewTimer(stopTimeout)
+	defer t.Stop()
+	select {
+	case <-stopped:
+		return nil
+	case <-t.C:
+		return ErrStopTimedOut
+	}
 }
 
 // New builds a worker on taskQueue with every workflow and activity
@@ -50,6 +86,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 		//lint:ignore SA1019 an unversioned build id, as the SDK's default binary checksum is
 		BuildID:                            buildid.ID(),
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
+		WorkerStopTimeout:                  opts.StopTimeout,
 		WorkflowTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 		ActivityTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 	})

@@ -131,7 +131,16 @@ func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
 	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities"),
 		Guests: svc.guests}
-	return worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{})
+	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout})
+	if errors.Is(err, worker.ErrStopTimedOut) {
+		env.log.Warn("worker still stopping at the end of the shutdown timeout; Temporal retries what was running",
+			"timeout", env.cfg.ShutdownTimeout)
+		return nil
+	}
+	if err == nil {
+		env.log.Info("worker stopped")
+	}
+	return err
 }
 
 // runDev runs the api and the worker in one process; with -demo-salto it
