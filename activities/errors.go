@@ -64,7 +64,7 @@ func expectedRetry(ctx context.Context, log *slog.Logger, attrs []any, err error
 	}
 	opts.Category = temporal.ApplicationErrorCategoryBenign
 	log.WarnContext(ctx, "Salto KS call failed; retrying (expected)",
-		append(attrs, "attempt", attempt, "reason", refusalText(err))...)
+		append(attrs, "attempt", attempt, "reason", refusalText(err), "err", err)...)
 	return temporal.NewApplicationErrorWithOptions(err.Error(), errType, opts)
 }
 

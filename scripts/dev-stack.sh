@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one-machine dev stack behind `make run`: a Temporal dev server (SQLite
 # file under .data/), PostgreSQL (DATABASE_URL, else the local server, else a
-# private cluster under .data/pg), migrations, then `doorsync dev`.
+# private cluster under .data/pg), migrations, the fake Salto KS, then
+# `doorsync dev` with the demo org and the fake as the partner client.
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 
@@ -11,9 +12,13 @@ TEMPORAL=${TEMPORAL_CLI:-$ROOT/bin/temporal}
 DOORSYNC=${DOORSYNC_BIN:-$ROOT/bin/doorsync}
 TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
+TEMPORAL_METRICS_PORT=${TEMPORAL_METRICS_PORT:-8234}
 PRIVATE_PG_PORT=${PRIVATE_PG_PORT:-5433}
 FAKE_SALTO_ADDR=${FAKE_SALTO_ADDR:-127.0.0.1:8090}
 export DOORSYNC_HTTP_ADDR=${DOORSYNC_HTTP_ADDR:-127.0.0.1:8080}
+# The Salto KS authorization-code flow (the fake is the partner client)
+# comes back to the API here.
+export DOORSYNC_PUBLIC_URL=${DOORSYNC_PUBLIC_URL:-http://$DOORSYNC_HTTP_ADDR}
 export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
 
 mkdir -p "$DATA"
@@ -53,6 +58,7 @@ start_temporal() {
 	fi
 	# GOGC: see internal/devtemporal's ServerGOGC.
 	GOGC=400 "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+		--metrics-port "$TEMPORAL_METRICS_PORT" \
 		--db-filename "$DATA/temporal.db" --log-level warn \
 		--search-attribute OrgId=Keyword --search-attribute PersonId=Keyword --search-attribute EntityKind=Keyword \
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
@@ -125,10 +131,13 @@ main() {
 	cat >&2 <<-BANNER
 
 	doorsync is running (Ctrl-C stops everything):
-	  API          http://$DOORSYNC_HTTP_ADDR
-	  Temporal UI  http://127.0.0.1:$TEMPORAL_UI_PORT
-	  Temporal     $TEMPORAL_ADDRESS
-	  Fake Salto   http://$FAKE_SALTO_ADDR (state: /__fake/state)
+	  API               http://$DOORSYNC_HTTP_ADDR
+	  Metrics           http://${DOORSYNC_METRICS_ADDR:-$DOORSYNC_HTTP_ADDR}/metrics
+	  Temporal UI       http://127.0.0.1:$TEMPORAL_UI_PORT
+	  Temporal          $TEMPORAL_ADDRESS
+	  Temporal metrics  http://127.0.0.1:$TEMPORAL_METRICS_PORT/metrics
+	  Fake Salto        http://$FAKE_SALTO_ADDR (state: /__fake/state; also the partner client:
+	                    GET /v1/orgs/{org}/salto/authorize runs the authorization-code flow)
 
 	BANNER
 	wait "${children[-1]}"

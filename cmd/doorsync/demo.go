@@ -26,6 +26,11 @@ const (
 	demoNewYorkMembers = "6a000002-0002-4000-8000-000000000001"
 	demoNewYorkDayPass = "6a000002-0002-4000-8000-000000000003"
 	demoCard           = "04A1B2C4" // a London tag number
+	// demoClientID and demoClientSecret are the seed's Salto KS client:
+	// the demo org's password grant and the dev deployment's partner
+	// client (the authorization-code flow).
+	demoClientID     = "doorsync"
+	demoClientSecret = "secret"
 	// demoSince starts the demo's memberships: a fixed past date keeps
 	// their bodies, and so a re-run, unchanged.
 	demoSince = "2025-01-01"
@@ -82,7 +87,7 @@ func (c *demoClient) setUpOrg(ctx context.Context, saltoURL string) (string, err
 	steps := []demoStep{
 		{path: "", body: map[string]any{"name": "Demo Coworking", "time_zone": "Europe/London",
 			"protected_salto_users": []string{"ada@example.com", "grace@example.com"}}},
-		{path: "/salto", body: map[string]any{"client_id": "doorsync", "client_secret": "secret",
+		{path: "/salto", body: map[string]any{"client_id": demoClientID, "client_secret": demoClientSecret,
 			"username": "integration@example.com", "password": "pw", "identity_url": saltoURL, "api_url": saltoURL}},
 	}
 	for _, s := range steps {
@@ -214,8 +219,10 @@ func printDemo(w io.Writer, b demoBanner, steps []demoStep) {
 			fmt.Fprintf(w, "    - %s\n", s.note)
 		}
 	}
-	fmt.Fprintf(w, "  explain a member's access:\n    curl -s -H 'Authorization: Bearer %s' %s%s/members/m-alice/access\n\n",
+	fmt.Fprintf(w, "  explain a member's access:\n    curl -s -H 'Authorization: Bearer %s' %s%s/members/m-alice/access\n",
 		b.key, b.api, demoOrgPath)
+	fmt.Fprintf(w, "  the fake Salto KS is also the partner client: connect an org by the authorization-code flow at\n"+
+		"    %s/v1/orgs/{org}/salto/authorize (as an operator; it redirects to the fake, which approves at once)\n\n", b.api)
 }
 
 // demoCounts counts the steps by kind, e.g. "locations 2 · floors 1".

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,8 +25,12 @@ import (
 
 // TestDevStackStartsAndStopsCleanly runs the script behind `make run` on
 // free ports: the API must become ready with Postgres and Temporal, the
-// Temporal UI must answer, the demo space must reach the fake Salto KS
-// (its people in their groups), and SIGINT must leave no process behind.
+// Temporal UI and the metrics the banner names must answer, the demo space
+// must reach the fake Salto KS (its people in their groups), a fresh
+// member's first adds must get through Salto KS's consistency window and
+// two 503s, an org must connect by the authorization-code flow (the fake
+// is the partner client), nothing may be logged at ERROR (expected
+// retries are INFO or WARN), and SIGINT must leave no process behind.
 func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(testenv.TemporalCLI()); err != nil {
 		t.Skipf("temporal CLI missing: %v", err)
@@ -31,6 +38,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	bin := testenv.BuildDoorsync(t)
 	apiAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	uiPort := testenv.FreePort(t)
+	temporalMetricsPort := testenv.FreePort(t)
 	fakeAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 
 	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(), "scripts", "dev-stack.sh"))
@@ -41,6 +49,7 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 		"DATABASE_URL="+testenv.NewDatabase(t),
 		fmt.Sprintf("TEMPORAL_PORT=%d", testenv.FreePort(t)),
 		fmt.Sprintf("TEMPORAL_UI_PORT=%d", uiPort),
+		fmt.Sprintf("TEMPORAL_METRICS_PORT=%d", temporalMetricsPort),
 		"FAKE_SALTO_ADDR="+fakeAddr,
 	)
 	var out lockedBuffer
@@ -61,9 +70,25 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 		t.Errorf("Temporal UI answered %d, want 200", got)
 	}
 
+	for _, url := range []string{"http://" + apiAddr + "/metrics", fmt.Sprintf("http://127.0.0.1:%d/metrics", temporalMetricsPort)} {
+		if !strings.Contains(out.String(), url) {
+			t.Errorf("the banner does not name the metrics at %s\n%s", url, out.String())
+		}
+		if got := httpStatus(url); got != 200 {
+			t.Errorf("GET %s = %d, want 200", url, got)
+		}
+	}
+
 	waitFor(t, 30*time.Second, "the demo org", func() bool { return strings.Contains(out.String(), "demo org API key: dsk_") })
 	if !eventually(time.Until(bannerAt.Add(20*time.Second)), func() bool { return demoGroupsFilled(t, "http://"+fakeAddr) }) {
 		t.Fatalf("20 s after the banner the demo's people are not all in their Salto KS groups\n%s", out.String())
+	}
+	stack := devStack{t: t, api: "http://" + apiAddr, fake: "http://" + fakeAddr,
+		admin: bannerValue(t, out.String(), "admin token:"), key: bannerValue(t, out.String(), "demo org API key:")}
+	stack.freshMemberThroughRetries()
+	stack.connectByAuthorizationCode()
+	if lines := errorLines(out.String()); len(lines) > 0 {
+		t.Errorf("the dev stack logged at ERROR:\n%s", strings.Join(lines, "\n"))
 	}
 
 	syscall.Kill(-pgid, syscall.SIGINT) // what Ctrl-C does to the foreground group
@@ -187,4 +212,118 @@ func eventually(d time.Duration, ok func() bool) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return true
+}
+
+// devStack calls a running dev stack: its API as the admin or the demo
+// org, and the fake Salto KS's control routes.
+type devStack struct {
+	t                     *testing.T
+	api, fake, admin, key string
+}
+
+// freshMemberThroughRetries adds a member with the demo's plan while the
+// fake keeps a new user out of groups for 4 s (Salto KS's consistency
+// window: 404 2202) and answers the first two group adds 503: the member
+// must still reach both members groups.
+func (s devStack) freshMemberThroughRetries() {
+	t := s.t
+	s.do("POST", s.fake+"/__fake/config", "", `{"provisioning_delay_seconds": 4}`, 200)
+	s.do("POST", s.fake+"/__fake/faults", "", `{"method": "POST", "route": "/{version}/sites/{site_id}/access_groups/{group_id}/users",
+		"status": 503, "message": "try again", "times": 2}`, 204)
+	s.do("PUT", s.api+demoOrgPath+"/members/m-erin", s.key,
+		`{"email": "erin@example.com", "first_name": "Erin", "last_name": "Evans", "access_cards": []}`, 0)
+	s.do("PUT", s.api+demoOrgPath+"/memberships/ms-erin", s.key,
+		`{"plan_id": "hot-desk", "member_id": "m-erin", "starts_at": "`+demoSince+`"}`, 0)
+	in := func() bool {
+		state := fakeState(t, s.fake)
+		return slices.Contains(groupEmails(state, demoSiteLondon, demoLondonMembers), "erin@example.com") &&
+			slices.Contains(groupEmails(state, demoSiteNewYork, demoNewYorkMembers), "erin@example.com")
+	}
+	if !eventually(60*time.Second, in) {
+		t.Fatal("a fresh member is not in the members groups 60 s after the write")
+	}
+	if faults := s.do("GET", s.fake+"/__fake/faults", "", "", 200); strings.TrimSpace(faults) != "[]" && strings.TrimSpace(faults) != "null" {
+		t.Errorf("the 503s were not all answered (faults left: %s)", faults)
+	}
+}
+
+// connectByAuthorizationCode connects a new org to the fake Salto KS
+// through the authorization-code flow, as a browser would (following the
+// redirects, keeping the flow's cookie).
+func (s devStack) connectByAuthorizationCode() {
+	t := s.t
+	s.do("PUT", s.api+"/v1/orgs/oauth-demo", s.admin, `{"name": "OAuth demo", "time_zone": "Europe/London"}`, 0)
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	req, _ := http.NewRequest("GET", s.api+"/v1/orgs/oauth-demo/salto/authorize", nil)
+	req.Header.Set("Authorization", "Bearer "+s.admin)
+	resp, err := browser.Do(req)
+	if err != nil {
+		t.Fatalf("the authorization-code flow: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/v1/salto/callback" {
+		t.Fatalf("the authorization-code flow ended at %s with %d, want the callback's 200:\n%s", resp.Request.URL, resp.StatusCode, body)
+	}
+	if got := s.do("GET", s.api+"/v1/orgs/oauth-demo/salto", s.admin, "", 200); !strings.Contains(got, "authorization_code") {
+		t.Errorf("GET …/salto after the flow = %s, want an authorization_code connection", got)
+	}
+}
+
+// do sends body (JSON) with token, wants status (0: any 2xx) and returns
+// the answer's body.
+func (s devStack) do(method, url, token, body string, status int) string {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if (status == 0 && resp.StatusCode/100 != 2) || (status != 0 && resp.StatusCode != status) {
+		s.t.Fatalf("%s %s = %d, want %d: %s", method, url, resp.StatusCode, status, b)
+	}
+	return string(b)
+}
+
+// bannerValue is the word after label in the dev stack's output.
+func bannerValue(t *testing.T, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(regexp.QuoteMeta(label) + `\s+(\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no %q in the output:\n%s", label, out)
+	}
+	return m[1]
+}
+
+// errorLines are the output's lines logged at ERROR (text or JSON logs).
+func errorLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, `"level":"ERROR"`) {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// fakeState is the fake Salto KS's GET /__fake/state.
+func fakeState(t *testing.T, fakeURL string) saltokstest.State {
+	t.Helper()
+	var state saltokstest.State
+	resp, err := http.Get(fakeURL + "/__fake/state")
+	if err != nil {
+		return state
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatalf("GET /__fake/state: %v", err)
+	}
+	return state
 }

@@ -15,6 +15,7 @@ import (
 
 	"doorsync/activities"
 	"doorsync/api"
+	"doorsync/internal/config"
 	"doorsync/internal/guestkey"
 	"doorsync/internal/health"
 	"doorsync/internal/outbox"
@@ -157,6 +158,7 @@ func runDev(ctx context.Context, env *environment, args []string) error {
 	if err := env.allowDemoSalto(*demoSalto); err != nil {
 		return err
 	}
+	env.demoPartnerClient(*demoSalto)
 	svc, err := env.connect(ctx)
 	if err != nil {
 		return err
@@ -188,6 +190,17 @@ func (e *environment) allowDemoSalto(url string) error {
 	}
 	e.cfg.SaltoEgress = p
 	return nil
+}
+
+// demoPartnerClient makes the Salto KS the demo is loaded against (the
+// fake) the deployment's partner client, so an org can be connected
+// through the authorization-code flow too, unless one is configured
+// (DOORSYNC_SALTO_CLIENT_ID).
+func (e *environment) demoPartnerClient(url string) {
+	if url == "" || e.cfg.SaltoOAuth.ClientID != "" {
+		return
+	}
+	e.cfg.SaltoOAuth = config.SaltoOAuth{ClientID: demoClientID, ClientSecret: demoClientSecret, IdentityURL: url, APIURL: url}
 }
 
 // ensureSchedules makes every org's reconcile schedule match its settings
