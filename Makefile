@@ -1,12 +1,22 @@
 # doorsync — `make run` starts the whole system on one machine, `make test`
-# runs every test. Both work from a fresh clone.
+# runs every test. Both work from a fresh clone. `make help` lists the
+# targets (from their `## target: description` comments).
 
 GO                    ?= go
 TEMPORAL_CLI_VERSION  := v1.5.1
 TEMPORAL_BIN          := bin/temporal-$(TEMPORAL_CLI_VERSION)
 export TEMPORAL_CLI   := $(CURDIR)/$(TEMPORAL_BIN)
 
-.PHONY: run test bench soak build vet fmt clean check-deploy
+# A bare `make` is `make run`, as it always was.
+.DEFAULT_GOAL := run
+
+.PHONY: help run test bench soak build vet fmt clean check-deploy
+
+## help: list the targets and what they do
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); t = $$0; sub(/:.*/, "", t); d = $$0; sub(/^[^:]*: */, "", d); \
+		printf "  %-8s %s\n", t, d; next } \
+		/^## / && t != "" { sub(/^## /, ""); printf "  %-8s %s\n", "", $$0; next } { t = "" }' $(MAKEFILE_LIST)
 
 ## run: the whole system on one machine (Temporal dev server, Postgres, doorsync dev)
 run: build $(TEMPORAL_BIN)
@@ -50,9 +60,11 @@ soak: build $(TEMPORAL_BIN)
 build:
 	$(GO) build -o bin/doorsync ./cmd/doorsync
 
+## vet: go vet ./...
 vet:
 	$(GO) vet ./...
 
+## fmt: gofmt every Go file git knows
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
@@ -65,5 +77,6 @@ $(TEMPORAL_BIN):
 	mv bin/.gobin/temporal $@
 	ln -sf $(notdir $@) bin/temporal
 
+## clean: remove bin/ and .data/ (make run's Temporal file, Postgres cluster and fake Salto KS state)
 clean:
 	rm -rf bin .data

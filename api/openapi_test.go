@@ -227,6 +227,9 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 	if dig(doc, "info", "title") == nil || dig(doc, "info", "version") == nil {
 		t.Error("info needs a title and a version")
 	}
+	if dig(doc, "info", "license", "identifier") != "Apache-2.0" || dig(doc, "info", "license", "url") != nil {
+		t.Error(`info.license needs identifier "Apache-2.0" (the LICENSE file's) and no url (3.1: one or the other)`)
+	}
 
 	opIDs := map[string]string{}
 	validStatus := regexp.MustCompile(`^([1-5][0-9][0-9]|[1-5]XX|default)$`)
