@@ -28,8 +28,8 @@ func retryable(err error) error {
 	return err
 }
 
-// ExpectedRetryError is the type of the ApplicationError ApplyAccess
-// returns for an expected retry (see expectedRetry).
+// ExpectedRetryError is the type of the ApplicationError ApplyAccess and
+// ReconcileOrg return for an expected retry (see expectedRetry).
 const ExpectedRetryError = "SaltoExpectedRetry"
 
 // expectedAttempts is how many attempts of an activity in a row may fail
@@ -60,6 +60,9 @@ func expectedRetry(ctx context.Context, log *slog.Logger, attrs []any, err error
 	errType, opts := ExpectedRetryError, temporal.ApplicationErrorOptions{Cause: err}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) { // a 429's: keep its type and Retry-After
+		if appErr.NonRetryable() {
+			return err
+		}
 		errType, opts.NextRetryDelay = appErr.Type(), appErr.NextRetryDelay()
 	}
 	opts.Category = temporal.ApplicationErrorCategoryBenign

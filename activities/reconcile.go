@@ -79,6 +79,10 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 		gr, err := rc.reconcileGroup(ctx, rc.groups[i])
 		if err != nil {
 			a.Salto.Record(ctx, in.OrgID, err)
+			if saltoks.IsRetryable(err) { // resumed from here by the next attempt: an expected retry
+				return progress.Result, expectedRetry(ctx, a.log(),
+					[]any{"org", in.OrgID, "run", in.RunID, "site", rc.groups[i].SiteID, "group", rc.groups[i].GroupID}, retryable(err))
+			}
 			return progress.Result, retryable(err)
 		}
 		progress.Report = append(progress.Report, gr)
