@@ -148,7 +148,7 @@ func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 // also loads the demo org against that (fake) Salto KS.
 func runDev(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	demoSalto := fs.String("demo-salto", "", "load the demo org, connected to the Salto KS at this URL")
+	demoSalto := fs.String("demo-salto", "", "load the demo org, connected to the Salto KS at this URL (also the partner client unless DOORSYNC_SALTO_CLIENT_ID is set)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
