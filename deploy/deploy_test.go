@@ -27,7 +27,6 @@ var temporalStems = []string{
 	"temporal_workflow_failed",
 }
 
-
 func TestDashboardNamesOnlyMetricsDoorsyncServes(t *testing.T) {
 	b, err := os.ReadFile("grafana/doorsync.json")
 	if err != nil {
