@@ -37,7 +37,11 @@ import (
 //     reconcile-hold-approved: the approval applying that hold.
 //   - org-delete: an org's deletion.
 //
-// Recorded by hand before TestRecordHistories (their runs still replay):
+// They were recorded by unversioned workers (before D40); histories
+// recorded by deployment-versioned workers replay the same.
+//
+// Recorded earlier, by a recording test not kept, from older code (the
+// runs it started must still replay):
 //
 //   - access-v0-* and access-v1-*-retry-after-poke: a 429 on the first
 //     apply (Retry-After 3 s) and a poke one second into the wait, locally
@@ -56,7 +60,7 @@ func TestHistoriesReplay(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			for _, d := range Definitions() {
-				r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name})
+				r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name, VersioningBehavior: d.Versioning})
 			}
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay: %v", err)
@@ -88,7 +92,7 @@ func TestReplayCatchesNonDeterminism(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			for _, d := range Definitions() {
-				r.RegisterWorkflowWithOptions(withExtraTimer(t, d.Fn), workflow.RegisterOptions{Name: d.Name})
+				r.RegisterWorkflowWithOptions(withExtraTimer(t, d.Fn), workflow.RegisterOptions{Name: d.Name, VersioningBehavior: d.Versioning})
 			}
 			err := r.ReplayWorkflowHistoryFromJSONFile(nil, f)
 			if err == nil {
