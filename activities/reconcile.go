@@ -101,7 +101,14 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 		}
 	}
 	progress.Result.Groups = len(rc.groups)
-	return progress.Result, a.Store.SaveRunReport(ctx, in.OrgID, in.RunID, Report{Groups: nonNil(progress.Report)})
+	var drift []store.RunDrift
+	if !in.DryRun { // a dry run only shows; the run that repairs reports drift
+		d := store.RunDrift{Trigger: in.Trigger, Groups: progress.Result.Groups}
+		d.Counts.Add, d.Counts.Remove = progress.Result.Adds, progress.Result.Removes
+		d.Counts.Held, d.Counts.Problem = progress.Result.Held, len(progress.Result.Problems)
+		drift = append(drift, d)
+	}
+	return progress.Result, a.Store.SaveRunReport(ctx, in.OrgID, in.RunID, Report{Groups: nonNil(progress.Report)}, drift...)
 }
 
 // reconcile is one run's state: the org, its desired access and who is who

@@ -213,23 +213,105 @@ func (s *Store) RecordRemoved(ctx context.Context, orgID string, a AppliedGroup,
 }
 
 // SetPersonProblem records (or with "" clears) a person's failure that
-// retrying cannot fix.
+// retrying cannot fix. A problem that appears, changes or clears queues an
+// access.problem webhook event in the same transaction.
 func (s *Store) SetPersonProblem(ctx context.Context, orgID, person, problem string) error {
-	// Writes only what changes: most runs have no problem and had none.
-	_, err := s.db.Exec(ctx, `
-		with cleared as (
-			update person_status set last_error = '', last_error_at = null, updated_at = now()
-			where $3 = '' and org_id = $1 and person = $2 and last_error <> '')
-		insert into person_status (org_id, person, last_error, last_error_at)
-		select $1, $2, $3, now() where $3 <> ''
-		on conflict (org_id, person) do update
-			set last_error = excluded.last_error, last_error_at = excluded.last_error_at, updated_at = now()
-			where person_status.last_error <> excluded.last_error`,
-		orgID, person, problem)
+	// Writes only what changes: most runs have no problem and had none,
+	// and read so without a transaction (the person's access workflow is
+	// its only writer).
+	var stored string
+	if err := s.db.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2`,
+		orgID, person).Scan(&stored); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("store: person problem: %w", err)
+	}
+	if stored == problem {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var prev string
+		err := tx.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2 for update`,
+			orgID, person).Scan(&prev)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			if problem == "" {
+				return nil
+			}
+			tag, err := tx.Exec(ctx, `insert into person_status (org_id, person, last_error, last_error_at)
+				values ($1, $2, $3, now()) on conflict (org_id, person) do nothing`, orgID, person, problem)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 { // another run recorded one meanwhile
+				if err := tx.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2 for update`,
+					orgID, person).Scan(&prev); err != nil {
+					return err
+				}
+				if prev == problem {
+					return nil
+				}
+				if _, err := tx.Exec(ctx, `update person_status set last_error = $3, last_error_at = now(), updated_at = now()
+					where org_id = $1 and person = $2`, orgID, person, problem); err != nil {
+					return err
+				}
+			}
+		case err != nil:
+			return err
+		case prev == problem:
+			return nil
+		case problem == "":
+			if _, err := tx.Exec(ctx, `update person_status set last_error = '', last_error_at = null, updated_at = now()
+				where org_id = $1 and person = $2`, orgID, person); err != nil {
+				return err
+			}
+		default:
+			if _, err := tx.Exec(ctx, `update person_status set last_error = $3, last_error_at = now(), updated_at = now()
+				where org_id = $1 and person = $2`, orgID, person, problem); err != nil {
+				return err
+			}
+		}
+		_, err = queueEvent(ctx, tx, NewEvent(orgID, EventAccessProblem, ProblemEvent{Person: person, Problem: problem,
+			Previous: prev, Cleared: problem == ""}), "")
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: person problem: %w", err)
 	}
 	return nil
+}
+
+// ProblemEvent is the data of an access.problem event: the person's
+// problem now ("" when it cleared) and before.
+type ProblemEvent struct {
+	Person   string `json:"person"`
+	Problem  string `json:"problem"`
+	Previous string `json:"previous"`
+	Cleared  bool   `json:"cleared"`
+}
+
+// PersonProblemEntry is one person with a problem, and since when.
+type PersonProblemEntry struct {
+	Person  string
+	Problem string
+	Since   time.Time
+}
+
+// PersonProblems lists an org's persons with a problem by person key, a
+// page at a time: those after the key after ("" for the first page).
+func (s *Store) PersonProblems(ctx context.Context, orgID, after string, limit int) ([]PersonProblemEntry, error) {
+	rows, err := s.db.Query(ctx, `select person, last_error, coalesce(last_error_at, updated_at) from person_status
+		where org_id = $1 and last_error <> '' and person > $2 order by person limit $3`, orgID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: person problems: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PersonProblemEntry, error) {
+		var e PersonProblemEntry
+		err := r.Scan(&e.Person, &e.Problem, &e.Since)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: person problems: %w", err)
+	}
+	return out, nil
 }
 
 // ProblemPersons returns the persons of an org with a recorded problem, by
@@ -311,7 +393,10 @@ type AuditFilter struct {
 	Person  string
 	SiteID  string
 	GroupID string
-	Since   time.Time
+	// Result, when set, keeps only entries with this result ("ok",
+	// "error", …).
+	Result string
+	Since  time.Time
 	// Before is the cursor: entries with a smaller id.
 	Before int64
 	Limit  int
@@ -321,9 +406,9 @@ type AuditFilter struct {
 func (s *Store) Audit(ctx context.Context, orgID string, f AuditFilter) ([]AuditEntry, error) {
 	rows, err := s.db.Query(ctx, `select `+auditColumns+` from audit_log
 		where org_id = $1 and ($2 = '' or person = $2) and ($3 = '' or site_id = $3) and ($4 = '' or group_id = $4)
-			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6)
+			and ($5::timestamptz is null or at >= $5) and ($6 = 0 or id < $6) and ($8 = '' or result = $8)
 		order by id desc limit $7`,
-		orgID, f.Person, f.SiteID, f.GroupID, nullTime(f.Since), f.Before, f.Limit)
+		orgID, f.Person, f.SiteID, f.GroupID, nullTime(f.Since), f.Before, f.Limit, f.Result)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}

@@ -56,6 +56,9 @@ func (s *Store) ExpireHolds(ctx context.Context, e HoldExpiry) ([]Hold, error) {
 			if err := insertAudit(ctx, tx, e.OrgID, holdExpiryAudit(h, e.Trigger)); err != nil {
 				return err
 			}
+			if _, err := queueEvent(ctx, tx, NewEvent(e.OrgID, EventHoldExpired, holdEventData(h)), ""); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -120,4 +123,26 @@ func (s *Store) OpenHolds(ctx context.Context, orgID string) ([]Hold, error) {
 		return nil, fmt.Errorf("store: holds: %w", err)
 	}
 	return holds, nil
+}
+
+// HoldEvent is the data of hold.created and hold.expired events.
+type HoldEvent struct {
+	HoldID    string    `json:"hold_id"`
+	SiteID    string    `json:"site_id"`
+	GroupID   string    `json:"group_id"`
+	Removals  int       `json:"removals"`
+	Members   int       `json:"members"`
+	RunID     string    `json:"run_id,omitempty"`
+	HeldAt    time.Time `json:"held_at,omitzero"`
+	ExpiredAt time.Time `json:"expired_at,omitzero"`
+	Problem   string    `json:"problem,omitempty"`
+}
+
+func holdEventData(h Hold) HoldEvent {
+	e := HoldEvent{HoldID: h.ID, SiteID: h.SiteID, GroupID: h.GroupID, Removals: len(h.Remove), Members: h.Members,
+		RunID: h.RunID, HeldAt: h.CreatedAt, Problem: h.Problem()}
+	if h.ExpiredAt != nil {
+		e.ExpiredAt = *h.ExpiredAt
+	}
+	return e
 }

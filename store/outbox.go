@@ -189,11 +189,16 @@ func (s *Store) PendingPokes(ctx context.Context) (int, error) {
 // ListenOutbox holds a connection listening for new pokes; wait returns
 // when one is queued (or ctx ends). release gives the connection back.
 func (s *Store) ListenOutbox(ctx context.Context) (wait func(context.Context) error, release func(), err error) {
+	return s.listen(ctx, OutboxChannel)
+}
+
+// listen holds a connection listening on channel.
+func (s *Store) listen(ctx context.Context, channel string) (wait func(context.Context) error, release func(), err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := conn.Exec(ctx, "listen "+OutboxChannel); err != nil {
+	if _, err := conn.Exec(ctx, "listen "+channel); err != nil {
 		conn.Release()
 		return nil, nil, err
 	}
@@ -202,7 +207,7 @@ func (s *Store) ListenOutbox(ctx context.Context) (wait func(context.Context) er
 		return err
 	}
 	release = func() {
-		conn.Exec(context.Background(), "unlisten "+OutboxChannel)
+		conn.Exec(context.Background(), "unlisten "+channel)
 		conn.Release()
 	}
 	return wait, release, nil

@@ -35,14 +35,43 @@ func (s *Store) StartRun(ctx context.Context, r ReconcileRun) error {
 	return nil
 }
 
-// SaveRunReport stores a run's report (in column plan).
-func (s *Store) SaveRunReport(ctx context.Context, orgID, runID string, report any) error {
+// SaveRunReport stores a run's report (in column plan). With a drift that
+// found any, it queues a reconcile.drift webhook event in the same
+// transaction.
+func (s *Store) SaveRunReport(ctx context.Context, orgID, runID string, report any, drift ...RunDrift) error {
 	b, err := json.Marshal(report)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.Exec(ctx, `update reconcile_runs set plan = $3 where org_id = $1 and id = $2`, orgID, runID, b)
-	return err
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `update reconcile_runs set plan = $3 where org_id = $1 and id = $2`, orgID, runID, b); err != nil {
+			return err
+		}
+		for _, d := range drift {
+			if d.Counts.Add+d.Counts.Remove+d.Counts.Held+d.Counts.Problem == 0 {
+				continue
+			}
+			d.RunID = runID
+			if _, err := queueEvent(ctx, tx, NewEvent(orgID, EventReconcileDrift, d), ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RunDrift is the data of a reconcile.drift event: what a run found, by
+// kind (persons to add, to remove, groups held, groups with a problem).
+type RunDrift struct {
+	RunID   string `json:"run_id"`
+	Trigger string `json:"trigger,omitempty"`
+	Groups  int    `json:"groups"`
+	Counts  struct {
+		Add     int `json:"add"`
+		Remove  int `json:"remove"`
+		Held    int `json:"held"`
+		Problem int `json:"problem"`
+	} `json:"counts"`
 }
 
 // FinishRun records a run's outcome.
@@ -203,7 +232,11 @@ func (s *Store) HoldRemovals(ctx context.Context, h Hold) (Hold, bool, error) {
 			and status = 'pending' for update`, h.OrgID, h.SiteID, h.GroupID))
 		if errors.Is(err, ErrNotFound) {
 			added = true
-			return insertHold(ctx, tx, h)
+			if err := insertHold(ctx, tx, h); err != nil {
+				return err
+			}
+			_, err := queueEvent(ctx, tx, NewEvent(h.OrgID, EventHoldCreated, holdEventData(h)), "")
+			return err
 		}
 		if err != nil {
 			return err

@@ -184,19 +184,66 @@ const successHeartbeat = time.Minute
 // MarkSaltoResult records the outcome of talking to Salto KS: an empty
 // message marks success, anything else the connection's last error. A
 // success clears an error at once; with no error to clear it moves
-// last_success_at only once successHeartbeat has passed.
+// last_success_at only once successHeartbeat has passed. The first error
+// after a success queues a connection.failed webhook event, the success
+// clearing it a connection.restored one, in the same statement.
 func (s *Store) MarkSaltoResult(ctx context.Context, orgID, errMsg string) error {
 	var err error
 	if errMsg == "" {
-		_, err = s.db.Exec(ctx, `
-			update salto_connections set last_error = '', last_error_at = null, last_success_at = now()
-			where org_id = $1 and (last_error <> '' or last_success_at is null
-				or last_success_at < now() - $2::interval)`, cachedPlan, orgID, successHeartbeat)
+		ev := NewEvent(orgID, EventConnectionRestored, ConnectionEvent{})
+		err = s.markSalto(ctx, ev, `
+			with changed as (
+				update salto_connections set last_error = '', last_error_at = null, last_success_at = now()
+				where org_id = $1 and last_error <> '' returning org_id, last_error),
+			beat as (
+				update salto_connections set last_success_at = now()
+				where org_id = $1 and last_error = '' and (last_success_at is null or last_success_at < now() - $2::interval))`,
+			cachedPlan, orgID, successHeartbeat)
 	} else {
-		_, err = s.db.Exec(ctx, `update salto_connections set last_error = $2, last_error_at = now() where org_id = $1`, orgID, errMsg)
+		ev := NewEvent(orgID, EventConnectionFailed, ConnectionEvent{Error: errMsg})
+		err = s.markSalto(ctx, ev, `
+			with changed as (
+				update salto_connections set last_error = $2, last_error_at = now()
+				where org_id = $1 and last_error = '' returning org_id, last_error),
+			again as (
+				update salto_connections set last_error = $2, last_error_at = now()
+				where org_id = $1 and last_error <> '')`,
+			orgID, errMsg)
 	}
 	if err != nil {
 		return fmt.Errorf("store: mark salto result: %w", err)
+	}
+	return nil
+}
+
+// ConnectionEvent is the data of connection.failed (the error) and
+// connection.restored events.
+type ConnectionEvent struct {
+	Error string `json:"error,omitempty"`
+}
+
+// markSalto runs with (its CTE "changed" returns the connection if its
+// state changed), queueing ev for the org's webhooks in the same
+// statement when it did, and then wakes the sender.
+func (s *Store) markSalto(ctx context.Context, ev Event, with string, args ...any) error {
+	n := len(args)
+	if args[0] == cachedPlan {
+		n--
+	}
+	q := fmt.Sprintf(`%s,
+		queued as (
+			insert into webhook_deliveries (org_id, webhook_id, event_id, event_type, body)
+			select w.org_id, w.id, $%d, $%d, $%d from webhooks w join changed c on c.org_id = w.org_id
+			where $%d = any(w.events) returning 1)
+		select count(*) from queued`, with, n+1, n+2, n+3, n+2)
+	var queued int
+	if err := s.db.QueryRow(ctx, q, append(args, ev.ID, ev.Type, ev.body())...).Scan(&queued); err != nil {
+		return err
+	}
+	if queued > 0 {
+		if _, err := s.db.Exec(ctx, `select pg_notify($1, '')`, WebhookChannel); err != nil {
+			return fmt.Errorf("notify webhooks: %w", err)
+		}
 	}
 	return nil
 }

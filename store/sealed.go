@@ -13,7 +13,8 @@ import (
 type SealedValue struct {
 	Table  string
 	Column string
-	// Key is the row's key: the org id, or the OAuth state.
+	// Key is the row's key: the org id, the OAuth state, or a webhook's
+	// seal_key ("org/id").
 	Key   string
 	Value string
 }
@@ -29,6 +30,7 @@ var sealedColumns = []sealedColumn{
 	{"salto_connections", "org_id", "password_enc"},
 	{"salto_connections", "org_id", "token_enc"},
 	{"salto_oauth_states", "state", "verifier_enc"},
+	{"webhooks", "seal_key", "secret_enc"},
 }
 
 // SealedValues returns every non-empty sealed value stored.

@@ -7,8 +7,9 @@
 // changes in between (rebinding) cannot get around the check.
 //
 // The Salto KS connection uses it with DOORSYNC_SALTO_ALLOWED_HOSTS;
-// webhooks and platform connectors are meant to reuse it with their own
-// lists.
+// webhooks use an open policy (ParseOpen: any public host over https)
+// with DOORSYNC_WEBHOOK_ALLOWED_HOSTS; platform connectors are meant to
+// reuse it with their own lists.
 package egress
 
 import (
@@ -41,6 +42,9 @@ type Policy struct {
 	// Name names the list in refusals, e.g. "DOORSYNC_SALTO_ALLOWED_HOSTS".
 	Name    string
 	entries []entry
+	// open lets any host not on the list through, over https and to
+	// public addresses only (ParseOpen).
+	open bool
 	// Resolver resolves names for CheckURL; nil means net.DefaultResolver.
 	Resolver Resolver
 }
@@ -64,6 +68,16 @@ func Parse(name string, list []string) (*Policy, error) {
 		p.entries = append(p.entries, e)
 	}
 	return p, errors.Join(errs...)
+}
+
+// ParseOpen is Parse for a policy that also lets any other host through,
+// over https and only to public addresses: the list then serves to let
+// requests reach internal addresses, or use plain http, which only its
+// entries may (webhooks: DOORSYNC_WEBHOOK_ALLOWED_HOSTS).
+func ParseOpen(name string, list []string) (*Policy, error) {
+	p, err := Parse(name, list)
+	p.open = true
+	return p, err
 }
 
 // MustParse is Parse for lists known to be valid; it panics otherwise.
@@ -141,12 +155,20 @@ func (p *Policy) match(host, port string) (entry, bool) {
 			return e, true
 		}
 	}
+	if p.open {
+		// Any host, https only, public addresses only: an IP address is
+		// resolved to itself and checked like any other.
+		return entry{host: host}, true
+	}
 	return entry{}, false
 }
 
 func (p *Policy) resolve(ctx context.Context, e entry, host string) ([]netip.Addr, error) {
 	if e.ip.IsValid() {
 		return []netip.Addr{e.ip}, nil
+	}
+	if a, err := netip.ParseAddr(host); err == nil { // an address is itself
+		return []netip.Addr{a}, nil
 	}
 	r := p.Resolver
 	if r == nil {

@@ -175,3 +175,59 @@ func TestDialControlRefusesInternalAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenPolicy checks ParseOpen: any public host over https, internal
+// addresses and plain http only when listed. Nothing is dialed: the
+// checks run on URLs, a stub resolver and the dialer's Control hook.
+func TestOpenPolicy(t *testing.T) {
+	p, err := ParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", []string{"http://127.0.0.1:9999", "hooks.internal.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Resolver = stubResolver{
+		"receiver.example":       {"203.0.113.10"},
+		"rebind.example":         {"10.0.0.7"},
+		"localhost":              {"127.0.0.1", "::1"},
+		"hooks.internal.example": {"10.0.0.8"},
+	}
+	for _, tc := range []struct {
+		url    string
+		refuse string
+	}{
+		{"https://receiver.example/hook", ""},
+		{"https://203.0.113.10/hook", ""},
+		{"http://receiver.example/hook", "https"},
+		{"https://rebind.example/hook", "internal address"},
+		{"https://localhost:8443/hook", "internal address"},
+		{"https://127.0.0.1/hook", "internal address"},
+		{"https://169.254.169.254/latest", "internal address"},
+		{"https://10.1.2.3/hook", "internal address"},
+		{"https://[::1]/hook", "internal address"},
+		{"https://[::ffff:192.168.0.1]/hook", "internal address"},
+		{"http://127.0.0.1:9999/hook", ""},                          // listed: loopback over plain http
+		{"http://127.0.0.1:9998/hook", "https"},                     // another port is not listed
+		{"https://hooks.internal.example/hook", "internal address"}, // listed by name only: no internal address (an address entry or localhost allows one)
+		{"ftp://receiver.example/hook", "absolute http(s) URL"},
+		{"https://user:pw@receiver.example/", "user info"},
+	} {
+		err := p.CheckURL(context.Background(), tc.url)
+		switch {
+		case tc.refuse == "" && err != nil:
+			t.Errorf("CheckURL(%s) = %v", tc.url, err)
+		case tc.refuse != "" && (err == nil || !strings.Contains(err.Error(), tc.refuse)):
+			t.Errorf("CheckURL(%s) = %v, want a refusal saying %q", tc.url, err, tc.refuse)
+		}
+	}
+	// The dialer of an unlisted host refuses internal addresses whatever
+	// DNS answers at connection time.
+	e, ok := p.match("receiver.example", "443")
+	if !ok {
+		t.Fatal("an open policy must match any host")
+	}
+	for dialed, want := range map[string]bool{"203.0.113.10:443": true, "10.0.0.7:443": false, "127.0.0.1:443": false,
+		"169.254.169.254:443": false} {
+		if err := e.control("tcp", dialed, nil); (err == nil) != want {
+			t.Errorf("control(receiver.example → %s) = %v, want ok=%v", dialed, err, want)
+		}
+	}
+}

@@ -21,7 +21,8 @@ type ResealReport struct {
 }
 
 // Reseal seals every stored secret (each connection's client secret,
-// password and token, each pending flow's PKCE verifier) again under the
+// password and token, each pending flow's PKCE verifier, each webhook's
+// signing secret) again under the
 // Box's primary key, so older keys can be retired. It opens each with the
 // Box's keys and writes it back only if the row still holds what was read,
 // so a token refreshed meanwhile is never overwritten. Running it again
@@ -67,6 +68,8 @@ func resealContext(v store.SealedValue) (string, error) {
 		return sealContext(v.Key, strings.TrimSuffix(v.Column, "_enc")), nil
 	case "salto_oauth_states":
 		return stateContext(v.Key), nil
+	case "webhooks":
+		return store.WebhookSealContextOfKey(v.Key), nil
 	}
 	return "", fmt.Errorf("saltoconn: no seal context known for %s.%s", v.Table, v.Column)
 }
@@ -76,6 +79,9 @@ func resealContext(v store.SealedValue) (string, error) {
 func rowName(v store.SealedValue) string {
 	if v.Table == "salto_oauth_states" {
 		return "a pending authorization"
+	}
+	if v.Table == "webhooks" {
+		return "webhook " + v.Key
 	}
 	return "org " + v.Key
 }
