@@ -55,6 +55,10 @@ type Config struct {
 	// SaltoEgress is the allow-list of the Salto KS hosts connections may
 	// use (DOORSYNC_SALTO_ALLOWED_HOSTS; default saltoks.PublicHosts).
 	SaltoEgress *egress.Policy
+	// WebhookEgress is where webhooks may deliver: any public host over
+	// https, and the internal addresses or plain-http hosts
+	// DOORSYNC_WEBHOOK_ALLOWED_HOSTS lists (egress.ParseOpen).
+	WebhookEgress *egress.Policy
 	// ImportMaxBytes is the largest NDJSON import body the API reads.
 	ImportMaxBytes int64
 	// MetricsAddr, when set, is where /metrics is served instead of on
@@ -72,6 +76,10 @@ type Config struct {
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
 const SaltoAllowedHostsVar = "DOORSYNC_SALTO_ALLOWED_HOSTS"
+
+// WebhookAllowedHostsVar names the webhooks' list of internal or
+// plain-http hosts.
+const WebhookAllowedHostsVar = "DOORSYNC_WEBHOOK_ALLOWED_HOSTS"
 
 // SaltoOAuth is a Salto KS partner client for the authorization-code flow.
 type SaltoOAuth struct {
@@ -126,6 +134,7 @@ func Load(getenv func(string) string) (Config, error) {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
 	}
 	cfg.SaltoEgress = r.saltoEgress()
+	cfg.WebhookEgress = r.webhookEgress()
 	if cfg.SaltoOAuth.ClientID != "" {
 		r.check("DOORSYNC_SALTO_IDENTITY_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.IdentityURL))
 		r.check("DOORSYNC_SALTO_API_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.APIURL))
@@ -258,6 +267,13 @@ func (r *reader) saltoEgress() *egress.Policy {
 	}
 	p, err := egress.Parse(SaltoAllowedHostsVar, list)
 	r.check(SaltoAllowedHostsVar, err)
+	return p
+}
+
+// webhookEgress parses the webhooks' list; an invalid one is reported.
+func (r *reader) webhookEgress() *egress.Policy {
+	p, err := egress.ParseOpen(WebhookAllowedHostsVar, r.list(WebhookAllowedHostsVar))
+	r.check(WebhookAllowedHostsVar, err)
 	return p
 }
 
