@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -29,9 +30,12 @@ type auditView struct {
 	Actor       string          `json:"actor"` // "" for doorsync's own changes
 }
 
+// auditResult is the shape of an audit entry's result.
+var auditResult = regexp.MustCompile(`^[a-z_]{1,32}$`)
+
 // listAudit answers audit entries, newest first, filtered by person (a
 // person key: "member:m1", "guest:joe@example.com"), site_id, group_id
-// and since (RFC 3339), a page at a time.
+// since (RFC 3339) and result ("ok", "error", …), a page at a time.
 func (h *handlers) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := &validationError{}
@@ -42,6 +46,12 @@ func (h *handlers) listAudit(w http.ResponseWriter, r *http.Request) error {
 			v.add("person", `must be a person key such as "member:m1" or "guest:joe@example.com"`)
 		}
 		f.Person = p.Key()
+	}
+	if s := q.Get("result"); s != "" {
+		if !auditResult.MatchString(s) {
+			v.add("result", `must be an audit result such as "ok" or "error"`)
+		}
+		f.Result = s
 	}
 	if s := q.Get("since"); s != "" {
 		t, err := time.Parse(time.RFC3339, s)

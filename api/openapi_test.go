@@ -78,6 +78,16 @@ var contractOperations = []struct{ method, path string }{
 	{"GET", "/v1/orgs/{org}/holds"},
 	{"POST", "/v1/orgs/{org}/holds/{id}/approve"},
 	{"POST", "/v1/orgs/{org}/holds/{id}/reject"},
+	{"GET", "/v1/orgs/{org}/problems"},
+
+	// Notifications. The list of webhooks (GET …/webhooks) extends API.md's
+	// table, which names one webhook's GET.
+	{"PUT", "/v1/orgs/{org}/webhooks/{id}"},
+	{"GET", "/v1/orgs/{org}/webhooks/{id}"},
+	{"DELETE", "/v1/orgs/{org}/webhooks/{id}"},
+	{"GET", "/v1/orgs/{org}/webhooks"},
+	{"GET", "/v1/orgs/{org}/webhooks/{id}/deliveries"},
+	{"POST", "/v1/orgs/{org}/webhooks/{id}/test"},
 
 	// Operations.
 	{"GET", "/healthz"},
@@ -383,6 +393,12 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 	has("POST", "/v1/orgs/{org}/holds/{id}/approve", "202")
 	has("POST", "/v1/orgs/{org}/holds/{id}/reject", "204")
 	has("GET", "/readyz", "200", "503")
+	has("PUT", "/v1/orgs/{org}/webhooks/{id}", "200", "201", "400", "401", "403", "404", "415")
+	has("GET", "/v1/orgs/{org}/webhooks/{id}", "200", "401", "403", "404")
+	has("DELETE", "/v1/orgs/{org}/webhooks/{id}", "204", "401", "403", "404")
+	has("GET", "/v1/orgs/{org}/webhooks/{id}/deliveries", "200", "404")
+	has("POST", "/v1/orgs/{org}/webhooks/{id}/test", "202", "404")
+	has("GET", "/v1/orgs/{org}/problems", "200", "401", "404")
 
 	if dig(ops[[2]string{"POST", "/v1/orgs/{org}/import"}], "requestBody", "content", "application/x-ndjson") == nil {
 		t.Error("the import must take application/x-ndjson")

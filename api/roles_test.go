@@ -56,6 +56,13 @@ func routeRoles() map[string]string {
 		"GET /v1/orgs/{org}/holds":                            operatorRoute,
 		"POST /v1/orgs/{org}/holds/{id}/approve":              operatorRoute,
 		"POST /v1/orgs/{org}/holds/{id}/reject":               operatorRoute,
+		"GET /v1/orgs/{org}/problems":                         platformRoute,
+		"GET /v1/orgs/{org}/webhooks":                         operatorRoute,
+		"PUT /v1/orgs/{org}/webhooks/{id}":                    operatorRoute,
+		"GET /v1/orgs/{org}/webhooks/{id}":                    operatorRoute,
+		"DELETE /v1/orgs/{org}/webhooks/{id}":                 operatorRoute,
+		"GET /v1/orgs/{org}/webhooks/{id}/deliveries":         operatorRoute,
+		"POST /v1/orgs/{org}/webhooks/{id}/test":              operatorRoute,
 	}
 	for _, kind := range []string{"locations", "floors", "resources", "plans", "teams", "members", "memberships", "bookings", "day-passes"} {
 		for _, m := range []string{"PUT", "GET", "DELETE"} {

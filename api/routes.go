@@ -12,6 +12,7 @@ import (
 	"doorsync/contract"
 	"doorsync/internal/health"
 	"doorsync/internal/saltoconn"
+	"doorsync/internal/webhook"
 	"doorsync/internal/write"
 	"doorsync/store"
 )
@@ -49,6 +50,10 @@ type Deps struct {
 	// ImportMaxBytes is the largest NDJSON import body; 0 means
 	// DefaultImportMaxBytes.
 	ImportMaxBytes int64
+	// Webhooks keeps the orgs' webhooks (URLs checked, secrets sealed);
+	// nil answers PUT …/webhooks/{id} with 503. Their sender runs beside
+	// the API (cmd/doorsync).
+	Webhooks *webhook.Hooks
 	// SeparateMetrics leaves /metrics off the API's routes: it is served
 	// only by the handler NewHandlers returns for a listener of its own
 	// (DOORSYNC_METRICS_ADDR).
@@ -89,6 +94,8 @@ type handlers struct {
 	// write owns every write (package write); store is read-only here
 	// but for the API's own records (keys, holds, connections).
 	write *write.Writer
+	// webhooks creates and changes webhooks; nil when not configured.
+	webhooks *webhook.Hooks
 
 	importMaxBytes int64
 }
@@ -103,7 +110,8 @@ func NewHandler(d Deps) http.Handler {
 // only GET /metrics (the API's metrics) for a listener of its own.
 func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
-		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter}
+		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter,
+		webhooks: d.Webhooks}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -163,8 +171,9 @@ type route struct {
 
 // orgRoutes is the route table below /v1/orgs/{org}. A platform key keeps
 // the space (entities, day-pass uses, imports) and reads what doorsync made
-// of it (explain, audit); the Salto KS connection, mappings, reconcile runs
-// and holds are an operator's; orgs and their keys are the admin's.
+// of it (explain, audit, problems); the Salto KS connection, mappings,
+// reconcile runs, holds and webhooks are an operator's; orgs and their keys
+// are the admin's.
 func (h *handlers) orgRoutes() []route {
 	rs := []route{
 		{"PUT", "/", roleAdmin, h.putOrg},
@@ -195,11 +204,19 @@ func (h *handlers) orgRoutes() []route {
 		route{"GET", "/members/{id}/access", rolePlatform, h.explainMember},
 		route{"GET", "/guests/{email}/access", rolePlatform, h.explainGuest},
 		route{"GET", "/audit", rolePlatform, h.listAudit},
+		route{"GET", "/problems", rolePlatform, h.listProblems},
 
 		route{"POST", "/reconcile", roleOperator, h.reconcile},
 		route{"GET", "/reconcile/runs/{run_id}", roleOperator, h.getRun},
 		route{"GET", "/holds", roleOperator, h.listHolds},
 		route{"POST", "/holds/{id}/approve", roleOperator, h.approveHold},
 		route{"POST", "/holds/{id}/reject", roleOperator, h.rejectHold},
+
+		route{"GET", "/webhooks", roleOperator, h.listWebhooks},
+		route{"PUT", "/webhooks/{id}", roleOperator, h.putWebhook},
+		route{"GET", "/webhooks/{id}", roleOperator, h.getWebhook},
+		route{"DELETE", "/webhooks/{id}", roleOperator, h.deleteWebhook},
+		route{"GET", "/webhooks/{id}/deliveries", roleOperator, h.listDeliveries},
+		route{"POST", "/webhooks/{id}/test", roleOperator, h.testWebhook},
 	)
 }

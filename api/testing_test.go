@@ -18,6 +18,7 @@ import (
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
+	"doorsync/internal/webhook"
 	"doorsync/saltoks/saltokstest"
 	"doorsync/store"
 )
@@ -58,6 +59,7 @@ func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 		Logger:     logger,
 		Store:      st,
 		AdminToken: adminToken,
+		Webhooks:   &webhook.Hooks{Store: st, Secrets: box, Egress: egress.MustParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", nil)},
 	}
 	for _, f := range tweak {
 		f(&a.deps)

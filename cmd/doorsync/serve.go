@@ -21,6 +21,7 @@ import (
 	"doorsync/internal/outbox"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
+	"doorsync/internal/webhook"
 	"doorsync/store"
 	"doorsync/worker"
 )
@@ -33,6 +34,10 @@ type services struct {
 	relay    *outbox.Relay
 	rec      *reconciler.Reconciler
 	guests   *guestkey.Keyer
+	// hooks keeps the orgs' webhooks; sender delivers their events (in
+	// the API process).
+	hooks  *webhook.Hooks
+	sender *webhook.Sender
 }
 
 func (e *environment) connect(ctx context.Context) (*services, error) {
@@ -63,7 +68,9 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox"),
 		Guests: guests}
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
-	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests}, nil
+	hooks := &webhook.Hooks{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress}
+	sender := &webhook.Sender{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress, Log: e.log.With("component", "webhooks")}
+	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests, hooks: hooks, sender: sender}, nil
 }
 
 // temporalHealth is nil when Temporal's frontend answers.
@@ -89,6 +96,7 @@ func runAPI(ctx context.Context, env *environment, _ []string) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serveAPI(ctx, env, svc) })
 	g.Go(func() error { return svc.relay.Run(ctx) })
+	g.Go(func() error { return svc.sender.Run(ctx) })
 	return g.Wait()
 }
 
@@ -173,6 +181,7 @@ func runDev(ctx context.Context, env *environment, args []string) error {
 	g.Go(func() error { return serveOn(ctx, env, svc, l) })
 	g.Go(func() error { return runWorkerLoop(ctx, env, svc) })
 	g.Go(func() error { return svc.relay.Run(ctx) })
+	g.Go(func() error { return svc.sender.Run(ctx) })
 	if *demoSalto != "" {
 		g.Go(func() error { return loadDemo(ctx, env, "http://"+l.Addr().String(), *demoSalto) })
 	}
@@ -274,6 +283,7 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		Outbox:          svc.relay,
 		Reconciler:      svc.rec,
 		OrgDeleter:      svc.rec,
+		Webhooks:        svc.hooks,
 		ImportMaxBytes:  env.cfg.ImportMaxBytes,
 		SeparateMetrics: env.cfg.MetricsAddr != "",
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {

@@ -80,6 +80,16 @@ func ParseOpen(name string, list []string) (*Policy, error) {
 	return p, err
 }
 
+// MustParseOpen is ParseOpen for lists known to be valid; it panics
+// otherwise.
+func MustParseOpen(name string, list []string) *Policy {
+	p, err := ParseOpen(name, list)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
 // MustParse is Parse for lists known to be valid; it panics otherwise.
 func MustParse(name string, list []string) *Policy {
 	p, err := Parse(name, list)
