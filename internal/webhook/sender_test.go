@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"doorsync/internal/egress"
+	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
 	"doorsync/internal/webhook"
@@ -66,6 +67,7 @@ func (r *receiver) received() []received {
 }
 
 type fixture struct {
+	key    []byte // the secrets' key
 	ctx    context.Context
 	st     *store.Store
 	hooks  *webhook.Hooks
@@ -89,7 +91,7 @@ func newFixture(t *testing.T, rcvs ...*receiver) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{ctx: ctx, st: st, hooks: &webhook.Hooks{Store: st, Secrets: box, Egress: policy},
+	return &fixture{key: key, ctx: ctx, st: st, hooks: &webhook.Hooks{Store: st, Secrets: box, Egress: policy},
 		sender: &webhook.Sender{Store: st, Secrets: box, Egress: policy, BaseBackoff: 50 * time.Millisecond,
 			MaxBackoff: 100 * time.Millisecond}}
 }
@@ -263,5 +265,44 @@ func TestSignAndVerify(t *testing.T) {
 	}
 	if webhook.Verify("s3cret", sig, []byte(`{"a":1}`), at.Add(time.Hour), time.Minute) == nil {
 		t.Error("a stale signature verified")
+	}
+}
+
+// TestSecretsAreResealed: `doorsync secrets reseal` moves webhook secrets
+// to the current key too; the sender then opens them with it.
+func TestSecretsAreResealed(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, rcv)
+	f.put(t, rcv, "ops", store.EventHoldCreated)
+	newKey, _ := secrets.ParseKey(secrets.NewKey())
+	// The fixture's box sealed it; a box with a new primary key that still
+	// opens the old one reseals it.
+	before, _ := f.st.SealedValues(f.ctx)
+	var sealed string
+	for _, v := range before {
+		if v.Table == "webhooks" && v.Key == "acme/ops" {
+			sealed = v.Value
+		}
+	}
+	if sealed == "" {
+		t.Fatalf("the webhook's secret is not among the sealed values: %+v", before)
+	}
+	rotated, err := secrets.New(newKey, f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := saltoconn.New(saltoconn.Options{Store: f.st, Secrets: rotated}).Reseal(f.ctx)
+	if err != nil || rep.Resealed != 1 {
+		t.Fatalf("reseal = %+v, %v", rep, err)
+	}
+	// Only the new key from now on.
+	only, _ := secrets.New(newKey)
+	f.sender = &webhook.Sender{Store: f.st, Secrets: only, Egress: f.sender.Egress}
+	if _, err := f.st.QueueTestEvent(f.ctx, "acme", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	f.sendUntil(t, func() bool { return len(rcv.received()) == 1 })
+	if r := rcv.received()[0]; r.err != nil || r.status != 200 {
+		t.Errorf("after reseal: %+v", r)
 	}
 }
