@@ -40,12 +40,28 @@ type SaltoConnection struct {
 // previous error and giving it a new generation (from a sequence: never
 // one a deleted org's connection had). An org being deleted keeps the
 // connection its deletion revokes through: ErrOrgDeleting.
+//
+// A connection that had an error is restored by it: a connection.restored
+// webhook event (data "reconnected") is queued in the same transaction.
 func (s *Store) PutSaltoConnection(ctx context.Context, c SaltoConnection) error {
-	return putSaltoConnection(ctx, s.db, c)
+	return s.inTx(ctx, func(tx pgx.Tx) error { return putSaltoConnection(ctx, tx, c) })
 }
 
-func putSaltoConnection(ctx context.Context, db execer, c SaltoConnection) error {
-	tag, err := db.Exec(ctx, `
+func putSaltoConnection(ctx context.Context, tx pgx.Tx, c SaltoConnection) error {
+	ev := NewEvent(c.OrgID, EventConnectionRestored, ConnectionEvent{Reconnected: true})
+	queued, err := queueSaltoEvent(ctx, tx, ev, `
+		with changed as (
+			update salto_connections set last_error = '', last_error_at = null
+			where org_id = $1 and last_error <> '' returning org_id, last_error)`, c.OrgID)
+	if err != nil {
+		return fmt.Errorf("store: put salto connection: %w", err)
+	}
+	if queued > 0 {
+		if _, err := tx.Exec(ctx, `select pg_notify($1, '')`, WebhookChannel); err != nil {
+			return fmt.Errorf("store: notify webhooks: %w", err)
+		}
+	}
+	tag, err := tx.Exec(ctx, `
 		insert into salto_connections (org_id, mode, identity_url, api_url, client_id, client_secret_enc,
 			username, password_enc, token_enc, account_id, last_success_at)
 		select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() from orgs where id = $1 and deleting_since is null for share
@@ -220,14 +236,33 @@ func (s *Store) MarkSaltoResult(ctx context.Context, orgID, errMsg string) error
 // connection.restored events.
 type ConnectionEvent struct {
 	Error string `json:"error,omitempty"`
+	// Reconnected: an operator connected the org again (PUT …/salto or
+	// the authorization flow).
+	Reconnected bool `json:"reconnected,omitempty"`
 }
 
 // markSalto runs with (its CTE "changed" returns the connection if its
 // state changed), queueing ev for the org's webhooks in the same
 // statement when it did, and then wakes the sender.
 func (s *Store) markSalto(ctx context.Context, ev Event, with string, args ...any) error {
+	queued, err := queueSaltoEvent(ctx, s.db, ev, with, args...)
+	if err != nil {
+		return err
+	}
+	if queued > 0 {
+		if _, err := s.db.Exec(ctx, `select pg_notify($1, '')`, WebhookChannel); err != nil {
+			return fmt.Errorf("notify webhooks: %w", err)
+		}
+	}
+	return nil
+}
+
+// queueSaltoEvent runs with (see markSalto) and queues ev in the same
+// statement if "changed" returned the connection; it returns how many
+// deliveries it queued.
+func queueSaltoEvent(ctx context.Context, db dbtx, ev Event, with string, args ...any) (int, error) {
 	n := len(args)
-	if args[0] == cachedPlan {
+	if len(args) > 0 && args[0] == cachedPlan {
 		n--
 	}
 	q := fmt.Sprintf(`%s,
@@ -237,15 +272,8 @@ func (s *Store) markSalto(ctx context.Context, ev Event, with string, args ...an
 			where $%d = any(w.events) returning 1)
 		select count(*) from queued`, with, n+1, n+2, n+3, n+2)
 	var queued int
-	if err := s.db.QueryRow(ctx, q, append(args, ev.ID, ev.Type, ev.body())...).Scan(&queued); err != nil {
-		return err
-	}
-	if queued > 0 {
-		if _, err := s.db.Exec(ctx, `select pg_notify($1, '')`, WebhookChannel); err != nil {
-			return fmt.Errorf("notify webhooks: %w", err)
-		}
-	}
-	return nil
+	err := db.QueryRow(ctx, q, append(args, ev.ID, ev.Type, ev.body())...).Scan(&queued)
+	return queued, err
 }
 
 // OAuthState is a pending authorization-code flow.

@@ -79,6 +79,14 @@ func TestEventsAreQueuedWhereTheyHappen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Failed again, then restored by connecting again.
+	if err := st.MarkSaltoResult(ctx, "acme", "401 invalid_grant"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutSaltoConnection(ctx, store.SaltoConnection{OrgID: "acme", Mode: "password", IdentityURL: "https://id.example",
+		APIURL: "https://api.example", ClientID: "c", ClientSecretEnc: "x", Username: "u", PasswordEnc: "z"}); err != nil {
+		t.Fatal(err)
+	}
 
 	// A run's drift, and a run that found none.
 	for _, run := range []struct {
@@ -104,7 +112,7 @@ func TestEventsAreQueuedWhereTheyHappen(t *testing.T) {
 
 	types, data := queuedEvents(t, ctx, st)
 	want := []string{store.EventHoldCreated, store.EventHoldExpired, store.EventConnectionFailed, store.EventConnectionRestored,
-		store.EventReconcileDrift, store.EventAccessProblem, store.EventAccessProblem}
+		store.EventConnectionFailed, store.EventConnectionRestored, store.EventReconcileDrift, store.EventAccessProblem, store.EventAccessProblem}
 	if !slices.Equal(types, want) {
 		t.Fatalf("events = %v, want %v", types, want)
 	}
@@ -115,11 +123,14 @@ func TestEventsAreQueuedWhereTheyHappen(t *testing.T) {
 	if data[2]["error"] != "503 from Salto KS" {
 		t.Errorf("connection.failed data = %v", data[2])
 	}
-	if counts, _ := data[4]["counts"].(map[string]any); data[4]["run_id"] != "r1" || counts["add"] != 3.0 || counts["remove"] != 3.0 {
-		t.Errorf("drift data = %v", data[4])
+	if data[5]["reconnected"] != true || data[3]["reconnected"] != nil {
+		t.Errorf("restored data = %v, %v", data[3], data[5])
 	}
-	if data[5]["problem"] != "no seats left" || data[5]["cleared"] != false || data[6]["cleared"] != true || data[6]["previous"] != "no seats left" {
-		t.Errorf("problem data = %v, %v", data[5], data[6])
+	if counts, _ := data[6]["counts"].(map[string]any); data[6]["run_id"] != "r1" || counts["add"] != 3.0 || counts["remove"] != 3.0 {
+		t.Errorf("drift data = %v", data[6])
+	}
+	if data[7]["problem"] != "no seats left" || data[7]["cleared"] != false || data[8]["cleared"] != true || data[8]["previous"] != "no seats left" {
+		t.Errorf("problem data = %v, %v", data[7], data[8])
 	}
 	if ds, _ := st.Deliveries(ctx, "acme", "drift-only", 0, 100); len(ds) != 1 || ds[0].EventType != store.EventReconcileDrift {
 		t.Errorf("drift-only deliveries = %+v", ds)
