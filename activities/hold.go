@@ -97,8 +97,8 @@ func nonNilProblems(p []contract.GroupProblem) []contract.GroupProblem {
 // RunRetention is how long finished reconcile runs are kept.
 const RunRetention = 30 * 24 * time.Hour
 
-// prune removes the org's finished runs older than RunRetention and its
-// expired OAuth states; every reconcile run of the org does it when it
+// prune removes the org's finished runs and webhook deliveries (made or
+// given up) older than RunRetention and its expired OAuth states; every reconcile run of the org does it when it
 // ends. Entity tombstones are kept: they are what refuses a late write of
 // a deleted entity, however late.
 func (a *Activities) prune(ctx context.Context, orgID string) error {
@@ -107,8 +107,9 @@ func (a *Activities) prune(ctx context.Context, orgID string) error {
 	if err != nil {
 		return err
 	}
-	if p.Runs+p.OAuthStates > 0 && a.Log != nil {
-		a.Log.InfoContext(ctx, "pruned", "org", orgID, "reconcile_runs", p.Runs, "oauth_states", p.OAuthStates)
+	if p.Runs+p.OAuthStates+p.Deliveries > 0 && a.Log != nil {
+		a.Log.InfoContext(ctx, "pruned", "org", orgID, "reconcile_runs", p.Runs, "oauth_states", p.OAuthStates,
+			"webhook_deliveries", p.Deliveries)
 	}
 	return nil
 }

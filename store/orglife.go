@@ -145,10 +145,12 @@ func (s *Store) ListOrgs(ctx context.Context, after string, limit int) ([]Org, e
 type Pruned struct {
 	Runs        int
 	OAuthStates int
+	Deliveries  int
 }
 
 // PruneOrg removes an org's reconcile runs that finished before
-// finishedBefore and its OAuth states that expired before now.
+// finishedBefore, its webhook deliveries made or given up that were
+// queued before it, and its OAuth states that expired before now.
 func (s *Store) PruneOrg(ctx context.Context, orgID string, finishedBefore, now time.Time) (Pruned, error) {
 	var p Pruned
 	tag, err := s.db.Exec(ctx, `delete from reconcile_runs where org_id = $1 and status <> 'running' and finished_at < $2`,
@@ -162,5 +164,11 @@ func (s *Store) PruneOrg(ctx context.Context, orgID string, finishedBefore, now 
 		return p, fmt.Errorf("store: prune oauth states of %s: %w", orgID, err)
 	}
 	p.OAuthStates = int(tag.RowsAffected())
+	tag, err = s.db.Exec(ctx, `delete from webhook_deliveries where org_id = $1 and status <> 'pending' and created_at < $2`,
+		orgID, finishedBefore)
+	if err != nil {
+		return p, fmt.Errorf("store: prune webhook deliveries of %s: %w", orgID, err)
+	}
+	p.Deliveries = int(tag.RowsAffected())
 	return p, nil
 }

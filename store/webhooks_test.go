@@ -169,3 +169,33 @@ func TestAnEventIsQueuedOnlyIfItsCauseCommits(t *testing.T) {
 		t.Errorf("%d deliveries outlive their webhook", n)
 	}
 }
+
+// TestDeliveriesArePruned: deliveries made or given up leave the log with
+// the org's old runs; pending ones stay.
+func TestDeliveriesArePruned(t *testing.T) {
+	ctx, st := newAcme(t)
+	putHook(t, ctx, st, "all", store.WebhookEvents...)
+	for range 3 {
+		if _, err := st.QueueTestEvent(ctx, "acme", "all"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := st.ClaimDeliveries(ctx, 2, time.Minute)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("claimed %d, %v", len(ds), err)
+	}
+	if err := st.DeliveryDone(ctx, ds[0].ID, 204); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeliveryFailed(ctx, ds[1].ID, 500, "the receiver answered 500", 0); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	p, err := st.PruneOrg(ctx, "acme", now.Add(time.Hour), now)
+	if err != nil || p.Deliveries != 2 {
+		t.Fatalf("pruned %+v, %v", p, err)
+	}
+	if left, _ := st.Deliveries(ctx, "acme", "all", 0, 10); len(left) != 1 || left[0].Status != store.DeliveryPending {
+		t.Errorf("left = %+v", left)
+	}
+}
