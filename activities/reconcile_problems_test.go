@@ -10,6 +10,7 @@ import (
 
 	"doorsync/contract"
 	"doorsync/saltoks/saltokstest"
+	"doorsync/store"
 )
 
 // groupGone is a mapped group Salto KS does not have (deleted there): it
@@ -88,6 +89,10 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 	e.fault(saltokstest.Fault{Method: "DELETE", RoutePattern: "/v1.2/sites/*/access_groups/" + groupA + "/users/" + staff,
 		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation on this user"})
 	e.queued() // the pokes of the writes above are not the run's
+	if _, _, err := e.st.PutWebhook(e.ctx, org, "ops", "https://receiver.example/hook", []string{store.EventReconcileDrift},
+		func() string { return "sealed" }); err != nil {
+		t.Fatal(err)
+	}
 
 	res, err := e.acts.ReconcileOrg(e.ctx, contract.ReconcileOrgInput{OrgID: org, RunID: "run1", Trigger: "manual", At: now})
 	if err != nil {
@@ -114,6 +119,22 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 		groupGone: {"does not have this access group", "404"},
 		groupA:    {"refused to remove", staff, "403", "2203"},
 	})
+
+	// The run's drift is announced (reconcile.drift), by kind.
+	ds, err := e.st.Deliveries(e.ctx, org, "ops", 0, 10)
+	if err != nil || len(ds) != 1 || ds[0].EventType != store.EventReconcileDrift {
+		t.Fatalf("webhook deliveries = %+v, %v; want one reconcile.drift", ds, err)
+	}
+	var ev struct {
+		Data store.RunDrift `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(ds[0].Body), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if d := ev.Data; d.RunID != "run1" || d.Trigger != "manual" || d.Groups != 3 || d.Counts.Add != res.Adds ||
+		d.Counts.Remove != res.Removes || d.Counts.Problem != 2 || d.Counts.Add+d.Counts.Remove == 0 {
+		t.Errorf("drift = %+v, result %+v", d, res)
+	}
 
 	if err := e.acts.FinishRun(e.ctx, contract.FinishRunInput{OrgID: org, RunID: "run1", Result: res}); err != nil {
 		t.Fatal(err)
