@@ -47,6 +47,8 @@ func newMetrics(h *handlers) *metrics {
 		gauge("doorsync_outbox_oldest_pending_age_seconds",
 			"How long the oldest poke the relay still tries to send has waited, in seconds; 0 when none waits (refreshed every 15s).",
 			h.oldestPendingPoke, h.now),
+		gauge("doorsync_webhook_deliveries_pending", "Webhook deliveries queued and neither made nor given up yet (refreshed every 15s).",
+			h.countPendingDeliveries, h.now),
 		h.orgGauges("pending holds", h.store.PendingHoldsByOrg, orgGauge("doorsync_holds_pending",
 			"Groups whose removals the mass-removal guard holds pending an operator, by org (refreshed every 15s).")),
 		h.orgGauges("problem persons", h.store.ProblemPersonsByOrg, orgGauge("doorsync_people_with_problems",
@@ -111,6 +113,14 @@ func (h *handlers) countPendingPokes(ctx context.Context) (float64, error) {
 		return 0, nil
 	}
 	n, err := h.store.PendingPokes(ctx)
+	return float64(n), err
+}
+
+func (h *handlers) countPendingDeliveries(ctx context.Context) (float64, error) {
+	if h.store == nil {
+		return 0, nil
+	}
+	n, err := h.store.PendingDeliveries(ctx)
 	return float64(n), err
 }
 

@@ -32,6 +32,7 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 		`doorsync_holds_pending{org="acme"} 0`,
 		`doorsync_people_with_problems{org="acme"} 0`,
 		`doorsync_outbox_oldest_pending_age_seconds `,
+		`doorsync_webhook_deliveries_pending 0`,
 		`go_goroutines`,
 		// errors handled where they happen, counted by their packages
 		`doorsync_outbox_reschedule_failures_total 0`,
