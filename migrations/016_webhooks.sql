@@ -1,4 +1,4 @@
--- Signed outbound webhooks per org (docs/architecture.md, D40). A
+-- Signed outbound webhooks per org (docs/architecture.md, D43). A
 -- webhook's secret is sealed (internal/secrets) under the context
 -- store.WebhookSealContext names; seal_key is the row's one-column key for
 -- `doorsync secrets reseal`.

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Webhook event types (docs/architecture.md, D40).
+// Webhook event types (docs/architecture.md, D43).
 const (
 	EventAccessProblem      = "access.problem"
 	EventHoldCreated        = "hold.created"

@@ -1,5 +1,5 @@
 // Package webhook signs and delivers doorsync's outbound webhooks (see
-// docs/architecture.md, D40). The store queues each event, for every
+// docs/architecture.md, D43). The store queues each event, for every
 // webhook of its org subscribed to it, in the transaction of the change
 // that caused it; the Sender (run by the API process) delivers what is
 // due, signed, retrying with back-off for RetryFor (24 h), at least once:
