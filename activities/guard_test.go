@@ -3,6 +3,7 @@ package activities_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,10 @@ func (e *guardEnv) noPendingHold() {
 // approve it, which makes them.
 func TestPendingHoldExpiresIntoAProblem(t *testing.T) {
 	e := newGuardEnv(t, 10)
+	if _, _, err := e.st.PutWebhook(e.ctx, org, "ops", "https://receiver.example/hook",
+		[]string{store.EventHoldCreated, store.EventHoldExpired, store.EventAccessProblem}, func() string { return "sealed" }); err != nil {
+		t.Fatal(err)
+	}
 	for i := 1; i <= 4; i++ {
 		e.end(i)
 		e.apply(fmt.Sprintf("member:m%d", i))
@@ -109,6 +114,22 @@ func TestPendingHoldExpiresIntoAProblem(t *testing.T) {
 	res := e.apply("member:m3")
 	if res.Removed != 0 || !e.in(3) || !strings.Contains(res.Problem, "waits for an operator") {
 		t.Fatalf("m3 after expiry = %+v, in the group %v", res, e.in(3))
+	}
+	// Announced by webhook events, each once: the hold when it was made
+	// (not as it grew), its expiry, and m3's problem.
+	ds, err := e.st.Deliveries(e.ctx, org, "ops", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i := len(ds) - 1; i >= 0; i-- {
+		types = append(types, ds[i].EventType)
+		if ds[i].EventType == store.EventAccessProblem && !strings.Contains(ds[i].Body, `"member:m3"`) {
+			t.Errorf("access.problem of another person: %s", ds[i].Body)
+		}
+	}
+	if want := []string{store.EventHoldCreated, store.EventHoldExpired, store.EventAccessProblem}; !slices.Equal(types, want) {
+		t.Errorf("webhook events = %v, want %v", types, want)
 	}
 	e.noPendingHold()
 	e.reconcile("after-expiry")
