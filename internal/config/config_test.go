@@ -145,3 +145,30 @@ func TestEnvExampleShowsTheDefaultSaltoHosts(t *testing.T) {
 		t.Errorf(".env.example does not show the default: %s", want)
 	}
 }
+
+// TestWebhookAllowList: webhooks may reach any public host over https;
+// DOORSYNC_WEBHOOK_ALLOWED_HOSTS adds internal addresses and plain http,
+// and a bad entry stops the process naming the variable. Checked without
+// DNS or dialing.
+func TestWebhookAllowList(t *testing.T) {
+	cfg, err := Load(func(k string) string {
+		return map[string]string{WebhookAllowedHostsVar: "http://127.0.0.1:9999"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for raw, ok := range map[string]bool{
+		"https://hooks.example.com/doorsync": true,
+		"http://hooks.example.com/doorsync":  false,
+		"http://127.0.0.1:9999/hook":         true,
+		"http://127.0.0.1:9998/hook":         false,
+	} {
+		if _, err := cfg.WebhookEgress.Permits(raw); (err == nil) != ok {
+			t.Errorf("Permits(%s) = %v, want ok=%v", raw, err, ok)
+		}
+	}
+	_, err = Load(func(k string) string { return map[string]string{WebhookAllowedHostsVar: "ftp://x"}[k] })
+	if err == nil || !strings.Contains(err.Error(), WebhookAllowedHostsVar) {
+		t.Errorf("a bad entry = %v, want an error naming %s", err, WebhookAllowedHostsVar)
+	}
+}
