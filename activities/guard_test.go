@@ -72,7 +72,7 @@ func (e *guardEnv) noPendingHold() {
 func TestPendingHoldExpiresIntoAProblem(t *testing.T) {
 	e := newGuardEnv(t, 10)
 	if _, _, err := e.st.PutWebhook(e.ctx, org, "ops", "https://receiver.example/hook",
-		[]string{store.EventHoldCreated, store.EventHoldExpired, store.EventAccessProblem}, func() string { return "sealed" }); err != nil {
+		[]string{store.EventHoldCreated, store.EventHoldExpired, store.EventAccessProblem}, "sealed"); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 4; i++ {

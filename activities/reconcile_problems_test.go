@@ -90,7 +90,7 @@ func TestOneBadGroupDoesNotStopReconciliation(t *testing.T) {
 		Status: 403, ErrorCode: "2203", Message: "User does not have permission for this operation on this user"})
 	e.queued() // the pokes of the writes above are not the run's
 	if _, _, err := e.st.PutWebhook(e.ctx, org, "ops", "https://receiver.example/hook", []string{store.EventReconcileDrift},
-		func() string { return "sealed" }); err != nil {
+		"sealed"); err != nil {
 		t.Fatal(err)
 	}
 

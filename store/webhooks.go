@@ -77,28 +77,28 @@ func scanWebhook(r pgx.Row) (Webhook, error) {
 }
 
 // PutWebhook creates a webhook (with secretEnc) or changes an existing
-// one's URL and events (keeping its secret); it reports whether it created
-// it, and returns the stored webhook. secretEnc is asked for only when the
-// webhook is new.
-func (s *Store) PutWebhook(ctx context.Context, orgID, id, url string, events []string, secretEnc func() string) (Webhook, bool, error) {
+// one's URL and events (keeping its secret, and dropping secretEnc); it
+// reports whether it created it, and returns the stored webhook. Two
+// creates at once: one creates, the other changes.
+func (s *Store) PutWebhook(ctx context.Context, orgID, id, url string, events []string, secretEnc string) (Webhook, bool, error) {
 	var out Webhook
 	var created bool
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockLiveOrg(ctx, tx, orgID); err != nil {
 			return err
 		}
-		w, err := scanWebhook(tx.QueryRow(ctx, `update webhooks set url = $3, events = $4, updated_at = now()
-			where org_id = $1 and id = $2 returning `+webhookColumns, orgID, id, url, events))
+		w, err := scanWebhook(tx.QueryRow(ctx, `insert into webhooks (org_id, id, url, events, secret_enc)
+			values ($1, $2, $3, $4, $5) on conflict (org_id, id) do nothing returning `+webhookColumns,
+			orgID, id, url, events, secretEnc))
 		if err == nil {
-			out = w
+			out, created = w, true
 			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		created = true
-		out, err = scanWebhook(tx.QueryRow(ctx, `insert into webhooks (org_id, id, url, events, secret_enc)
-			values ($1, $2, $3, $4, $5) returning `+webhookColumns, orgID, id, url, events, secretEnc()))
+		out, err = scanWebhook(tx.QueryRow(ctx, `update webhooks set url = $3, events = $4, updated_at = now()
+			where org_id = $1 and id = $2 returning `+webhookColumns, orgID, id, url, events))
 		return err
 	})
 	if err != nil {

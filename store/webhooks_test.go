@@ -38,7 +38,7 @@ func queuedEvents(t *testing.T, ctx context.Context, st *store.Store) ([]string,
 
 func putHook(t *testing.T, ctx context.Context, st *store.Store, id string, events ...string) {
 	t.Helper()
-	if _, created, err := st.PutWebhook(ctx, "acme", id, "https://receiver.example/hook", events, func() string { return "sealed" }); err != nil || !created {
+	if _, created, err := st.PutWebhook(ctx, "acme", id, "https://receiver.example/hook", events, "sealed"); err != nil || !created {
 		t.Fatalf("put webhook: %v, %v", created, err)
 	}
 }
@@ -197,5 +197,21 @@ func TestDeliveriesArePruned(t *testing.T) {
 	}
 	if left, _ := st.Deliveries(ctx, "acme", "all", 0, 10); len(left) != 1 || left[0].Status != store.DeliveryPending {
 		t.Errorf("left = %+v", left)
+	}
+}
+
+// TestAWebhookKeepsItsSecret: putting a webhook again changes its URL and
+// events, never its sealed secret.
+func TestAWebhookKeepsItsSecret(t *testing.T) {
+	ctx, st := newAcme(t)
+	if _, created, err := st.PutWebhook(ctx, "acme", "w", "https://a.example/", []string{store.EventHoldCreated}, "first"); err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	w, created, err := st.PutWebhook(ctx, "acme", "w", "https://b.example/", []string{store.EventHoldExpired}, "second")
+	if err != nil || created || w.SecretEnc != "first" || w.URL != "https://b.example/" || !slices.Equal(w.Events, []string{store.EventHoldExpired}) {
+		t.Fatalf("put again = %+v, created %v, %v", w, created, err)
+	}
+	if _, _, err := st.PutWebhook(ctx, "nobody", "w", "https://a.example/", []string{store.EventHoldCreated}, "x"); err == nil {
+		t.Error("a webhook of an unknown org was stored")
 	}
 }

@@ -103,9 +103,8 @@ func (h *Hooks) Put(ctx context.Context, orgID, id, url string, events []string)
 		return store.Webhook{}, "", false, err
 	}
 	secret = NewSecret()
-	w, created, err = h.Store.PutWebhook(ctx, orgID, id, url, events, func() string {
-		return h.Secrets.Seal([]byte(secret), store.WebhookSealContext(orgID, id))
-	})
+	sealed := h.Secrets.Seal([]byte(secret), store.WebhookSealContext(orgID, id))
+	w, created, err = h.Store.PutWebhook(ctx, orgID, id, url, events, sealed)
 	if err != nil || !created {
 		secret = ""
 	}
