@@ -52,15 +52,8 @@ func slowWorkflow(ctx workflow.Context) error {
 func newWorker(c client.Client, taskQueue string, s *slow, stopTimeout time.Duration) sdkworker.Worker {
 	w := worker.New(c, taskQueue, &activities.Activities{}, worker.Options{StopTimeout: stopTimeout})
 	w.RegisterActivityWithOptions(s.activity, activity.RegisterOptions{Name: "TestSlow"})
-	w.RegisterWorkflowWithOptions(slowWorkflow, workflow.RegisterOptions{Name: "TestSlowWorkflow",
-		VersioningBehavior: workflow.VersioningBehaviorAutoUpgrade})
+	w.RegisterWorkflowWithOptions(slowWorkflow, workflow.RegisterOptions{Name: "TestSlowWorkflow"})
 	return w
-}
-
-// runWorker runs w as worker.Run does: its version made current once it
-// polls.
-func runWorker(ctx context.Context, c client.Client, w sdkworker.Worker, stopTimeout time.Duration) error {
-	return worker.RunWorker(ctx, w, stopTimeout, func() { _ = worker.MakeCurrent(ctx, c) })
 }
 
 // startSlow runs the worker (worker.RunWorker) and a workflow whose
@@ -70,7 +63,7 @@ func startSlow(t *testing.T, c client.Client, taskQueue string, s *slow, stopTim
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	done := make(chan error, 1)
-	go func() { done <- runWorker(ctx, c, newWorker(c, taskQueue, s, stopTimeout), stopTimeout) }()
+	go func() { done <- worker.RunWorker(ctx, newWorker(c, taskQueue, s, stopTimeout), stopTimeout) }()
 	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: taskQueue,
 		ID: "slow-" + taskQueue}, "TestSlowWorkflow")
 	if err != nil {
@@ -116,7 +109,7 @@ func TestStopLetsRunningActivitiesFinish(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go runWorker(ctx, c, newWorker(c, tq, s, stopTimeout), stopTimeout)
+	go worker.RunWorker(ctx, newWorker(c, tq, s, stopTimeout), stopTimeout)
 	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer wcancel()
 	if err := run.Get(wctx, nil); err != nil {

@@ -37,11 +37,7 @@ import (
 //     reconcile-hold-approved: the approval applying that hold.
 //   - org-delete: an org's deletion.
 //
-// They were recorded by unversioned workers (before D40); histories
-// recorded by deployment-versioned workers replay the same.
-//
-// Recorded earlier, by a recording test not kept, from older code (the
-// runs it started must still replay):
+// Recorded by hand before TestRecordHistories (their runs still replay):
 //
 //   - access-v0-* and access-v1-*-retry-after-poke: a 429 on the first
 //     apply (Retry-After 3 s) and a poke one second into the wait, locally
@@ -60,7 +56,7 @@ func TestHistoriesReplay(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			for _, d := range Definitions() {
-				r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name, VersioningBehavior: d.Versioning})
+				r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name})
 			}
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay: %v", err)
@@ -92,7 +88,7 @@ func TestReplayCatchesNonDeterminism(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			for _, d := range Definitions() {
-				r.RegisterWorkflowWithOptions(withExtraTimer(t, d.Fn), workflow.RegisterOptions{Name: d.Name, VersioningBehavior: d.Versioning})
+				r.RegisterWorkflowWithOptions(withExtraTimer(t, d.Fn), workflow.RegisterOptions{Name: d.Name})
 			}
 			err := r.ReplayWorkflowHistoryFromJSONFile(nil, f)
 			if err == nil {

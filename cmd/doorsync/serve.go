@@ -140,8 +140,7 @@ func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
 	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities"),
 		Guests: svc.guests}
-	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout,
-		Log: env.log.With("component", "worker")})
+	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout})
 	if errors.Is(err, worker.ErrStopTimedOut) {
 		env.log.Warn("worker still stopping at the end of the shutdown timeout; Temporal retries what was running",
 			"timeout", env.cfg.ShutdownTimeout)

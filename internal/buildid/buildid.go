@@ -1,6 +1,13 @@
-// Package buildid names the doorsync build a worker runs: the build id of
-// its version of Temporal's doorsync worker deployment
-// (docs/architecture.md, D42).
+// Package buildid names the doorsync build a worker runs, for Temporal's
+// build ids, and the search attribute value Temporal derives from it.
+//
+// The worker reports ID as its build id; the outbox relay starts workflows
+// with the BuildIds search attribute Temporal would otherwise add to them
+// at their first completed workflow task. With the value already there,
+// the server finds nothing to change and skips a second visibility write
+// for every workflow started (docs/architecture.md, D10). A workflow whose
+// first task another build completes is updated by the server as usual,
+// so a mismatch costs only that write.
 package buildid
 
 import (
@@ -34,6 +41,12 @@ var ID = sync.OnceValue(func() string {
 	}
 	return "doorsync"
 })
+
+// SearchAttribute is the value of Temporal's BuildIds search attribute on
+// a workflow whose tasks, not versioned, this build has completed.
+func SearchAttribute() []string {
+	return []string{"unversioned", "unversioned:" + ID()}
+}
 
 func setting(info *debug.BuildInfo, key string) string {
 	for _, s := range info.Settings {

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,7 +70,7 @@ func recordAccess(t *testing.T, dir string) {
 	groupUsers := "/v1.2/sites/{site_id}/access_groups/{group_id}/users"
 	active := map[string]any{"plan_id": "hot", "starts_at": rfc(time.Now().Add(-time.Hour))}
 	withMember := func(id string) map[string]any {
-		m := maps.Clone(active)
+		m := maps(active)
 		m["member_id"] = id
 		return m
 	}
@@ -274,6 +273,14 @@ func recordOrgDelete(t *testing.T, dir string) {
 	s.call(202, "DELETE", s.orgPath(), adminToken, nil)
 	s.waitDeleted()
 	s.recordDone(dir, "org-delete.json", contract.OrgDeleteWorkflowID(s.org))
+}
+
+func maps(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // record writes the history of workflowID's current run into dir/name once

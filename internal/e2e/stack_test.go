@@ -150,12 +150,6 @@ func (s *stack) startWorker() {
 	if err := w.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
-	defer cancel()
-	if err := worker.MakeCurrent(ctx, s.temporal); err != nil {
-		w.Stop()
-		s.t.Fatal(err)
-	}
 	s.mu.Lock()
 	s.worker = w
 	s.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -24,6 +25,7 @@ import (
 
 	"doorsync/access"
 	"doorsync/contract"
+	"doorsync/internal/buildid"
 	"doorsync/internal/guestkey"
 	"doorsync/store"
 )
@@ -42,6 +44,9 @@ type Relay struct {
 	PollInterval time.Duration
 	// Parallelism bounds concurrent sends (default 16).
 	Parallelism int
+	// noBuildIDs is set once Temporal refused the BuildIds search
+	// attribute at a start (see internal/buildid).
+	noBuildIDs atomic.Bool
 }
 
 const (
@@ -284,11 +289,31 @@ func (r *Relay) rememberGuest(ctx context.Context, p store.Poke) error {
 	return r.Store.RememberGuestKeys(ctx, []store.GuestKey{{OrgID: p.OrgID, Key: r.Guests.WorkflowKey(p.Target), Person: p.Target}})
 }
 
-// signal sends one poke: a start or signal of an access workflow, a
-// signal-with-start of a lifecycle workflow. Workflows start with
-// doorsync's search attributes only: Temporal's own (BuildIds and the
-// worker deployment's) are the server's to set at the first task (D40).
+// signal sends one poke. Workflows start with the BuildIds search
+// attribute their first task will give them (internal/buildid); a
+// Temporal that refuses it gets starts without it from then on.
 func (r *Relay) signal(ctx context.Context, p store.Poke, poke contract.Poke) error {
+	err := r.signalOnce(ctx, p, poke)
+	if refusesBuildIDs(err) && !r.noBuildIDs.Swap(true) {
+		r.Log.WarnContext(ctx, "outbox relay: Temporal refuses the BuildIds search attribute; starting workflows without it", "err", err)
+		return r.signalOnce(ctx, p, poke)
+	}
+	return err
+}
+
+// refusesBuildIDs reports whether err is Temporal refusing the BuildIds
+// search attribute.
+func refusesBuildIDs(err error) bool {
+	_, invalid := errors.AsType[*serviceerror.InvalidArgument](err)
+	return invalid && strings.Contains(err.Error(), buildIDsKey.GetName())
+}
+
+// buildIDsKey is Temporal's own BuildIds search attribute.
+var buildIDsKey = temporal.NewSearchAttributeKeyKeywordList("BuildIds")
+
+// signalOnce sends one poke: a start or signal of an access workflow, a
+// signal-with-start of a lifecycle workflow.
+func (r *Relay) signalOnce(ctx context.Context, p store.Poke, poke contract.Poke) error {
 	id, workflowType, input, attrs, err := r.target(p)
 	if err != nil {
 		return err
@@ -350,7 +375,11 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 	return "", "", nil, temporal.SearchAttributes{}, errors.New("outbox: unknown poke kind " + p.Kind)
 }
 
-// searchAttributes are a started workflow's search attributes.
+// searchAttributes are a started workflow's search attributes: doorsync's
+// own and, unless Temporal refused it, BuildIds.
 func (r *Relay) searchAttributes(own ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
+	if !r.noBuildIDs.Load() {
+		own = append(own, buildIDsKey.ValueSet(buildid.SearchAttribute()))
+	}
 	return temporal.NewSearchAttributes(own...)
 }

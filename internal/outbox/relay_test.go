@@ -1,9 +1,12 @@
 package outbox
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/serviceerror"
 
 	"doorsync/store"
 )
@@ -36,5 +39,24 @@ func TestCoalesceMergesPokesOfOneTarget(t *testing.T) {
 	}
 	if !slices.Equal(ms2.ids, []int64{5, 6, 7}) || !ms2.at.IsZero() {
 		t.Errorf("membership:ms2 = %+v, want ids 5, 6, 7 at no instant", ms2)
+	}
+}
+
+// Only Temporal refusing the BuildIds search attribute makes the relay
+// start workflows without it.
+func TestRefusesBuildIDs(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{serviceerror.NewInvalidArgument("BuildIds attribute can't be set in SearchAttributes"), true},
+		{fmt.Errorf("start: %w", serviceerror.NewInvalidArgument("BuildIds attribute can't be set in SearchAttributes")), true},
+		{serviceerror.NewInvalidArgument("search attribute OrgId is not defined"), false},
+		{serviceerror.NewUnavailable("BuildIds"), false},
+		{nil, false},
+	} {
+		if got := refusesBuildIDs(c.err); got != c.want {
+			t.Errorf("refusesBuildIDs(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
