@@ -10,7 +10,7 @@ export TEMPORAL_CLI   := $(CURDIR)/$(TEMPORAL_BIN)
 # A bare `make` is `make run`, as it always was.
 .DEFAULT_GOAL := run
 
-.PHONY: help run test bench soak build vet fmt clean check-deploy
+.PHONY: help run test lint bench soak build vet fmt clean check-deploy
 
 ## help: list the targets and what they do
 help:
@@ -43,6 +43,26 @@ check-deploy:
 		echo "check-deploy: $(PROMTOOL) not found; alert rules not checked (apt-get install prometheus)" >&2; \
 	fi
 	$(GO) test -count=1 ./deploy
+
+## lint: golangci-lint (.golangci.yml) and Temporal's workflowcheck on the
+## workflows, at pinned versions built into bin/
+GOLANGCI_LINT_VERSION := v2.15.0
+WORKFLOWCHECK_VERSION := v0.6.0
+GOLANGCI_LINT         := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
+WORKFLOWCHECK         := bin/workflowcheck-$(WORKFLOWCHECK_VERSION)
+lint: $(GOLANGCI_LINT) $(WORKFLOWCHECK)
+	$(GOLANGCI_LINT) run ./...
+	$(WORKFLOWCHECK) ./workflows/...
+
+$(GOLANGCI_LINT):
+	@mkdir -p bin/.gobin
+	GOBIN=$(CURDIR)/bin/.gobin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv bin/.gobin/golangci-lint $@
+
+$(WORKFLOWCHECK):
+	@mkdir -p bin/.gobin
+	GOBIN=$(CURDIR)/bin/.gobin $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+	mv bin/.gobin/workflowcheck $@
 
 ## bench: the benchmarks (performance targets live here, never in timed tests)
 bench: $(TEMPORAL_BIN)

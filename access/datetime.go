@@ -57,7 +57,7 @@ func ParseDateOrTime(s string) (DateOrTime, error) {
 	if hasDateShape(s) {
 		t, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return DateOrTime{}, fmt.Errorf("%w: %q: %v", ErrBadDateOrTime, s, err)
+			return DateOrTime{}, fmt.Errorf("%w: %q: %w", ErrBadDateOrTime, s, err)
 		}
 		return OnDate(t.Date()), nil
 	}
@@ -78,7 +78,7 @@ func ParseInstant(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q: %v", ErrBadDateOrTime, s, err)
+		return time.Time{}, fmt.Errorf("%w: %q: %w", ErrBadDateOrTime, s, err)
 	}
 	_, offset := t.Zone()
 	return t.In(fixedZone(offset)), nil
@@ -249,7 +249,7 @@ func (d *DateOrTime) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadDateOrTime, err)
+		return fmt.Errorf("%w: %w", ErrBadDateOrTime, err)
 	}
 	v, err := ParseDateOrTime(s)
 	if err != nil {

@@ -59,7 +59,7 @@ func TestExpectedRetriesAreBenign(t *testing.T) {
 		}
 	}
 	for _, err := range []error{errors.New("database down"), &saltoks.Error{Status: http.StatusForbidden}} {
-		if got := expectedRetry(context.Background(), log, nil, err); got != err {
+		if got := expectedRetry(context.Background(), log, nil, err); got != err { //nolint:errorlint // the very same error
 			t.Errorf("%v became %v, want it unchanged", err, got)
 		}
 	}

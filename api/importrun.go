@@ -79,7 +79,7 @@ func (imp *importRun) add(n int, text []byte) {
 		return // the import is ending
 	}
 	h := fnv.New32a()
-	h.Write([]byte(string(l.kind.kind) + "\x00" + l.id))
+	_, _ = h.Write([]byte(string(l.kind.kind) + "\x00" + l.id)) // a hash never fails
 	select {
 	case imp.writers[h.Sum32()%importWriters] <- l:
 	case <-imp.ctx.Done():

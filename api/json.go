@@ -22,7 +22,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBody(w io.Writer, v any) {
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v) // the status is sent; a client gone meanwhile is nothing to handle
 }
 
 // decodeJSON reads a JSON body into v: 415 for another content type, 413

@@ -102,7 +102,9 @@ func decodeKey(quoted []byte) string {
 	for _, c := range quoted {
 		if c == '\\' {
 			var s string
-			json.Unmarshal(quoted, &s)
+			if json.Unmarshal(quoted, &s) != nil { // the decoder gave a valid string token
+				return string(quoted)
+			}
 			return s
 		}
 	}
@@ -153,7 +155,7 @@ func foldKey(k string) string {
 			if 'a' <= r && r <= 'z' {
 				r -= 'a' - 'A'
 			}
-			b = append(b, byte(r))
+			b = append(b, byte(r)) //nolint:gosec // r < utf8.RuneSelf
 		default:
 			b = utf8.AppendRune(b, foldRune(r))
 		}

@@ -109,7 +109,7 @@ func (h *handlers) reconcile(w http.ResponseWriter, r *http.Request) error {
 	}
 	run, gerr := h.store.GetRun(ctx, orgID, in.RunID)
 	if gerr != nil {
-		return fmt.Errorf("api: dry run %s: %v", in.RunID, gerr) // %v: never a 404
+		return fmt.Errorf("api: dry run %s: %v", in.RunID, gerr) //nolint:errorlint // %v: never a 404
 	}
 	if err != nil || run.Status == "failed" {
 		return h.dryRunFailed(r, in, run, err)

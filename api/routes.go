@@ -66,9 +66,10 @@ type Reconciler interface {
 	Reconcile(ctx context.Context, in contract.ReconcileInput, wait bool) (contract.ReconcileOrgResult, error)
 }
 
-// RunChecker, when the Reconciler is one, says whether a run's workflow
-// still runs, so that a run recorded as running whose workflow never
-// started (or was terminated) does not refuse every manual run after it.
+// RunChecker says whether a run's workflow still runs (a Reconciler that
+// knows implements it), so that a run recorded as running whose workflow
+// never started (or was terminated) does not refuse every manual run after
+// it.
 type RunChecker interface {
 	RunActive(ctx context.Context, orgID, runID, trigger string) (bool, error)
 }

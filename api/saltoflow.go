@@ -101,7 +101,7 @@ func (h *handlers) flowCookie(state, nonce string, maxAge int) *http.Cookie {
 	if u, err := url.Parse(h.publicURL); err == nil {
 		path = strings.TrimRight(u.Path, "/") + callbackPath
 	}
-	return &http.Cookie{
+	return &http.Cookie{ //nolint:gosec // Secure under https: a plain-http dev deployment must still get it
 		Name: flowCookieName(state), Value: nonce, Path: path, MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(h.publicURL, "https://"),
 	}

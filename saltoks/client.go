@@ -131,7 +131,7 @@ func (c *Client) attempt(ctx context.Context, req request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, body, err := c.roundTrip(ctx, req, tok)
+	resp, body, err := c.roundTrip(ctx, req, tok) //nolint:bodyclose // roundTrip reads and closes the body
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (c *Client) attempt(ctx context.Context, req request) ([]byte, error) {
 		if tok, err = c.tokens.rejected(ctx, tok); err != nil {
 			return nil, err
 		}
-		if resp, body, err = c.roundTrip(ctx, req, tok); err != nil {
+		if resp, body, err = c.roundTrip(ctx, req, tok); err != nil { //nolint:bodyclose // as above
 			return nil, err
 		}
 	}
@@ -232,7 +232,7 @@ func (c *Client) retryWait(method string, attempt int, err error) (time.Duration
 // backoff is 250 ms doubled per attempt, with ±50 % jitter.
 func backoff(attempt int) time.Duration {
 	d := 250 * time.Millisecond << min(attempt, 10)
-	return d/2 + rand.N(d)
+	return d/2 + rand.N(d) //nolint:gosec // jitter, not a secret
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -249,7 +249,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // unwrapURLError drops *url.Error's copy of the URL (it would repeat the
 // query string) but keeps the cause.
 func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err

@@ -332,7 +332,7 @@ func (s *Store) ProblemPersons(ctx context.Context, orgID string) ([]string, err
 func (s *Store) PersonProblem(ctx context.Context, orgID, person string) (string, error) {
 	var p string
 	err := s.db.QueryRow(ctx, `select last_error from person_status where org_id = $1 and person = $2`, orgID, person).Scan(&p)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
 	return p, err

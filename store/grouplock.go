@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // WithGroupLock runs fn holding a lock on one group of an org (a Postgres
@@ -30,11 +33,11 @@ func (s *Store) WithGroupLock(ctx context.Context, orgID, siteID, groupID string
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
 	if _, err := conn.Exec(ctx, `select pg_advisory_lock(hashtextextended($1, 0))`, key); err != nil {
+		conn.Release()
 		return fmt.Errorf("store: lock group: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `select pg_advisory_unlock(hashtextextended($1, 0))`, key)
+	defer releaseAfter(conn, `select pg_advisory_unlock(hashtextextended($1, 0))`, key)
 	return fn()
 }
 
@@ -103,3 +106,19 @@ func (g *groupLocks) unref(key string, k *keyLock) {
 		delete(g.keys, key)
 	}
 }
+
+// releaseAfter runs sql on conn (undoing session state: an unlock, an
+// unlisten) and hands conn back to the pool; when sql fails, the
+// connection is closed instead, so the pool never hands out a connection
+// still holding a lock or listening.
+func releaseAfter(conn *pgxpool.Conn, sql string, args ...any) {
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		_ = conn.Conn().Close(ctx) // the pool drops a closed connection on Release
+	}
+	conn.Release()
+}
+
+// releaseTimeout bounds releaseAfter's statement.
+const releaseTimeout = 10 * time.Second

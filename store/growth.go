@@ -50,9 +50,11 @@ func (s *Store) refreshEntityStats() {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
 	// Best effort: a table whose refresh failed keeps its older statistics.
-	var rows int64
+	var rows int64 // 0 when the refresh failed: the next one is due after firstRefresh creations
 	if s.AnalyzeEntities(ctx) == nil {
-		s.pool.QueryRow(ctx, `select greatest(reltuples, 0)::bigint from pg_class where oid = 'entities'::regclass`).Scan(&rows)
+		if err := s.pool.QueryRow(ctx, `select greatest(reltuples, 0)::bigint from pg_class where oid = 'entities'::regclass`).Scan(&rows); err != nil {
+			rows = 0
+		}
 	}
 	g := s.growth
 	g.mu.Lock()

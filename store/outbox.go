@@ -206,10 +206,7 @@ func (s *Store) listen(ctx context.Context, channel string) (wait func(context.C
 		_, err := conn.Conn().WaitForNotification(ctx)
 		return err
 	}
-	release = func() {
-		conn.Exec(context.Background(), "unlisten "+channel)
-		conn.Release()
-	}
+	release = func() { releaseAfter(conn, "unlisten "+channel) }
 	return wait, release, nil
 }
 

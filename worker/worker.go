@@ -84,7 +84,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 		// of this build id (internal/buildid); it identifies the build and
 		// opts into no versioning.
 		//lint:ignore SA1019 an unversioned build id, as the SDK's default binary checksum is
-		BuildID:                            buildid.ID(),
+		BuildID:                            buildid.ID(), //nolint:staticcheck // deployments cost throughput (docs/architecture.md, D42)
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
 		WorkerStopTimeout:                  opts.StopTimeout,
 		WorkflowTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),

@@ -82,13 +82,6 @@ func (s *LifecycleSuite) SetupTest() {
 
 func (s *LifecycleSuite) TearDownTest() { s.env.AssertExpectations(s.T()) }
 
-// slowPokes makes the next n PokePersons calls take d of workflow time.
-// Call it before run.
-func (s *LifecycleSuite) slowPokes(n int, d time.Duration) {
-	s.env.OnActivity(contract.PokePersonsActivity, mock.Anything, mock.Anything).
-		After(d).Return(s.pokePersons).Times(n)
-}
-
 func (s *LifecycleSuite) load(_ context.Context, in contract.LoadLifecycleInput) (contract.LoadLifecycleResult, error) {
 	s.loads.add(s.env, in)
 	return s.ent.load(in.Since, in.At), nil

@@ -24,13 +24,13 @@ const (
 	demoLondonRoom     = "6a000001-0001-4000-8000-000000000002"
 	demoLondonDayPass  = "6a000001-0001-4000-8000-000000000003"
 	demoNewYorkMembers = "6a000002-0002-4000-8000-000000000001"
-	demoNewYorkDayPass = "6a000002-0002-4000-8000-000000000003"
-	demoCard           = "04A1B2C4" // a London tag number
+	demoNewYorkDayPass = "6a000002-0002-4000-8000-000000000003" //nolint:gosec // a day-pass group id, not a password
+	demoCard           = "04A1B2C4"                             // a London tag number
 	// demoClientID and demoClientSecret are the seed's Salto KS client:
 	// the demo org's password grant and the dev deployment's partner
 	// client (the authorization-code flow).
 	demoClientID     = "doorsync"
-	demoClientSecret = "secret"
+	demoClientSecret = "secret" //nolint:gosec // the fake Salto KS's demo client
 	// demoSince starts the demo's memberships: a fixed past date keeps
 	// their bodies, and so a re-run, unchanged.
 	demoSince = "2025-01-01"
@@ -258,7 +258,7 @@ func (c *demoClient) waitHealthy(ctx context.Context) error {
 	for {
 		req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/healthz", nil)
 		if resp, err := c.http.Do(req); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return nil
 		}
 		select {
@@ -292,6 +292,10 @@ func (c *demoClient) call(ctx context.Context, method, path string, body any) (m
 		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 	}
 	var out map[string]any
-	json.Unmarshal(raw, &out)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
 	return out, nil
 }

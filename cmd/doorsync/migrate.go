@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 
 	"doorsync/store"
 )
@@ -29,11 +30,14 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 			env.log.Info("created database")
 		}
 	}
+	if *to < math.MinInt32 || *to > math.MaxInt32 {
+		return fmt.Errorf("migrate: -to %d is out of range", *to)
+	}
 	switch args[0] {
 	case "up":
-		return reportMigration(env, "migrated")(store.Migrate(ctx, url, int32(*to)))
+		return reportMigration(env, "migrated")(store.Migrate(ctx, url, int32(*to))) //nolint:gosec // range checked above
 	case "down":
-		target := int32(*to)
+		target := int32(*to) //nolint:gosec // range checked above
 		if target < 0 {
 			st, err := store.Status(ctx, url)
 			if err != nil {

@@ -106,7 +106,7 @@ func runWorker(ctx context.Context, env *environment, _ []string) error {
 		return err
 	}
 	defer svc.close()
-	l, err := net.Listen("tcp", env.cfg.WorkerAddr)
+	l, err := listenTCP(env.cfg.WorkerAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (DOORSYNC_WORKER_ADDR): %w", env.cfg.WorkerAddr, err)
 	}
@@ -236,7 +236,7 @@ func ensureSchedules(ctx context.Context, env *environment, svc *services) {
 }
 
 func listen(env *environment) (net.Listener, error) {
-	l, err := net.Listen("tcp", env.cfg.HTTPAddr)
+	l, err := listenTCP(env.cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", env.cfg.HTTPAddr, err)
 	}
@@ -258,9 +258,9 @@ func serveOn(ctx context.Context, env *environment, svc *services, l net.Listene
 	if env.cfg.MetricsAddr == "" {
 		return api.Serve(ctx, l, app, env.cfg.ShutdownTimeout, env.log)
 	}
-	ml, err := net.Listen("tcp", env.cfg.MetricsAddr)
+	ml, err := listenTCP(env.cfg.MetricsAddr)
 	if err != nil {
-		l.Close()
+		_ = l.Close()
 		return fmt.Errorf("listen on %s (DOORSYNC_METRICS_ADDR): %w", env.cfg.MetricsAddr, err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
@@ -298,3 +298,8 @@ func apiDeps(env *environment, svc *services) api.Deps {
 
 // The API checks through the reconciler whether a run still runs.
 var _ api.RunChecker = (*reconciler.Reconciler)(nil)
+
+// listenTCP listens on addr (net.ListenConfig, the context-aware listen).
+func listenTCP(addr string) (net.Listener, error) {
+	return (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+}

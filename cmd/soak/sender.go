@@ -120,7 +120,7 @@ func call(ctx context.Context, base, token, method, path string, body any) (map[
 		if err == nil && status < 500 {
 			return nil, fmt.Errorf("%s %s: %d %s", method, path, status, raw)
 		}
-		last = fmt.Errorf("%s %s: %d %s %v", method, path, status, raw, err)
+		last = fmt.Errorf("%s %s: %d %s %w", method, path, status, raw, err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -213,7 +213,7 @@ func (s *stack) stop(keep bool) {
 func restartPostgres(ctx context.Context) error {
 	versions, err := os.ReadDir("/etc/postgresql")
 	if err != nil || len(versions) == 0 {
-		return fmt.Errorf("no cluster under /etc/postgresql: %v", err)
+		return fmt.Errorf("no cluster under /etc/postgresql: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, "pg_ctlcluster", "--skip-systemctl-redirect", versions[0].Name(), "main", "restart")
 	if out, err := cmd.CombinedOutput(); err != nil {

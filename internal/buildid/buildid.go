@@ -63,7 +63,7 @@ func executableDigest() string {
 	if err != nil {
 		return ""
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the running executable
 	if err != nil {
 		return ""
 	}

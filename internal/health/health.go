@@ -74,7 +74,7 @@ func Readyz(log *slog.Logger, required, reported map[string]Check) http.HandlerF
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v) // the status is sent; a client gone meanwhile is nothing to handle
 }
 
 // Fresh is how long a Probe's last result stands for the dependency's

@@ -161,5 +161,9 @@ func leftBehindReason(err error) string {
 	if errors.Is(err, ErrNotConnected) {
 		return "the old Salto KS connection is gone"
 	}
-	return "the old Salto KS account did not take the removal: " + refused(err).(*RefusedError).Reason
+	var r *RefusedError
+	if errors.As(refused(err), &r) {
+		return "the old Salto KS account did not take the removal: " + r.Reason
+	}
+	return "the old Salto KS account did not take the removal"
 }

@@ -25,7 +25,7 @@ func (m *Manager) sealToken(orgID string, t *oauth2.Token) (string, error) {
 		b, _ := t.Expiry.MarshalText()
 		st.Expiry = string(b)
 	}
-	b, err := json.Marshal(st)
+	b, err := json.Marshal(st) //nolint:gosec // sealed before it is stored
 	if err != nil {
 		return "", err
 	}

@@ -186,7 +186,7 @@ func (s *Sender) post(ctx context.Context, d store.Delivery) (int, error) {
 		return 0, fmt.Errorf("no answer: %s", describe(err))
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // draining for reuse only
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, fmt.Errorf("the receiver answered %d", resp.StatusCode)
 	}
@@ -220,5 +220,5 @@ func (s *Sender) backoff(attempt int) time.Duration {
 	d = min(d, maxB)
 	// ±20% so that one receiver's outage does not bring every retry back
 	// at once.
-	return d - d/5 + rand.N(2*d/5+1)
+	return d - d/5 + rand.N(2*d/5+1) //nolint:gosec // jitter, not a secret
 }

@@ -25,9 +25,9 @@ type Writer struct {
 	Now   func() time.Time
 }
 
-func (w *Writer) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
+func (wr *Writer) now() time.Time {
+	if wr.Now != nil {
+		return wr.Now()
 	}
 	return time.Now()
 }
