@@ -30,7 +30,7 @@ type composeFile struct {
 // a service, images are pinned, and doorsync services run real subcommands.
 func TestComposeFileIsConsistent(t *testing.T) {
 	cf := readCompose(t)
-	for _, want := range []string{"postgres", "temporal", "temporal-ui", "migrate", "worker", "api"} {
+	for _, want := range []string{"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "migrate", "worker", "api"} {
 		if _, ok := cf.Services[want]; !ok {
 			t.Errorf("service %s missing", want)
 		}
@@ -53,6 +53,16 @@ func TestComposeFileIsConsistent(t *testing.T) {
 	}
 	if pg := cf.Services["postgres"]; pg.Healthcheck == nil || len(pg.Volumes) == 0 {
 		t.Errorf("postgres needs a healthcheck and a volume")
+	}
+	for name, svc := range cf.Services {
+		if strings.HasPrefix(svc.Image, "temporalio/auto-setup:") {
+			t.Errorf("%s runs the deprecated %s; use temporalio/server and admin-tools", name, svc.Image)
+		}
+	}
+	for _, name := range []string{"api", "worker", "temporal"} {
+		if cf.Services[name].Healthcheck == nil {
+			t.Errorf("%s has no healthcheck", name)
+		}
 	}
 	for _, name := range []string{"api", "worker"} {
 		for _, v := range []string{"DOORSYNC_ADMIN_TOKEN", "DOORSYNC_SECRET_KEY", "DATABASE_URL", "TEMPORAL_ADDRESS"} {

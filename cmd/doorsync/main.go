@@ -26,6 +26,8 @@ commands:
                            so DOORSYNC_SECRET_KEYS_PREVIOUS can be retired
   fake-salto [-addr A] [-seed FILE]
                            a fake Salto KS for development and tests
+  healthcheck [URL]        exit 0 when URL (default the API's /readyz) answers 2xx,
+                           for container healthchecks
 `
 
 func main() {
@@ -49,6 +51,7 @@ var commands = map[string]command{
 	"temporal-setup": runTemporalSetup,
 	"secrets":        runSecrets,
 	"fake-salto":     runFakeSalto,
+	"healthcheck":    runHealthcheck,
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
