@@ -81,16 +81,11 @@ func (h *handlers) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := listPage[auditView]{Data: []auditView{}}
-	for i, e := range entries {
-		if i == limit {
-			page.NextCursor = encodeCursor(strconv.FormatInt(entries[i-1].ID, 10))
-			break
-		}
-		page.Data = append(page.Data, auditView{At: e.At, Action: e.Action, Person: e.Person, SiteID: e.SiteID,
-			GroupID: e.GroupID, SaltoUserID: e.SaltoUserID, Reason: e.Reason, Trigger: e.Trigger,
-			WorkflowID: e.WorkflowID, RunID: e.RunID, Result: e.Result, Error: e.Error, Actor: e.Actor})
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, pageOf(entries, limit, func(e store.AuditEntry) string { return strconv.FormatInt(e.ID, 10) },
+		func(e store.AuditEntry) auditView {
+			return auditView{At: e.At, Action: e.Action, Person: e.Person, SiteID: e.SiteID,
+				GroupID: e.GroupID, SaltoUserID: e.SaltoUserID, Reason: e.Reason, Trigger: e.Trigger,
+				WorkflowID: e.WorkflowID, RunID: e.RunID, Result: e.Result, Error: e.Error, Actor: e.Actor}
+		}))
 	return nil
 }

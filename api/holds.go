@@ -77,16 +77,8 @@ func (h *handlers) listHolds(w http.ResponseWriter, r *http.Request) error {
 		}
 		holds = holds[i:]
 	}
-	page := listPage[holdView]{Data: []holdView{}}
-	for i, hd := range holds {
-		if i == limit {
-			last := holds[i-1]
-			page.NextCursor = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano) + " " + last.ID)
-			break
-		}
-		page.Data = append(page.Data, newHoldView(hd))
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, pageOf(holds, limit,
+		func(hd store.Hold) string { return hd.CreatedAt.Format(time.RFC3339Nano) + " " + hd.ID }, newHoldView))
 	return nil
 }
 

@@ -37,14 +37,7 @@ func (h *handlers) listOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := listPage[orgView]{Data: []orgView{}}
-	for i, o := range orgs {
-		if i == limit {
-			page.NextCursor = encodeCursor(orgs[i-1].ID)
-			break
-		}
-		page.Data = append(page.Data, orgResponse(o))
-	}
+	page := pageOf(orgs, limit, func(o store.Org) string { return o.ID }, orgResponse)
 	writeJSON(w, http.StatusOK, page)
 	return nil
 }

@@ -43,3 +43,18 @@ func pageCursor(v *validationError, q url.Values) string {
 
 // encodeCursor makes a position opaque.
 func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
+
+// pageOf makes the page of items (fetched one more than limit, to tell
+// whether another page follows): the views of the first limit, and the
+// cursor after the last of them, spelled by pos.
+func pageOf[T, V any](items []T, limit int, pos func(T) string, view func(T) V) listPage[V] {
+	page := listPage[V]{Data: make([]V, 0, min(len(items), limit))}
+	for i, it := range items {
+		if i == limit {
+			page.NextCursor = encodeCursor(pos(items[i-1]))
+			break
+		}
+		page.Data = append(page.Data, view(it))
+	}
+	return page
+}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"doorsync/store"
 )
 
 // problemView is one person with a problem.
@@ -33,14 +35,9 @@ func (h *handlers) listProblems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := listPage[problemView]{Data: []problemView{}}
-	for i, p := range ps {
-		if i == limit {
-			page.NextCursor = encodeCursor(ps[i-1].Person)
-			break
-		}
-		page.Data = append(page.Data, problemView{Person: p.Person, Problem: p.Problem, Since: p.Since})
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, pageOf(ps, limit, func(p store.PersonProblemEntry) string { return p.Person },
+		func(p store.PersonProblemEntry) problemView {
+			return problemView{Person: p.Person, Problem: p.Problem, Since: p.Since}
+		}))
 	return nil
 }

@@ -180,17 +180,12 @@ func (h *handlers) listDeliveries(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page := listPage[deliveryView]{Data: []deliveryView{}}
-	for i, d := range ds {
-		if i == limit {
-			page.NextCursor = encodeCursor(strconv.FormatInt(ds[i-1].ID, 10))
-			break
-		}
-		page.Data = append(page.Data, deliveryView{EventID: d.EventID, Type: d.EventType, Status: d.Status,
-			Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, QueuedAt: d.CreatedAt,
-			LastAttemptAt: d.LastAttemptAt, DeliveredAt: d.DeliveredAt})
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, pageOf(ds, limit, func(d store.Delivery) string { return strconv.FormatInt(d.ID, 10) },
+		func(d store.Delivery) deliveryView {
+			return deliveryView{EventID: d.EventID, Type: d.EventType, Status: d.Status,
+				Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, QueuedAt: d.CreatedAt,
+				LastAttemptAt: d.LastAttemptAt, DeliveredAt: d.DeliveredAt}
+		}))
 	return nil
 }
 
