@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+
 	"doorsync/internal/egress"
+	"doorsync/internal/payloadcodec"
 	"doorsync/saltoks"
 )
 
@@ -72,6 +77,14 @@ type Config struct {
 	// unless the org's salto_rate_limit setting says otherwise.
 	SaltoRateLimit float64
 	SaltoBurst     int
+	// PayloadKey, when set (DOORSYNC_PAYLOAD_KEY, 32 bytes), encrypts every
+	// Temporal payload doorsync writes; PreviousPayloadKeys still decrypt
+	// payloads sealed before a rotation. Empty: payloads are plain JSON.
+	PayloadKey          []byte
+	PreviousPayloadKeys [][]byte
+	// CodecCORSOrigin is the Temporal UI's origin allowed to call the
+	// codec endpoint from the browser; empty sends no CORS headers.
+	CodecCORSOrigin string
 }
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
@@ -94,6 +107,91 @@ type Temporal struct {
 	Address   string
 	Namespace string
 	TaskQueue string
+	// Client is the standard Temporal client profile
+	// (go.temporal.io/sdk/contrib/envconfig): the profile of
+	// TEMPORAL_CONFIG_FILE, when set, under the TEMPORAL_* variables (API
+	// key, TLS, authority). Its address and namespace are Address and
+	// Namespace.
+	Client envconfig.ClientConfigProfile
+}
+
+// ClientOptions are the options to dial Temporal with: Address and
+// Namespace, with the TLS, API key, gRPC metadata and authority of Client.
+func (t Temporal) ClientOptions() (client.Options, error) {
+	prof := t.Client
+	prof.Address, prof.Namespace = t.Address, t.Namespace
+	return prof.ToClientOptions(envconfig.ToClientOptionsRequest{})
+}
+
+// TemporalConfigFileVar names the Temporal client config file (TOML, the
+// format `temporal config` writes); TemporalProfileVar the profile used
+// from it.
+const (
+	TemporalConfigFileVar = "TEMPORAL_CONFIG_FILE"
+	TemporalProfileVar    = "TEMPORAL_PROFILE"
+)
+
+// envLookup gives envconfig the variables through getenv. An empty
+// variable counts as unset; TEMPORAL_GRPC_META_* cannot be listed through
+// getenv, so gRPC metadata comes from the config file only.
+type envLookup struct{ r *reader }
+
+func (e envLookup) Environ() []string { return nil }
+func (e envLookup) LookupEnv(k string) (string, bool) {
+	if strings.HasPrefix(k, "TEMPORAL_CODEC_") {
+		return "", false // a remote codec is for CLIs and the UI, not for doorsync's clients
+	}
+	v := e.r.str(k, "")
+	return v, v != ""
+}
+
+// temporal reads the standard Temporal client settings: a config file
+// only when TEMPORAL_CONFIG_FILE names one (never the user's default
+// file: a service's settings are explicit), then the TEMPORAL_* variables
+// over it, then doorsync's defaults for what neither sets.
+func (r *reader) temporal() Temporal {
+	file := r.str(TemporalConfigFileVar, "")
+	prof, err := envconfig.LoadClientConfigProfile(envconfig.LoadClientConfigProfileOptions{
+		ConfigFilePath: file,
+		DisableFile:    file == "",
+		EnvLookup:      envLookup{r},
+	})
+	if file == "" {
+		// Read so that it is documented like the others; it names a
+		// profile of the file only.
+		r.str(TemporalProfileVar, "")
+	}
+	r.check(TemporalConfigFileVar, err)
+	t := Temporal{
+		Address:   cmp.Or(prof.Address, "127.0.0.1:7233"),
+		Namespace: cmp.Or(prof.Namespace, "default"),
+		TaskQueue: r.str("DOORSYNC_TASK_QUEUE", "doorsync"),
+		Client:    prof,
+	}
+	if err == nil {
+		if _, err := t.ClientOptions(); err != nil {
+			r.check("TEMPORAL_TLS", err)
+		}
+	}
+	return t
+}
+
+// payloadKeys reads DOORSYNC_PAYLOAD_KEY and the earlier keys.
+func (r *reader) payloadKeys() (primary []byte, previous [][]byte) {
+	if v := r.str("DOORSYNC_PAYLOAD_KEY", ""); v != "" {
+		k, err := payloadcodec.ParseKey(v)
+		r.check("DOORSYNC_PAYLOAD_KEY", err)
+		primary = k
+	}
+	for _, v := range r.list("DOORSYNC_PAYLOAD_KEYS_PREVIOUS") {
+		k, err := payloadcodec.ParseKey(v)
+		r.check("DOORSYNC_PAYLOAD_KEYS_PREVIOUS", err)
+		previous = append(previous, k)
+	}
+	if primary == nil && len(previous) > 0 {
+		r.check("DOORSYNC_PAYLOAD_KEYS_PREVIOUS", errors.New("needs DOORSYNC_PAYLOAD_KEY"))
+	}
+	return primary, previous
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -102,13 +200,9 @@ type Temporal struct {
 func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	cfg := Config{
-		HTTPAddr:    r.str("DOORSYNC_HTTP_ADDR", ":8080"),
-		DatabaseURL: r.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doorsync?sslmode=disable"),
-		Temporal: Temporal{
-			Address:   r.str("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-			Namespace: r.str("TEMPORAL_NAMESPACE", "default"),
-			TaskQueue: r.str("DOORSYNC_TASK_QUEUE", "doorsync"),
-		},
+		HTTPAddr:           r.str("DOORSYNC_HTTP_ADDR", ":8080"),
+		DatabaseURL:        r.str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doorsync?sslmode=disable"),
+		Temporal:           r.temporal(),
 		LogLevel:           r.level("DOORSYNC_LOG_LEVEL", slog.LevelInfo),
 		LogFormat:          r.oneOf("DOORSYNC_LOG_FORMAT", "text", "text", "json"),
 		ShutdownTimeout:    r.duration("DOORSYNC_SHUTDOWN_TIMEOUT", 20*time.Second),
@@ -124,11 +218,16 @@ func Load(getenv func(string) string) (Config, error) {
 			IdentityURL:  r.str("DOORSYNC_SALTO_IDENTITY_URL", "https://identity.eu.my-clay.com"),
 			APIURL:       r.str("DOORSYNC_SALTO_API_URL", "https://connect.my-clay.com"),
 		},
-		ImportMaxBytes: r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
-		MetricsAddr:    r.str("DOORSYNC_METRICS_ADDR", ""),
-		WorkerAddr:     r.str("DOORSYNC_WORKER_ADDR", ":9091"),
-		SaltoRateLimit: r.float("DOORSYNC_SALTO_RATE_LIMIT", 10, 0, 10000),
-		SaltoBurst:     r.int("DOORSYNC_SALTO_RATE_BURST", 20, 1, 10000),
+		ImportMaxBytes:  r.bytes("DOORSYNC_IMPORT_MAX_BYTES", 256<<20),
+		MetricsAddr:     r.str("DOORSYNC_METRICS_ADDR", ""),
+		WorkerAddr:      r.str("DOORSYNC_WORKER_ADDR", ":9091"),
+		SaltoRateLimit:  r.float("DOORSYNC_SALTO_RATE_LIMIT", 10, 0, 10000),
+		SaltoBurst:      r.int("DOORSYNC_SALTO_RATE_BURST", 20, 1, 10000),
+		CodecCORSOrigin: r.str("DOORSYNC_CODEC_CORS_ORIGIN", ""),
+	}
+	cfg.PayloadKey, cfg.PreviousPayloadKeys = r.payloadKeys()
+	if cfg.CodecCORSOrigin != "" {
+		r.check("DOORSYNC_CODEC_CORS_ORIGIN", validHTTPURL(cfg.CodecCORSOrigin))
 	}
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
 		r.check("DOORSYNC_ADMIN_TOKEN", errors.New("must be at least 16 characters"))
