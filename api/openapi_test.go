@@ -25,6 +25,11 @@ var contractOperations = []struct{ method, path string }{
 	{"GET", "/v1/orgs"},
 	{"DELETE", "/v1/orgs/{org}"},
 
+	// The Temporal payload codec (not in API.md: an operator's endpoint
+	// for the Temporal UI and CLI, issue 19).
+	{"POST", "/v1/codec/decode"},
+	{"POST", "/v1/codec/encode"},
+
 	// Salto KS connection.
 	{"PUT", "/v1/orgs/{org}/salto"},
 	{"GET", "/v1/orgs/{org}/salto"},

@@ -32,6 +32,8 @@ func routeRoles() map[string]string {
 		"GET /openapi.yaml":                   publicRoute,
 		"GET /v1/salto/callback":              publicRoute,
 		"GET /v1/orgs":                        adminRoute,
+		"POST /v1/codec/encode":               operatorRoute,
+		"POST /v1/codec/decode":               operatorRoute,
 		"PUT /v1/orgs/{org}":                  adminRoute,
 		"DELETE /v1/orgs/{org}":               adminRoute,
 		"GET /v1/orgs/{org}":                  platformRoute,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"go.temporal.io/sdk/converter"
 
 	"doorsync/contract"
 	"doorsync/internal/health"
@@ -54,6 +55,13 @@ type Deps struct {
 	// nil answers PUT …/webhooks/{id} with 503. Their sender runs beside
 	// the API (cmd/doorsync).
 	Webhooks *webhook.Hooks
+	// PayloadCodec, when set (DOORSYNC_PAYLOAD_KEY), is served to
+	// operators at /v1/codec for the Temporal UI and CLI; nil answers 404
+	// there.
+	PayloadCodec converter.PayloadCodec
+	// CodecCORSOrigin is the Temporal UI's origin allowed to call /v1/codec
+	// from the browser; empty sends no CORS headers.
+	CodecCORSOrigin string
 	// SeparateMetrics leaves /metrics off the API's routes: it is served
 	// only by the handler NewHandlers returns for a listener of its own
 	// (DOORSYNC_METRICS_ADDR).
@@ -97,6 +105,8 @@ type handlers struct {
 	write *write.Writer
 	// webhooks creates and changes webhooks; nil when not configured.
 	webhooks *webhook.Hooks
+	// codec is the payload codec /v1/codec serves; nil when not configured.
+	codec converter.PayloadCodec
 
 	importMaxBytes int64
 }
@@ -112,7 +122,7 @@ func NewHandler(d Deps) http.Handler {
 func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
 		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter,
-		webhooks: d.Webhooks}
+		webhooks: d.Webhooks, codec: d.PayloadCodec}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -123,7 +133,7 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h.importMaxBytes = cmp.Or(d.ImportMaxBytes, DefaultImportMaxBytes)
 	r := chi.NewRouter()
 	m := newMetrics(h)
-	r.Use(requestID, h.accessLog, m.observe, h.recoverPanics)
+	r.Use(requestID, h.accessLog, m.observe, h.recoverPanics, codecCORS(d.CodecCORSOrigin))
 	r.NotFound(h.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(h.handle(func(http.ResponseWriter, *http.Request) error {
 		return httpError(http.StatusMethodNotAllowed, "method not allowed")
@@ -138,6 +148,14 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
 	r.With(h.authenticate, h.requireRole(roleAdmin)).Get("/v1/orgs", h.handle(h.listOrgs))
+	// The codec decrypts any org's payloads: an operator key of any org, or
+	// the admin, may use it.
+	r.Route(codecPath, func(r chi.Router) {
+		r.Use(h.codecEnabled, h.authenticate, h.requireRole(roleOperator))
+		codec := codecHandler(d.PayloadCodec)
+		r.Method("POST", "/encode", codec)
+		r.Method("POST", "/decode", codec)
+	})
 	r.Route("/v1/orgs/{org}", func(r chi.Router) {
 		r.Use(h.validatePathIDs, h.authenticate, h.scopeToOrg)
 		r.With(h.requireRole(roleAdmin)).Delete("/", h.handle(h.deleteOrg))

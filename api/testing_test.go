@@ -60,6 +60,8 @@ func newTestAPI(t *testing.T, tweak ...func(*api.Deps)) *testAPI {
 		Store:      st,
 		AdminToken: adminToken,
 		Webhooks:   &webhook.Hooks{Store: st, Secrets: box, Egress: egress.MustParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", nil)},
+		// Every route is there, the codec's too (codec_test.go).
+		PayloadCodec: testCodec,
 	}
 	for _, f := range tweak {
 		f(&a.deps)

@@ -12,6 +12,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"doorsync/internal/config"
+	"doorsync/internal/payloadcodec"
 	"doorsync/internal/temporalmetrics"
 	"doorsync/store"
 )
@@ -60,15 +61,36 @@ var (
 	temporalMetricsHandler client.MetricsHandler
 )
 
+// dialTemporal dials Temporal with the configured client options (TLS, API
+// key: config.Temporal) and, when DOORSYNC_PAYLOAD_KEY is set, the payload
+// codec as the data converter: every process's client writes and reads
+// encrypted payloads.
 func (e *environment) dialTemporal(ctx context.Context) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:       e.cfg.Temporal.Address,
-		Namespace:      e.cfg.Temporal.Namespace,
-		Logger:         tlog.NewStructuredLogger(e.log.With("component", "temporal")),
-		MetricsHandler: e.temporalMetrics(),
-	})
+	opts, err := e.cfg.Temporal.ClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("temporal client options: %w", err)
+	}
+	opts.Logger = tlog.NewStructuredLogger(e.log.With("component", "temporal"))
+	opts.MetricsHandler = e.temporalMetrics()
+	codec, err := e.payloadCodec()
+	if err != nil {
+		return nil, err
+	}
+	if codec != nil {
+		opts.DataConverter = codec.DataConverter()
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("dial temporal at %s: %w", e.cfg.Temporal.Address, err)
 	}
 	return c, nil
+}
+
+// payloadCodec encrypts Temporal payloads; nil when DOORSYNC_PAYLOAD_KEY
+// is unset.
+func (e *environment) payloadCodec() (*payloadcodec.Codec, error) {
+	if e.cfg.PayloadKey == nil {
+		return nil, nil
+	}
+	return payloadcodec.New(e.cfg.PayloadKey, e.cfg.PreviousPayloadKeys...)
 }

@@ -19,6 +19,7 @@ import (
 	"doorsync/internal/guestkey"
 	"doorsync/internal/health"
 	"doorsync/internal/outbox"
+	"doorsync/internal/payloadcodec"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/webhook"
@@ -38,6 +39,9 @@ type services struct {
 	// the API process).
 	hooks  *webhook.Hooks
 	sender *webhook.Sender
+	// codec encrypts Temporal payloads (the client's data converter), served
+	// by the API at /v1/codec; nil without DOORSYNC_PAYLOAD_KEY.
+	codec *payloadcodec.Codec
 }
 
 func (e *environment) connect(ctx context.Context) (*services, error) {
@@ -51,6 +55,11 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 		return nil, err
 	}
 	guests, err := e.guestKeyer()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	codec, err := e.payloadCodec()
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -70,7 +79,7 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
 	hooks := &webhook.Hooks{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress}
 	sender := &webhook.Sender{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress, Log: e.log.With("component", "webhooks")}
-	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests, hooks: hooks, sender: sender}, nil
+	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests, hooks: hooks, sender: sender, codec: codec}, nil
 }
 
 // temporalHealth is nil when Temporal's frontend answers.
@@ -273,7 +282,7 @@ func serveOn(ctx context.Context, env *environment, svc *services, l net.Listene
 
 // apiDeps wires the API to the process's services and configuration.
 func apiDeps(env *environment, svc *services) api.Deps {
-	return api.Deps{
+	d := api.Deps{
 		Logger:          env.log,
 		Store:           svc.store,
 		AdminToken:      env.cfg.AdminToken,
@@ -285,6 +294,7 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		Webhooks:        svc.hooks,
 		ImportMaxBytes:  env.cfg.ImportMaxBytes,
 		SeparateMetrics: env.cfg.MetricsAddr != "",
+		CodecCORSOrigin: env.cfg.CodecCORSOrigin,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			if err := svc.rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval); err != nil {
 				env.log.WarnContext(ctx, "could not update the reconcile schedule; the worker retries at start", "org", org.ID, "err", err)
@@ -294,6 +304,10 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		Readiness: map[string]api.Check{"postgres": svc.store.Ping},
 		Temporal:  svc.temporalHealth,
 	}
+	if svc.codec != nil {
+		d.PayloadCodec = svc.codec
+	}
+	return d
 }
 
 // The API checks through the reconciler whether a run still runs.
