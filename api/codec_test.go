@@ -137,4 +137,3 @@ func TestCodecCORSForTheUIOrigin(t *testing.T) {
 		t.Errorf("without DOORSYNC_CODEC_CORS_ORIGIN = %d %v, want no CORS header", r.StatusCode, r.Header)
 	}
 }
-
