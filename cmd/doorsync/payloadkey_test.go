@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"doorsync/internal/payloadcodec"
+	"doorsync/internal/secrets"
+	"doorsync/internal/testenv"
+)
+
+// With DOORSYNC_PAYLOAD_KEY, the client every process dials writes
+// encrypted payloads: a workflow's input, read back through a plain client,
+// is binary/encrypted and does not hold the org id; without the key it is
+// plain JSON.
+func TestDialedClientEncryptsPayloadsWithThePayloadKey(t *testing.T) {
+	dev := testenv.Temporal(t)
+	const orgID = "org-plaintext-0815"
+	plain := dev.Client(t)
+	for _, tc := range []struct {
+		key, wantEncoding string
+	}{{secrets.NewKey(), payloadcodec.Encoding}, {"", "json/plain"}} {
+		env, err := newEnvironment(func(k string) string {
+			return map[string]string{"TEMPORAL_ADDRESS": dev.HostPort, "TEMPORAL_NAMESPACE": dev.Namespace,
+				"DOORSYNC_PAYLOAD_KEY": tc.key, "DOORSYNC_LOG_LEVEL": "warn"}[k]
+		}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := env.dialTemporal(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		// No worker polls this queue: the start event records the input.
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: testenv.TaskQueue(t)}, "NoSuchWorkflow", orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer plain.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "test done")
+		iter := plain.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ev.GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads()[0]
+		if enc := string(p.GetMetadata()[converter.MetadataEncoding]); enc != tc.wantEncoding {
+			t.Errorf("key set %v: input encoding %q, want %q", tc.key != "", enc, tc.wantEncoding)
+		}
+		if tc.key != "" && bytes.Contains(p.GetData(), []byte(orgID)) {
+			t.Error("the encrypted input holds the org id")
+		}
+	}
+}
