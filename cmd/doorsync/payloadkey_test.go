@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"doorsync/internal/payloadcodec"
 	"doorsync/internal/secrets"
@@ -59,5 +64,39 @@ func TestDialedClientEncryptsPayloadsWithThePayloadKey(t *testing.T) {
 		if tc.key != "" && bytes.Contains(p.GetData(), []byte(orgID)) {
 			t.Error("the encrypted input holds the org id")
 		}
+	}
+}
+
+// `doorsync api` with DOORSYNC_PAYLOAD_KEY (here hex) decodes, at
+// /v1/codec, what a client with the same key encrypted.
+func TestAPIProcessServesTheCodec(t *testing.T) {
+	key := make([]byte, payloadcodec.KeySize)
+	rand.Read(key)
+	api := startAPIProcess(t, "DOORSYNC_PAYLOAD_KEY="+hex.EncodeToString(key))
+	codec, err := payloadcodec.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := codec.DataConverter().ToPayload("org-plaintext-0815")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{p}})
+	req, _ := http.NewRequest("POST", api.url+"/v1/codec/decode", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+processAdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out commonpb.Payloads
+	if resp.StatusCode != 200 || protojson.Unmarshal(raw, &out) != nil || len(out.Payloads) != 1 {
+		t.Fatalf("decode = %d %s", resp.StatusCode, raw)
+	}
+	var got string
+	if err := converter.GetDefaultDataConverter().FromPayload(out.Payloads[0], &got); err != nil || got != "org-plaintext-0815" {
+		t.Errorf("decoded %q, %v", got, err)
 	}
 }
