@@ -148,10 +148,10 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
 	r.With(h.authenticate, h.requireRole(roleAdmin)).Get("/v1/orgs", h.handle(h.listOrgs))
-	// The codec decrypts any org's payloads: an operator key of any org, or
-	// the admin, may use it.
+	// The codec decrypts every org's payloads: the admin only, as no org's
+	// key may read another org's data.
 	r.Route(codecPath, func(r chi.Router) {
-		r.Use(h.codecEnabled, h.authenticate, h.requireRole(roleOperator))
+		r.Use(h.codecEnabled, h.authenticate, h.requireRole(roleAdmin))
 		codec := codecHandler(d.PayloadCodec)
 		r.Method("POST", "/encode", codec)
 		r.Method("POST", "/decode", codec)
