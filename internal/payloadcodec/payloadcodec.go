@@ -7,11 +7,7 @@
 package payloadcodec
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,10 +15,12 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"doorsync/internal/secrets"
 )
 
 // KeySize is the length of a key in bytes (AES-256).
-const KeySize = 32
+const KeySize = secrets.KeySize
 
 // Encoding is the metadata encoding of an encrypted payload; KeyIDMeta is
 // the metadata naming the key that sealed it.
@@ -36,7 +34,7 @@ const (
 var ErrUnknownKey = errors.New("payloadcodec: sealed with an unknown key")
 
 // ParseKey decodes a 32-byte key written as hex (64 digits) or base64
-// (standard or URL alphabet, padded or not).
+// (standard or URL alphabet, padded or not: secrets.ParseKey).
 func ParseKey(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	if len(s) == 2*KeySize {
@@ -44,55 +42,26 @@ func ParseKey(s string) ([]byte, error) {
 			return k, nil
 		}
 	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if k, err := enc.DecodeString(s); err == nil {
-			if len(k) != KeySize {
-				return nil, fmt.Errorf("key is %d bytes, want %d", len(k), KeySize)
-			}
-			return k, nil
-		}
+	k, err := secrets.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("key is neither 64 hex digits nor base64 of 32 bytes: %w", err)
 	}
-	return nil, errors.New("key is neither 64 hex digits nor base64")
-}
-
-// KeyID names a key without revealing it: the first 8 hex digits of its
-// SHA-256 (as internal/secrets names its keys).
-func KeyID(key []byte) string {
-	sum := sha256.Sum256(key)
-	return hex.EncodeToString(sum[:4])
+	return k, nil
 }
 
 // Codec is a converter.PayloadCodec sealing with its primary key and
-// opening with any of its keys.
-type Codec struct {
-	primary string
-	aeads   map[string]cipher.AEAD
-}
+// opening with any of its keys (key ids as internal/secrets names them).
+type Codec struct{ keys secrets.Keyring }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
 
 // New builds a Codec sealing with primary and also opening with older keys.
 func New(primary []byte, older ...[]byte) (*Codec, error) {
-	c := &Codec{aeads: map[string]cipher.AEAD{}}
-	for i, k := range append([][]byte{primary}, older...) {
-		if len(k) != KeySize {
-			return nil, fmt.Errorf("payloadcodec: key is %d bytes, want %d", len(k), KeySize)
-		}
-		block, err := aes.NewCipher(k)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		id := KeyID(k)
-		c.aeads[id] = aead
-		if i == 0 {
-			c.primary = id
-		}
+	keys, err := secrets.NewKeyring(primary, older...)
+	if err != nil {
+		return nil, fmt.Errorf("payloadcodec: %w", err)
 	}
-	return c, nil
+	return &Codec{keys: keys}, nil
 }
 
 // DataConverter is Temporal's default data converter with every payload
@@ -105,7 +74,7 @@ func (c *Codec) DataConverter() converter.DataConverter {
 // as additional data.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
-	aead := c.aeads[c.primary]
+	id, aead := c.keys.Primary()
 	for i, p := range payloads {
 		plain, err := p.Marshal()
 		if err != nil {
@@ -118,9 +87,9 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		out[i] = &commonpb.Payload{
 			Metadata: map[string][]byte{
 				converter.MetadataEncoding: []byte(Encoding),
-				KeyIDMeta:                  []byte(c.primary),
+				KeyIDMeta:                  []byte(id),
 			},
-			Data: aead.Seal(nonce, nonce, plain, []byte(c.primary)),
+			Data: aead.Seal(nonce, nonce, plain, []byte(id)),
 		}
 	}
 	return out, nil
@@ -136,7 +105,7 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			continue
 		}
 		id := string(p.GetMetadata()[KeyIDMeta])
-		aead, ok := c.aeads[id]
+		aead, ok := c.keys.AEAD(id)
 		if !ok {
 			return payloads, fmt.Errorf("%w (%q)", ErrUnknownKey, id)
 		}

@@ -26,9 +26,41 @@ const format = "v1"
 var ErrUnknownKey = errors.New("secrets: sealed with an unknown key")
 
 // Box seals with its primary key and opens with any of its keys.
-type Box struct {
+type Box struct{ Keyring }
+
+// Keyring holds AES-256-GCM keys by key id: a primary one to seal with,
+// and older ones that still open what they sealed. Box uses it for values
+// at rest, internal/payloadcodec for Temporal payloads.
+type Keyring struct {
 	primary string
 	aeads   map[string]cipher.AEAD
+}
+
+// NewKeyring builds a Keyring sealing with primary and also opening with
+// older keys (each KeySize bytes).
+func NewKeyring(primary []byte, older ...[]byte) (Keyring, error) {
+	r := Keyring{aeads: map[string]cipher.AEAD{}}
+	for i, k := range append([][]byte{primary}, older...) {
+		aead, err := newAEAD(k)
+		if err != nil {
+			return Keyring{}, err
+		}
+		id := KeyID(k)
+		r.aeads[id] = aead
+		if i == 0 {
+			r.primary = id
+		}
+	}
+	return r, nil
+}
+
+// Primary is the id of the key that seals, and its AEAD.
+func (r Keyring) Primary() (string, cipher.AEAD) { return r.primary, r.aeads[r.primary] }
+
+// AEAD is the AEAD of key id, if the keyring holds it.
+func (r Keyring) AEAD(id string) (cipher.AEAD, bool) {
+	aead, ok := r.aeads[id]
+	return aead, ok
 }
 
 // ParseKey decodes a base64 (standard or URL alphabet) 32-byte key.
@@ -54,19 +86,11 @@ func NewKey() string {
 
 // New builds a Box sealing with primary and also opening with older keys.
 func New(primary []byte, older ...[]byte) (*Box, error) {
-	b := &Box{aeads: map[string]cipher.AEAD{}}
-	for i, k := range append([][]byte{primary}, older...) {
-		aead, err := newAEAD(k)
-		if err != nil {
-			return nil, err
-		}
-		id := KeyID(k)
-		b.aeads[id] = aead
-		if i == 0 {
-			b.primary = id
-		}
+	r, err := NewKeyring(primary, older...)
+	if err != nil {
+		return nil, err
 	}
-	return b, nil
+	return &Box{Keyring: r}, nil
 }
 
 // KeyID names a key without revealing it: the first 8 hex digits of its
