@@ -3,93 +3,48 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"doorsync/api"
 	"doorsync/internal/egress"
 	"doorsync/internal/webhook"
+	"doorsync/internal/webhook/webhooktest"
 	"doorsync/store"
 )
 
-// hookReceiver is a loopback webhook receiver: it verifies every
-// signature with the secret it is told and answers the statuses queued,
-// then 200.
-type hookReceiver struct {
-	srv      *httptest.Server
-	mu       sync.Mutex
-	secret   string
-	statuses []int
-	got      []hookDelivery
-}
-
-type hookDelivery struct {
-	status int
-	event  map[string]any
-	sigErr error
-}
-
-func newHookReceiver(t *testing.T) *hookReceiver {
-	h := &hookReceiver{}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		d := hookDelivery{status: 200}
-		d.sigErr = webhook.Verify(h.secret, r.Header.Get("Doorsync-Signature"), body, time.Now(), 5*time.Minute)
-		json.Unmarshal(body, &d.event)
-		if len(h.statuses) > 0 {
-			d.status, h.statuses = h.statuses[0], h.statuses[1:]
-		}
-		h.got = append(h.got, d)
-		w.WriteHeader(d.status)
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *hookReceiver) deliveries() []hookDelivery {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]hookDelivery(nil), h.got...)
-}
-
 // newHookAPI is the API with rcv's loopback address on the webhooks'
 // list, and a sender delivering as the API process would.
-func newHookAPI(t *testing.T, rcv *hookReceiver) (*testAPI, *webhook.Sender) {
+func newHookAPI(t *testing.T, rcv *webhooktest.Receiver) (*testAPI, *webhook.Sender) {
 	t.Helper()
-	policy := egress.MustParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", []string{rcv.srv.URL})
+	policy := egress.MustParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", []string{rcv.URL()})
 	a := newTestAPI(t, func(d *api.Deps) { d.Webhooks.Egress = policy })
 	return a, &webhook.Sender{Store: a.Store, Secrets: a.Secrets, Egress: policy, BaseBackoff: 50 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond}
 }
 
 // deliverUntil runs the sender until n deliveries reached rcv.
-func deliverUntil(t *testing.T, s *webhook.Sender, rcv *hookReceiver, n int) []hookDelivery {
+func deliverUntil(t *testing.T, s *webhook.Sender, rcv *webhooktest.Receiver, n int) []webhooktest.Delivery {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rcv.deliveries()) < n {
+	for len(rcv.Deliveries()) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries reached the receiver, want %d", len(rcv.deliveries()), n)
+			t.Fatalf("%d deliveries reached the receiver, want %d", len(rcv.Deliveries()), n)
 		}
 		if _, err := s.SendDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return rcv.deliveries()
+	return rcv.Deliveries()
 }
 
 func TestWebhooksAreSignedAndDeliveredAfterAnOutage(t *testing.T) {
-	rcv := newHookReceiver(t)
+	rcv := webhooktest.NewReceiver(t)
 	a, sender := newHookAPI(t, rcv)
 	key := a.createOrg("acme")
-	url := rcv.srv.URL + "/doorsync?token=abc"
+	url := rcv.URL() + "/doorsync?token=abc"
 
 	created := a.must(201, "PUT", "/v1/orgs/acme/webhooks/ops", key,
 		map[string]any{"url": url, "events": []string{"access.problem", "hold.created", "access.problem"}}).JSON(t)
@@ -97,9 +52,7 @@ func TestWebhooksAreSignedAndDeliveredAfterAnOutage(t *testing.T) {
 	if secret == "" || created["url"] != url || len(created["events"].([]any)) != 2 {
 		t.Fatalf("created = %v", created)
 	}
-	rcv.mu.Lock()
-	rcv.secret = secret
-	rcv.mu.Unlock()
+	rcv.Verify(secret)
 	if dump := a.dumpTable("webhooks"); strings.Contains(dump, secret) {
 		t.Error("the secret is stored in clear")
 	}
@@ -119,28 +72,27 @@ func TestWebhooksAreSignedAndDeliveredAfterAnOutage(t *testing.T) {
 	// The test event.
 	queued := a.must(202, "POST", "/v1/orgs/acme/webhooks/ops/test", key, nil).JSON(t)
 	got := deliverUntil(t, sender, rcv, 1)
-	if got[0].sigErr != nil || got[0].event["type"] != "webhook.test" || got[0].event["id"] != queued["event_id"] ||
-		got[0].event["org"] != "acme" {
+	if got[0].Err != nil || got[0].Event.Type != "webhook.test" || got[0].Event.ID != queued["event_id"] ||
+		got[0].Event.OrgID != "acme" {
 		t.Errorf("test delivery = %+v", got[0])
 	}
 
 	// A person's problem, while the receiver is down once (500, then 200).
-	rcv.mu.Lock()
-	rcv.statuses = []int{500}
-	rcv.mu.Unlock()
+	rcv.Answer(500)
 	if err := a.Store.SetPersonProblem(context.Background(), "acme", "member:m1", "no seats left on site London"); err != nil {
 		t.Fatal(err)
 	}
 	got = deliverUntil(t, sender, rcv, 3)
 	first, second := got[1], got[2]
-	if first.status != 500 || second.status != 200 || first.sigErr != nil || second.sigErr != nil {
+	if first.Status != 500 || second.Status != 200 || first.Err != nil || second.Err != nil {
 		t.Errorf("attempts = %+v, %+v", first, second)
 	}
-	if second.event["type"] != "access.problem" || second.event["id"] != first.event["id"] {
-		t.Errorf("retried event = %v (first %v)", second.event, first.event["id"])
+	if second.Event.Type != "access.problem" || second.Event.ID != first.Event.ID {
+		t.Errorf("retried event = %+v (first %v)", second.Event, first.Event.ID)
 	}
-	if data, _ := second.event["data"].(map[string]any); data["person"] != "member:m1" || data["problem"] != "no seats left on site London" {
-		t.Errorf("data = %v", second.event["data"])
+	var data map[string]any
+	if err := json.Unmarshal(second.Event.Data, &data); err != nil || data["person"] != "member:m1" || data["problem"] != "no seats left on site London" {
+		t.Errorf("data = %s (%v)", second.Event.Data, err)
 	}
 
 	log := a.must(200, "GET", "/v1/orgs/acme/webhooks/ops/deliveries?limit=1", key, nil).JSON(t)
@@ -149,7 +101,7 @@ func TestWebhooksAreSignedAndDeliveredAfterAnOutage(t *testing.T) {
 		t.Fatalf("deliveries page = %v", log)
 	}
 	d := entries[0].(map[string]any)
-	if d["event_id"] != second.event["id"] || d["type"] != "access.problem" || d["status"] != "delivered" ||
+	if d["event_id"] != second.Event.ID || d["type"] != "access.problem" || d["status"] != "delivered" ||
 		d["attempts"] != 2.0 || d["last_status"] != 200.0 {
 		t.Errorf("delivery = %v", d)
 	}
@@ -167,7 +119,7 @@ func TestWebhooksAreSignedAndDeliveredAfterAnOutage(t *testing.T) {
 }
 
 func TestWebhookBodiesAreValidated(t *testing.T) {
-	rcv := newHookReceiver(t)
+	rcv := webhooktest.NewReceiver(t)
 	a, _ := newHookAPI(t, rcv)
 	key := a.createOrg("acme")
 	for _, tc := range []struct {
@@ -176,9 +128,9 @@ func TestWebhookBodiesAreValidated(t *testing.T) {
 		field string
 	}{
 		{"no url", map[string]any{"events": []string{"hold.created"}}, "url"},
-		{"no events", map[string]any{"url": rcv.srv.URL, "events": []string{}}, "events"},
-		{"unknown event", map[string]any{"url": rcv.srv.URL, "events": []string{"hold.created", "member.deleted"}}, "events[1]"},
-		{"the test event is not subscribable", map[string]any{"url": rcv.srv.URL, "events": []string{"webhook.test"}}, "events[0]"},
+		{"no events", map[string]any{"url": rcv.URL(), "events": []string{}}, "events"},
+		{"unknown event", map[string]any{"url": rcv.URL(), "events": []string{"hold.created", "member.deleted"}}, "events[1]"},
+		{"the test event is not subscribable", map[string]any{"url": rcv.URL(), "events": []string{"webhook.test"}}, "events[0]"},
 		// Refused on the check itself: nothing is dialed.
 		{"plain http to a public host", map[string]any{"url": "http://203.0.113.10/hook", "events": []string{"hold.created"}}, "url"},
 		{"metadata address", map[string]any{"url": "https://169.254.169.254/latest", "events": []string{"hold.created"}}, "url"},
@@ -199,7 +151,7 @@ func TestWebhookBodiesAreValidated(t *testing.T) {
 		t.Errorf("a refused webhook was stored: %v", list)
 	}
 	platform := a.createKey("acme", "the platform", "platform")
-	a.must(403, "PUT", "/v1/orgs/acme/webhooks/w1", platform, map[string]any{"url": rcv.srv.URL, "events": []string{"hold.created"}})
+	a.must(403, "PUT", "/v1/orgs/acme/webhooks/w1", platform, map[string]any{"url": rcv.URL(), "events": []string{"hold.created"}})
 	a.must(403, "GET", "/v1/orgs/acme/webhooks", platform, nil)
 	a.must(404, "GET", "/v1/orgs/acme/webhooks/none", key, nil)
 }

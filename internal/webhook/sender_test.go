@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,55 +12,11 @@ import (
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
 	"doorsync/internal/webhook"
+	"doorsync/internal/webhook/webhooktest"
 	"doorsync/store"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
-
-// receiver is a loopback webhook receiver that verifies each signature
-// and answers the statuses it is given, then 200.
-type receiver struct {
-	t        *testing.T
-	srv      *httptest.Server
-	mu       sync.Mutex
-	secret   string
-	statuses []int
-	got      []received
-}
-
-type received struct {
-	status int
-	event  store.Event
-	id     string
-	err    error
-}
-
-func newReceiver(t *testing.T, statuses ...int) *receiver {
-	r := &receiver{t: t, statuses: statuses}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		rec := received{status: 200, id: req.Header.Get("Doorsync-Event-Id")}
-		rec.err = webhook.Verify(r.secret, req.Header.Get(webhook.SignatureHeader), body, time.Now(), 5*time.Minute)
-		if err := json.Unmarshal(body, &rec.event); err != nil {
-			rec.err = errors.Join(rec.err, err)
-		}
-		if len(r.statuses) > 0 {
-			rec.status, r.statuses = r.statuses[0], r.statuses[1:]
-		}
-		r.got = append(r.got, rec)
-		w.WriteHeader(rec.status)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) received() []received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]received(nil), r.got...)
-}
 
 type fixture struct {
 	key    []byte // the secrets' key
@@ -74,7 +26,7 @@ type fixture struct {
 	sender *webhook.Sender
 }
 
-func newFixture(t *testing.T, rcvs ...*receiver) *fixture {
+func newFixture(t *testing.T, rcvs ...*webhooktest.Receiver) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, _ := testenv.NewStore(t)
@@ -85,7 +37,7 @@ func newFixture(t *testing.T, rcvs ...*receiver) *fixture {
 	box, _ := secrets.New(key)
 	var list []string
 	for _, r := range rcvs {
-		list = append(list, r.srv.URL)
+		list = append(list, r.URL())
 	}
 	policy, err := egress.ParseOpen("DOORSYNC_WEBHOOK_ALLOWED_HOSTS", list)
 	if err != nil {
@@ -96,15 +48,13 @@ func newFixture(t *testing.T, rcvs ...*receiver) *fixture {
 			MaxBackoff: 100 * time.Millisecond}}
 }
 
-func (f *fixture) put(t *testing.T, rcv *receiver, id string, events ...string) store.Webhook {
+func (f *fixture) put(t *testing.T, rcv *webhooktest.Receiver, id string, events ...string) store.Webhook {
 	t.Helper()
-	w, secret, created, err := f.hooks.Put(f.ctx, "acme", id, rcv.srv.URL+"/hooks?token=x", events)
+	w, secret, created, err := f.hooks.Put(f.ctx, "acme", id, rcv.URL()+"/hooks?token=x", events)
 	if err != nil || !created || secret == "" {
 		t.Fatalf("put webhook = %v, created %v, secret %q", err, created, secret)
 	}
-	rcv.mu.Lock()
-	rcv.secret = secret
-	rcv.mu.Unlock()
+	rcv.Verify(secret)
 	return w
 }
 
@@ -128,7 +78,7 @@ func (f *fixture) sendUntil(t *testing.T, cond func() bool) {
 // answers 500 (an outage), then 200; the event arrives signed, twice with
 // the same id, and the delivery log says delivered after 2 attempts.
 func TestAProblemIsDeliveredSignedAndRetriedAfterAnOutage(t *testing.T) {
-	rcv, other := newReceiver(t, 500), newReceiver(t)
+	rcv, other := webhooktest.NewReceiver(t, 500), webhooktest.NewReceiver(t)
 	f := newFixture(t, rcv, other)
 	f.put(t, rcv, "ops", store.EventAccessProblem)
 	f.put(t, other, "holds-only", store.EventHoldCreated) // not subscribed: gets nothing
@@ -139,19 +89,19 @@ func TestAProblemIsDeliveredSignedAndRetriedAfterAnOutage(t *testing.T) {
 	if err := f.st.SetPersonProblem(f.ctx, "acme", "member:m1", "no seats left on site London"); err != nil {
 		t.Fatal(err)
 	}
-	f.sendUntil(t, func() bool { got := rcv.received(); return len(got) == 2 })
-	got := rcv.received()
+	f.sendUntil(t, func() bool { got := rcv.Deliveries(); return len(got) == 2 })
+	got := rcv.Deliveries()
 	for i, r := range got {
-		if r.err != nil {
-			t.Errorf("attempt %d: %v", i+1, r.err)
+		if r.Err != nil {
+			t.Errorf("attempt %d: %v", i+1, r.Err)
 		}
 	}
-	if got[0].status != 500 || got[1].status != 200 {
-		t.Errorf("statuses = %d, %d; want 500, 200", got[0].status, got[1].status)
+	if got[0].Status != 500 || got[1].Status != 200 {
+		t.Errorf("statuses = %d, %d; want 500, 200", got[0].Status, got[1].Status)
 	}
-	ev := got[1].event
-	if ev.ID == "" || ev.ID != got[0].event.ID || ev.ID != got[1].id || ev.Type != store.EventAccessProblem || ev.OrgID != "acme" || ev.At.IsZero() {
-		t.Errorf("event = %+v (first attempt's id %s)", ev, got[0].event.ID)
+	ev := got[1].Event
+	if ev.ID == "" || ev.ID != got[0].Event.ID || ev.ID != got[1].ID || ev.Type != store.EventAccessProblem || ev.OrgID != "acme" || ev.At.IsZero() {
+		t.Errorf("event = %+v (first attempt's id %s)", ev, got[0].Event.ID)
 	}
 	var data store.ProblemEvent
 	if err := json.Unmarshal(ev.Data, &data); err != nil || data.Person != "member:m1" || data.Problem != "no seats left on site London" || data.Cleared {
@@ -164,7 +114,7 @@ func TestAProblemIsDeliveredSignedAndRetriedAfterAnOutage(t *testing.T) {
 	if d := ds[0]; d.Status != store.DeliveryDelivered || d.Attempts != 2 || d.LastStatus != 200 || d.EventID != ev.ID {
 		t.Errorf("delivery = %+v", d)
 	}
-	if n := len(other.received()); n != 0 {
+	if n := len(other.Deliveries()); n != 0 {
 		t.Errorf("the webhook not subscribed got %d deliveries", n)
 	}
 
@@ -172,8 +122,8 @@ func TestAProblemIsDeliveredSignedAndRetriedAfterAnOutage(t *testing.T) {
 	if err := f.st.SetPersonProblem(f.ctx, "acme", "member:m1", ""); err != nil {
 		t.Fatal(err)
 	}
-	f.sendUntil(t, func() bool { return len(rcv.received()) == 3 })
-	if err := json.Unmarshal(rcv.received()[2].event.Data, &data); err != nil || !data.Cleared || data.Previous == "" {
+	f.sendUntil(t, func() bool { return len(rcv.Deliveries()) == 3 })
+	if err := json.Unmarshal(rcv.Deliveries()[2].Event.Data, &data); err != nil || !data.Cleared || data.Previous == "" {
 		t.Errorf("cleared data = %+v (%v)", data, err)
 	}
 }
@@ -182,7 +132,7 @@ func TestAProblemIsDeliveredSignedAndRetriedAfterAnOutage(t *testing.T) {
 // retried until RetryFor has passed since the event, then the delivery is
 // failed, with its last status.
 func TestADeliveryIsGivenUpAfterRetryFor(t *testing.T) {
-	rcv := newReceiver(t, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503)
+	rcv := webhooktest.NewReceiver(t, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503)
 	f := newFixture(t, rcv)
 	f.sender.RetryFor = 300 * time.Millisecond
 	f.put(t, rcv, "ops", store.EventHoldExpired)
@@ -205,7 +155,7 @@ func TestADeliveryIsGivenUpAfterRetryFor(t *testing.T) {
 // TestRunWakesOnNotify: the loop delivers a new event without waiting for
 // its poll interval.
 func TestRunWakesOnNotify(t *testing.T) {
-	rcv := newReceiver(t)
+	rcv := webhooktest.NewReceiver(t)
 	f := newFixture(t, rcv)
 	f.sender.PollInterval = time.Hour
 	f.put(t, rcv, "ops", store.EventConnectionFailed)
@@ -218,13 +168,13 @@ func TestRunWakesOnNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(rcv.received()) == 0 {
+	for len(rcv.Deliveries()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the sender did not wake on the notification")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if r := rcv.received()[0]; r.err != nil || r.event.Type != store.EventWebhookTest {
+	if r := rcv.Deliveries()[0]; r.Err != nil || r.Event.Type != store.EventWebhookTest {
 		t.Errorf("received %+v", r)
 	}
 }
@@ -232,7 +182,7 @@ func TestRunWakesOnNotify(t *testing.T) {
 // TestAnInternalURLIsRefused: webhook URLs follow the egress rules; the
 // check refuses before anything is dialed.
 func TestAnInternalURLIsRefused(t *testing.T) {
-	rcv := newReceiver(t)
+	rcv := webhooktest.NewReceiver(t)
 	f := newFixture(t, rcv)
 	for _, u := range []string{"https://169.254.169.254/latest/meta-data", "https://10.0.0.1/hook", "https://localhost:8443/hook",
 		"http://203.0.113.10/hook", "https://[::1]/hook"} {
@@ -271,7 +221,7 @@ func TestSignAndVerify(t *testing.T) {
 // TestSecretsAreResealed: `doorsync secrets reseal` moves webhook secrets
 // to the current key too; the sender then opens them with it.
 func TestSecretsAreResealed(t *testing.T) {
-	rcv := newReceiver(t)
+	rcv := webhooktest.NewReceiver(t)
 	f := newFixture(t, rcv)
 	f.put(t, rcv, "ops", store.EventHoldCreated)
 	newKey, _ := secrets.ParseKey(secrets.NewKey())
@@ -301,8 +251,8 @@ func TestSecretsAreResealed(t *testing.T) {
 	if _, err := f.st.QueueTestEvent(f.ctx, "acme", "ops"); err != nil {
 		t.Fatal(err)
 	}
-	f.sendUntil(t, func() bool { return len(rcv.received()) == 1 })
-	if r := rcv.received()[0]; r.err != nil || r.status != 200 {
+	f.sendUntil(t, func() bool { return len(rcv.Deliveries()) == 1 })
+	if r := rcv.Deliveries()[0]; r.Err != nil || r.Status != 200 {
 		t.Errorf("after reseal: %+v", r)
 	}
 }
