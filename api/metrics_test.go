@@ -94,15 +94,21 @@ func TestMetricsLabelsStayBoundedWhateverClientsSend(t *testing.T) {
 	}
 }
 
-// The outbox gauge reads the outbox at most once per refresh interval,
-// however often /metrics is scraped.
-func TestMetricsReadTheOutboxOncePerInterval(t *testing.T) {
+// newClockedAPI is the API on a clock that stands still until advance
+// moves it.
+func newClockedAPI(t *testing.T) (*testAPI, func(time.Duration)) {
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)
 	a := newTestAPI(t, func(d *api.Deps) {
 		d.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	})
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	return a, func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+}
+
+// The outbox gauge reads the outbox at most once per refresh interval,
+// however often /metrics is scraped.
+func TestMetricsReadTheOutboxOncePerInterval(t *testing.T) {
+	a, advance := newClockedAPI(t)
 	a.createOrg("acme")
 	pending := func() string {
 		for _, line := range strings.Split(string(a.must(200, "GET", "/metrics", "", nil).Body), "\n") {
@@ -245,12 +251,7 @@ func TestHealthMetricsFromTheStore(t *testing.T) {
 
 // The org-labelled gauges are read once per refresh interval too.
 func TestOrgGaugesAreReadOncePerInterval(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)
-	a := newTestAPI(t, func(d *api.Deps) {
-		d.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	})
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	a, advance := newClockedAPI(t)
 	a.createOrg("acme")
 	problems := func() float64 {
 		return metricValue(t, string(a.must(200, "GET", "/metrics", "", nil).Body), `doorsync_people_with_problems{org="acme"}`)

@@ -64,10 +64,10 @@ func TestRelaySetsACorruptPokeAsideAndGoesOn(t *testing.T) {
 	}
 }
 
-// A failed send whose back-off cannot be recorded (here: the database is
-// gone by then) is logged and counted, not ignored.
-func TestRelayCountsAFailedReschedule(t *testing.T) {
-	r, _, logs := newTestRelay(t)
+// claimUnsendablePoke queues a poke whose target names no workflow and
+// claims it, for a send that must fail.
+func claimUnsendablePoke(t *testing.T, r *Relay) []store.Poke {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycle, Target: "not-a-lifecycle-target"}}); err != nil {
 		t.Fatal(err)
@@ -76,6 +76,15 @@ func TestRelayCountsAFailedReschedule(t *testing.T) {
 	if err != nil || len(pokes) != 1 {
 		t.Fatalf("claim = %+v, %v", pokes, err)
 	}
+	return pokes
+}
+
+// A failed send whose back-off cannot be recorded (here: the database is
+// gone by then) is logged and counted, not ignored.
+func TestRelayCountsAFailedReschedule(t *testing.T) {
+	r, _, logs := newTestRelay(t)
+	ctx := context.Background()
+	pokes := claimUnsendablePoke(t, r)
 	before := testenv.CounterValue(t, "doorsync_outbox_reschedule_failures_total")
 	r.Store.Close()
 
@@ -95,13 +104,7 @@ func TestRelayCountsAFailedReschedule(t *testing.T) {
 func TestRelayCountsFailedSends(t *testing.T) {
 	r, url, _ := newTestRelay(t)
 	ctx := context.Background()
-	if _, err := r.Store.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeLifecycle, Target: "not-a-lifecycle-target"}}); err != nil {
-		t.Fatal(err)
-	}
-	pokes, err := r.Store.ClaimPokes(ctx, nil, 10, time.Minute)
-	if err != nil || len(pokes) != 1 {
-		t.Fatalf("claim = %+v, %v", pokes, err)
-	}
+	pokes := claimUnsendablePoke(t, r)
 	before := testenv.CounterValue(t, "doorsync_outbox_send_failures_total")
 	if err := r.sendAll(ctx, pokes); err == nil {
 		t.Fatal("send of a bad target succeeded")
