@@ -186,10 +186,27 @@ func (s *Store) PendingPokes(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// ListenOutbox holds a connection listening for new pokes; wait returns
-// when one is queued (or ctx ends). release gives the connection back.
-func (s *Store) ListenOutbox(ctx context.Context) (wait func(context.Context) error, release func(), err error) {
-	return s.listen(ctx, OutboxChannel)
+// Forward sends on notified, without blocking, each time channel
+// (OutboxChannel, WebhookChannel) is notified, listening again a second
+// after the listening connection drops or cannot be had, until ctx ends.
+func (s *Store) Forward(ctx context.Context, channel string, notified chan<- struct{}) {
+	for ctx.Err() == nil {
+		wait, release, err := s.listen(ctx, channel)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for wait(ctx) == nil {
+			select {
+			case notified <- struct{}{}:
+			default:
+			}
+		}
+		release()
+	}
 }
 
 // listen holds a connection listening on channel.

@@ -314,8 +314,3 @@ func (s *Store) PendingDeliveries(ctx context.Context) (int, error) {
 	err := s.db.QueryRow(ctx, `select count(*) from webhook_deliveries where status = 'pending'`).Scan(&n)
 	return n, err
 }
-
-// ListenWebhooks is ListenOutbox for the webhook sender.
-func (s *Store) ListenWebhooks(ctx context.Context) (wait func(context.Context) error, release func(), err error) {
-	return s.listen(ctx, WebhookChannel)
-}

@@ -71,7 +71,7 @@ func (r *Relay) Flush(ctx context.Context, ids []int64) error {
 // Run sends due pokes until ctx ends, waking on every new poke.
 func (r *Relay) Run(ctx context.Context) error {
 	notified := make(chan struct{}, 1)
-	go r.listen(ctx, notified)
+	go r.Store.Forward(ctx, store.OutboxChannel, notified)
 	interval := cmp.Or(r.PollInterval, 2*time.Second)
 	failing := false
 	for {
@@ -144,25 +144,6 @@ func (r *Relay) setAside(ctx context.Context, pokes []store.Poke) []store.Poke {
 			"poke_id", p.ID, "org", p.OrgID, "kind", p.Kind, "err", p.Corrupt)
 		return true
 	})
-}
-
-// listen forwards Postgres notifications of new pokes, reconnecting when
-// the listening connection drops.
-func (r *Relay) listen(ctx context.Context, notified chan<- struct{}) {
-	for ctx.Err() == nil {
-		wait, release, err := r.Store.ListenOutbox(ctx)
-		if err != nil {
-			time.Sleep(time.Second)
-			continue
-		}
-		for wait(ctx) == nil {
-			select {
-			case notified <- struct{}{}:
-			default:
-			}
-		}
-		release()
-	}
 }
 
 // sendAll coalesces pokes by target (one signal per workflow, at the

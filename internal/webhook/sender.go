@@ -76,7 +76,7 @@ func (s *Sender) init() {
 func (s *Sender) Run(ctx context.Context) error {
 	s.init()
 	notified := make(chan struct{}, 1)
-	go s.listen(ctx, notified)
+	go s.Store.Forward(ctx, store.WebhookChannel, notified)
 	interval := cmp.Or(s.PollInterval, DefaultPollInterval)
 	for {
 		if _, err := s.SendDue(ctx); err != nil && ctx.Err() == nil {
@@ -88,26 +88,6 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-notified:
 		case <-time.After(interval):
 		}
-	}
-}
-
-func (s *Sender) listen(ctx context.Context, notified chan<- struct{}) {
-	for ctx.Err() == nil {
-		wait, release, err := s.Store.ListenWebhooks(ctx)
-		if err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-			continue
-		}
-		for wait(ctx) == nil {
-			select {
-			case notified <- struct{}{}:
-			default:
-			}
-		}
-		release()
 	}
 }
 
