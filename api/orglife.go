@@ -26,19 +26,15 @@ type orgView struct {
 
 // listOrgs answers every org, by id, a page at a time (?limit=, ?cursor=).
 func (h *handlers) listOrgs(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	v := &validationError{}
-	limit, after := pageLimit(v, q), pageCursor(v, q)
-	sortFieldErrors(v)
-	if err := v.orNil(); err != nil {
+	limit, after, err := pageQuery(r)
+	if err != nil {
 		return err
 	}
 	orgs, err := h.store.ListOrgs(r.Context(), after, limit+1)
 	if err != nil {
 		return err
 	}
-	page := pageOf(orgs, limit, func(o store.Org) string { return o.ID }, orgResponse)
-	writeJSON(w, http.StatusOK, page)
+	writeJSON(w, http.StatusOK, pageOf(orgs, limit, func(o store.Org) string { return o.ID }, orgResponse))
 	return nil
 }
 

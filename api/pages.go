@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -57,4 +58,14 @@ func pageOf[T, V any](items []T, limit int, pos func(T) string, view func(T) V) 
 		page.Data = append(page.Data, view(it))
 	}
 	return page
+}
+
+// pageQuery reads a list's ?limit= and ?cursor= (a 400 naming each bad
+// one).
+func pageQuery(r *http.Request) (limit int, after string, err error) {
+	q := r.URL.Query()
+	v := &validationError{}
+	limit, after = pageLimit(v, q), pageCursor(v, q)
+	sortFieldErrors(v)
+	return limit, after, v.orNil()
 }

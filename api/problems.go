@@ -20,11 +20,8 @@ type problemView struct {
 // retrying cannot fix, as explain shows it), by person key, a page at a
 // time.
 func (h *handlers) listProblems(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	v := &validationError{}
-	limit, after := pageLimit(v, q), pageCursor(v, q)
-	sortFieldErrors(v)
-	if err := v.orNil(); err != nil {
+	limit, after, err := pageQuery(r)
+	if err != nil {
 		return err
 	}
 	ctx, orgID := r.Context(), chi.URLParam(r, "org")
