@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -116,21 +117,36 @@ func startAPIProcess(t *testing.T, env ...string) apiProcess {
 
 const processAdminToken = "admin-token-for-the-api-process-0123"
 
+// asAdmin sends a JSON request to the process with the admin token and
+// returns the answer's status and body.
+func (p apiProcess) asAdmin(t *testing.T, method, path string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, p.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+processAdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, raw
+}
+
 // orgKey creates an org and returns an API key for it.
 func (p apiProcess) orgKey(t *testing.T, org string) string {
 	t.Helper()
 	call := func(method, path, body string) map[string]any {
-		req, _ := http.NewRequest(method, p.url+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+processAdminToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		status, raw := p.asAdmin(t, method, path, []byte(body))
 		var out map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 201 {
-			t.Fatalf("%s %s = %d %v (%v)", method, path, resp.StatusCode, out, err)
+		if err := json.Unmarshal(raw, &out); err != nil || status != 201 {
+			t.Fatalf("%s %s = %d %s (%v)", method, path, status, raw, err)
 		}
 		return out
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
-	"net/http"
 	"testing"
 	"time"
 
@@ -82,18 +81,10 @@ func TestAPIProcessServesTheCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{p}})
-	req, _ := http.NewRequest("POST", api.url+"/v1/codec/decode", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+processAdminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := api.asAdmin(t, "POST", "/v1/codec/decode", body)
 	var out commonpb.Payloads
-	if resp.StatusCode != 200 || protojson.Unmarshal(raw, &out) != nil || len(out.Payloads) != 1 {
-		t.Fatalf("decode = %d %s", resp.StatusCode, raw)
+	if status != 200 || protojson.Unmarshal(raw, &out) != nil || len(out.Payloads) != 1 {
+		t.Fatalf("decode = %d %s", status, raw)
 	}
 	var got string
 	if err := converter.GetDefaultDataConverter().FromPayload(out.Payloads[0], &got); err != nil || got != "org-plaintext-0815" {
