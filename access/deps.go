@@ -85,8 +85,22 @@ func References() []Reference {
 
 // ReferencesOf returns the references of kind k, in declaration order.
 func ReferencesOf(k Kind) []Reference {
-	return slices.DeleteFunc(References(), func(r Reference) bool { return r.From != k })
+	out := slices.Clone(referencesByKind[k])
+	for i := range out {
+		out[i].ReadBy = slices.Clone(out[i].ReadBy)
+	}
+	return out
 }
+
+// referencesByKind are the declared references grouped by the kind that
+// makes them, once (a write's snapshot reads them for every entity).
+var referencesByKind = func() map[Kind][]Reference {
+	m := map[Kind][]Reference{}
+	for _, r := range references {
+		m[r.From] = append(m[r.From], r)
+	}
+	return m
+}()
 
 // LifecycleReferences returns the references of lifecycle kinds to kind to,
 // in LifecycleKinds order (e.g. to KindTeam: membership.team_id and
