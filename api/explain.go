@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/internal/snapshot"
 	"doorsync/store"
 )
@@ -75,7 +76,7 @@ func (h *handlers) explainMember(w http.ResponseWriter, r *http.Request) error {
 // e-mail; a guest no booking names has none.
 func (h *handlers) explainGuest(w http.ResponseWriter, r *http.Request) error {
 	email, err := url.PathUnescape(chi.URLParam(r, "email"))
-	if err != nil || !validEmail(access.NormalizeEmail(email)) {
+	if err != nil || !entity.ValidEmail(access.NormalizeEmail(email)) {
 		v := &validationError{}
 		v.add("email", "must be an e-mail address")
 		return v

@@ -42,12 +42,14 @@ var contractOperations = []struct{ method, path string }{
 	{"PUT", "/v1/orgs/{org}/locations/{id}"},
 	{"GET", "/v1/orgs/{org}/locations/{id}"},
 	{"DELETE", "/v1/orgs/{org}/locations/{id}"},
+	{"PATCH", "/v1/orgs/{org}/locations/{id}"},
 	{"PUT", "/v1/orgs/{org}/floors/{id}"},
 	{"GET", "/v1/orgs/{org}/floors/{id}"},
 	{"DELETE", "/v1/orgs/{org}/floors/{id}"},
 	{"PUT", "/v1/orgs/{org}/resources/{id}"},
 	{"GET", "/v1/orgs/{org}/resources/{id}"},
 	{"DELETE", "/v1/orgs/{org}/resources/{id}"},
+	{"PATCH", "/v1/orgs/{org}/resources/{id}"},
 	{"PUT", "/v1/orgs/{org}/plans/{id}"},
 	{"GET", "/v1/orgs/{org}/plans/{id}"},
 	{"DELETE", "/v1/orgs/{org}/plans/{id}"},
@@ -381,6 +383,9 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 		has("PUT", p, "200", "201", "400", "401", "404", "409", "413", "415")
 		has("GET", p, "200", "401", "404")
 		has("DELETE", p, "204", "401", "404")
+	}
+	for _, e := range []string{"locations", "resources"} {
+		has("PATCH", "/v1/orgs/{org}/"+e+"/{id}", "200", "400", "401", "403", "404", "415")
 	}
 	has("PUT", "/v1/orgs/{org}", "200", "201", "400", "401")
 	has("POST", "/v1/orgs/{org}/api-keys", "201")

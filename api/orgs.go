@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -104,8 +105,8 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 		ProtectedSaltoUsers: b.ProtectedSaltoUsers,
 		NoAccessPolicy:      b.NoAccessPolicy,
 	}
-	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, maxBuffer)
-	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, maxBuffer)
+	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, entity.MaxBuffer)
+	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, entity.MaxBuffer)
 	checkRange(v, "reconcile_interval", s.ReconcileInterval, time.Minute, 24*time.Hour)
 	if g := b.RemovalGuard; g != nil {
 		if g.MaxFraction != nil {
@@ -168,7 +169,7 @@ func durationOr(d *duration, def time.Duration) time.Duration {
 
 func checkRange(v *validationError, field string, d, lo, hi time.Duration) {
 	if d < lo || d > hi {
-		v.add(field, "must be between "+formatDuration(lo)+" and "+formatDuration(hi))
+		v.add(field, "must be between "+entity.FormatDuration(lo)+" and "+entity.FormatDuration(hi))
 	}
 }
 

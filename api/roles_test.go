@@ -65,6 +65,8 @@ func routeRoles() map[string]string {
 		"DELETE /v1/orgs/{org}/webhooks/{id}":                 operatorRoute,
 		"GET /v1/orgs/{org}/webhooks/{id}/deliveries":         operatorRoute,
 		"POST /v1/orgs/{org}/webhooks/{id}/test":              operatorRoute,
+		"PATCH /v1/orgs/{org}/locations/{id}":                 operatorRoute,
+		"PATCH /v1/orgs/{org}/resources/{id}":                 operatorRoute,
 	}
 	for _, kind := range []string{"locations", "floors", "resources", "plans", "teams", "members", "memberships", "bookings", "day-passes"} {
 		for _, m := range []string{"PUT", "GET", "DELETE"} {

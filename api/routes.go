@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"doorsync/contract"
+	"doorsync/internal/entity"
 	"doorsync/internal/health"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/webhook"
@@ -206,11 +207,16 @@ func (h *handlers) orgRoutes() []route {
 		{"GET", "/salto/sites", roleOperator, h.listSaltoSites},
 		{"GET", "/salto/sites/{site}/access-groups", roleOperator, h.listSaltoGroups},
 	}
-	for _, k := range entityKinds {
+	for _, k := range entity.Kinds {
 		rs = append(rs,
-			route{"PUT", "/" + k.path + "/{id}", rolePlatform, h.putEntity(k)},
-			route{"GET", "/" + k.path + "/{id}", rolePlatform, h.getEntity(k)},
-			route{"DELETE", "/" + k.path + "/{id}", rolePlatform, h.deleteEntity(k)})
+			route{"PUT", "/" + k.Path + "/{id}", rolePlatform, h.putEntity(k)},
+			route{"GET", "/" + k.Path + "/{id}", rolePlatform, h.getEntity(k)},
+			route{"DELETE", "/" + k.Path + "/{id}", rolePlatform, h.deleteEntity(k)})
+		// What the operator owns in an entity a platform holds (a location's
+		// Salto KS site, a resource's buffers) is set here.
+		if len(entity.OwnedFields(k.Kind)) > 0 {
+			rs = append(rs, route{"PATCH", "/" + k.Path + "/{id}", roleOperator, h.patchEntity(k)})
+		}
 	}
 	return append(rs,
 		route{"POST", "/day-passes/{id}/uses", rolePlatform, h.useDayPass},
