@@ -39,6 +39,8 @@ const embeddedMeta = "Meta."
 func NamedField(err error) (*Invalid, bool) {
 	var typeErr *json.UnmarshalTypeError
 	switch {
+	case err == nil:
+		return nil, false
 	case errors.As(err, &typeErr):
 		return invalid(strings.ReplaceAll(typeErr.Field, embeddedMeta, ""), fmt.Sprintf("must be %s", typeErr.Type)), true
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

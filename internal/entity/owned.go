@@ -73,8 +73,11 @@ func Patch(e store.Entity, data []byte) (store.EntityWrite, error) {
 	}
 	// Decoding the patch over the stored entity's API body changes the
 	// fields it names and leaves the others as stored.
-	if v, ok := NamedField(json.Unmarshal(data, body)); ok {
-		return store.EntityWrite{}, v
+	if err := json.Unmarshal(data, body); err != nil {
+		if v, ok := NamedField(err); ok {
+			return store.EntityWrite{}, v
+		}
+		return store.EntityWrite{}, fmt.Errorf("entity: patch %s %s: %w", e.Kind, e.ID, err)
 	}
 	w, err := Validate(e.OrgID, k, e.ID, body)
 	w.Version = nil
