@@ -255,4 +255,3 @@ func TestASitelessLocationGrantsNothing(t *testing.T) {
 		t.Fatalf("with its site it grants %v, want s1/g1", got)
 	}
 }
-
