@@ -58,7 +58,7 @@ var memberEntitiesQuery = func() string {
 	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
 		conds = append(conds, `(`+sqlKindIs("kind", g.kinds)+noMember+` and `+g.column+` = any($3))`)
 	}
-	return `select `+entityColumns+` from entities
+	return `select ` + entityColumns + ` from entities
 		where org_id = $1 and (
 			` + strings.Join(conds, "\n\t\t\tor ") + `)`
 }()

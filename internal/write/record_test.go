@@ -248,8 +248,12 @@ func TestASitelessLocationGrantsNothing(t *testing.T) {
 	if got := groups(); len(got) != 0 {
 		t.Fatalf("a siteless location grants %v, want nothing", got)
 	}
-	if _, err := wr.PatchOwned(ctx, "acme", access.KindLocation, "l1", []byte(`{"salto_site_id":"s1"}`)); err != nil {
+	res, err := wr.PatchOwned(ctx, "acme", access.KindLocation, "l1", []byte(`{"salto_site_id":"s1"}`))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if pokes := claimed(t, st, res.OutboxIDs); len(pokes) == 0 {
+		t.Error("giving the location its site poked nothing; what depends on it must be re-evaluated")
 	}
 	if got := groups(); !slices.Equal(got, []access.GroupRef{{SiteID: "s1", GroupID: "g1"}}) {
 		t.Fatalf("with its site it grants %v, want s1/g1", got)
