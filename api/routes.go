@@ -192,8 +192,8 @@ type route struct {
 // orgRoutes is the route table below /v1/orgs/{org}. A platform key keeps
 // the space (entities, day-pass uses, imports) and reads what doorsync made
 // of it (explain, audit, problems); the Salto KS connection, mappings,
-// reconcile runs, holds and webhooks are an operator's; orgs and their keys
-// are the admin's.
+// reconcile runs, holds, webhooks and the operator-owned fields of entities
+// (PATCH) are an operator's; orgs and their keys are the admin's.
 func (h *handlers) orgRoutes() []route {
 	rs := []route{
 		{"PUT", "/", roleAdmin, h.putOrg},
