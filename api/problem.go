@@ -76,6 +76,8 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		busy     *store.RunInProgress
 	)
 	switch {
+	case platformProblem(err, &p):
+		// A platform connection's or webhook's error (platformerrors.go).
 	case errors.As(err, &verr):
 		p.Status, p.Detail, p.Errors = http.StatusBadRequest, "the request is not valid", verr.Fields
 	case errors.As(err, &serr):
