@@ -90,8 +90,8 @@ func (h *handlers) receiveHook(w http.ResponseWriter, r *http.Request, p connect
 // p and the delivery is signed with its secret; errHookUnauthorized
 // otherwise, logging only the org and why.
 func (h *handlers) verifiedConnector(ctx context.Context, orgID string, p connectors.Platform, header http.Header, body []byte) (connectors.Connector, error) {
-	if h.platforms == nil {
-		return nil, errPlatformsOff
+	if h.platforms == nil { // a deployment without platforms has no org connected to one
+		return nil, h.refuseHook(ctx, orgID, p, "platform connections are not configured")
 	}
 	conn, err := h.platforms.Connector(ctx, orgID)
 	switch {
@@ -141,9 +141,9 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 			bad.add(string(rec.Kind)+"/"+rec.ID, err.Error())
 		case err != nil:
 			return res, fmt.Errorf("api: write %s %s from %s: %w", rec.Kind, rec.ID, p, err)
-		default:
+		default: // a repeat of what is stored changes nothing: skipped
 			ids = append(ids, wr.OutboxIDs...)
-			tick(false)
+			tick(!wr.Changed)
 		}
 	}
 	for _, ref := range ch.Deletes {
@@ -158,7 +158,7 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 			tick(false)
 		}
 	}
-	if len(bad.fields) > 0 {
+	if len(bad.Fields) > 0 {
 		return res, &invalidRecords{v: bad, res: res}
 	}
 	return res, nil

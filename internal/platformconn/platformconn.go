@@ -37,7 +37,7 @@ type Options struct {
 	// Egress is the allow-list of the platforms' hosts
 	// (DOORSYNC_PLATFORM_ALLOWED_HOSTS). URLs are checked when connecting,
 	// and every request's connection by the dialer of the client given to
-	// the factories. Required.
+	// the factories. Nil means PublicHosts.
 	Egress *egress.Policy
 	// Factories build each platform's connector; a platform without one
 	// cannot be connected (ErrUnsupported).
@@ -65,6 +65,9 @@ type cachedConnector struct {
 func New(opts Options) *Conns {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Egress == nil {
+		opts.Egress = egress.MustParse("DOORSYNC_PLATFORM_ALLOWED_HOSTS", PublicHosts)
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second

@@ -13,6 +13,7 @@ import (
 	"doorsync/connectors"
 	"doorsync/internal/egress"
 	"doorsync/internal/platformconn"
+	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
 	"doorsync/store"
@@ -47,6 +48,7 @@ type env struct {
 	st     *store.Store
 	dbURL  string
 	box    *secrets.Box
+	key    []byte
 	conns  *platformconn.Conns
 	built  []platformconn.Config
 	checks atomic.Int32
@@ -66,7 +68,7 @@ func newEnv(t *testing.T, addr string, allowed ...string) *env {
 	st, dbURL := testenv.NewStore(t)
 	key, _ := secrets.ParseKey(secrets.NewKey())
 	box, _ := secrets.New(key)
-	e := &env{ctx: context.Background(), st: st, dbURL: dbURL, box: box}
+	e := &env{ctx: context.Background(), st: st, dbURL: dbURL, box: box, key: key}
 	if _, _, err := st.PutOrg(e.ctx, store.Org{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +237,42 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 		if strings.Contains(s, clientSecret) || strings.Contains(s, webhookSecret) {
 			t.Errorf("a printed config shows a secret: %s", s)
 		}
+	}
+}
+
+// TestPublicHostsAreThePublicURLs: the default allow-list holds the
+// default URLs' hosts, and only them.
+func TestPublicHostsAreThePublicURLs(t *testing.T) {
+	p := egress.MustParse("DOORSYNC_PLATFORM_ALLOWED_HOSTS", platformconn.PublicHosts)
+	for _, u := range []string{platformconn.OfficeRnDBaseURL, platformconn.OfficeRnDIdentityURL, platformconn.NexudusBaseURL} {
+		if _, err := p.Permits(u); err != nil {
+			t.Errorf("%s is refused: %v", u, err)
+		}
+	}
+	if len(platformconn.PublicHosts) != 3 {
+		t.Errorf("PublicHosts = %v, want the three public hosts", platformconn.PublicHosts)
+	}
+}
+
+// TestResealMovesThePlatformConfig: `doorsync secrets reseal` seals the
+// platform config again under the current key, which alone then opens it.
+func TestResealMovesThePlatformConfig(t *testing.T) {
+	e := newEnv(t, "203.0.113.10", publicHosts...)
+	if err := e.conns.Connect(e.ctx, "acme", orndConfig()); err != nil {
+		t.Fatal(err)
+	}
+	newKey, _ := secrets.ParseKey(secrets.NewKey())
+	rotated, err := secrets.New(newKey, e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := saltoconn.New(saltoconn.Options{Store: e.st, Secrets: rotated}).Reseal(e.ctx)
+	if err != nil || rep.Resealed != 1 {
+		t.Fatalf("Reseal = %+v, %v; want the platform config resealed", rep, err)
+	}
+	e.box, _ = secrets.New(newKey)
+	c, err := e.newConns("203.0.113.10", publicHosts...).Connector(e.ctx, "acme")
+	if err != nil || c.(*fakeConnector).cfg.ClientSecret != clientSecret {
+		t.Fatalf("the resealed config does not open with the new key alone: %v", err)
 	}
 }
