@@ -412,6 +412,10 @@ func TestPlatformHooksRefuseWhatIsNotSigned(t *testing.T) {
 	if len(slices.Compact(answers)) != 1 {
 		t.Errorf("the refusals differ, revealing which orgs exist: %v", answers)
 	}
+	big := strings.Repeat(" ", 1<<20) + body
+	if r := a.hook("/v1/hooks/officernd/acme", big, hex.EncodeToString(sign(hookSecret, []byte(big)))); r.Status != 413 {
+		t.Errorf("a delivery over 1 MiB = %d, want 413", r.Status)
+	}
 	a.must(404, "GET", "/v1/orgs/acme/members/m1", key, nil)
 	if got := a.outbox(); len(got) != 0 {
 		t.Errorf("a refused delivery queued pokes: %v", got)
