@@ -59,7 +59,7 @@ type Client struct {
 	oauth oauth2.Config
 	now   func() time.Time
 
-	mu sync.Mutex
+	mu     sync.Mutex
 	ts     oauth2.TokenSource // nil until the first sign-in, or after a 401
 	access string             // the access token last handed out
 
