@@ -2,6 +2,7 @@ package nexudus_test
 
 import (
 	"testing"
+	"time"
 
 	"doorsync/access"
 	"doorsync/connectors"
@@ -45,5 +46,28 @@ func TestTranslationEdges(t *testing.T) {
 	}
 	if got := body(t, passes[itoa(s.dayPass)]); got["valid_from"] != "2026-03-04" || got["valid_until"] != "2026-03-04" {
 		t.Errorf("a used day pass = %v, want the day of its use", got)
+	}
+}
+
+// An incremental pass also yields the members of teams that changed and
+// the bookings whose visitors changed, whose own UpdatedOn need not move.
+func TestIncrementalFollowsCollections(t *testing.T) {
+	f := newFake(t)
+	s := seed(f)
+	c := newClient(f)
+	carl := f.Put(nexudustest.Coworkers, nexudustest.M{"FullName": "Carl New", "Email": "carl@example.com"})
+	since := time.Now().Add(time.Minute) // after everything seeded so far…
+	f.SetClock(func() time.Time { return time.Now().Add(2 * time.Minute) }) // …and before what follows
+	f.Update(nexudustest.Teams, s.team, nexudustest.M{"TeamMembers": []int{s.alice, s.bob, carl}})
+	f.Put(nexudustest.BookingVisitors, nexudustest.M{"BookingId": s.booking, "VisitorId": 9,
+		"VisitorFullName": "Late Guest", "VisitorEmail": "late@example.com"})
+
+	members, _, _ := readAll(t, c, nexudus.StreamMembers, &since)
+	if got := body(t, members[itoa(carl)]); got["team_id"] != itoa(s.team) {
+		t.Errorf("carl = %v, want in team %d", got, s.team)
+	}
+	bookings, _, _ := readAll(t, c, nexudus.StreamBookings, &since)
+	if got := body(t, bookings[itoa(s.booking)]); len(got["guests"].([]any)) != 2 {
+		t.Errorf("booking = %v, want the late guest too", got)
 	}
 }

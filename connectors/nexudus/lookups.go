@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,21 @@ type lookups struct {
 type teamIndex struct {
 	teamOf  map[int]int // coworker id → the lowest id of the teams holding them
 	updated string      // the latest UpdatedOn of any team
+	teams   []team      // every team, with its TeamMembers
+}
+
+// membersOfTeamsChangedSince are the coworkers of the teams changed at or
+// after since's minute (the range filters' granularity).
+func (x *teamIndex) membersOfTeamsChangedSince(since time.Time) []int {
+	from := since.Truncate(time.Minute)
+	var ids []int
+	for _, t := range x.teams {
+		if at, ok := parseTime(t.UpdatedOn); ok && !at.Before(from) {
+			ids = append(ids, *t.TeamMembers...)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // teamIndex reads every team and its TeamMembers (fresh when a pass
@@ -55,7 +71,7 @@ func (c *Client) teamIndex(ctx context.Context, fresh bool) (*teamIndex, error) 
 	if err != nil {
 		return nil, err
 	}
-	idx := &teamIndex{teamOf: map[int]int{}}
+	idx := &teamIndex{teamOf: map[int]int{}, teams: full}
 	for _, t := range full {
 		idx.updated = later(idx.updated, t.UpdatedOn)
 		for _, m := range *t.TeamMembers {

@@ -3,6 +3,7 @@ package nexudus
 import (
 	"context"
 	"net/url"
+	"slices"
 	"time"
 
 	"doorsync/connectors"
@@ -56,13 +57,22 @@ func (c *Client) resourcesPage(ctx context.Context, p pageReq) (connectors.Page,
 }
 
 // membersPage reads coworkers; the teams they are in come from the teams'
-// TeamMembers, read afresh when a pass starts.
+// TeamMembers, read afresh when a pass starts. An incremental pass then
+// reads the members of the teams that changed, who may have joined one
+// (the coworker's UpdatedOn need not move).
 func (c *Client) membersPage(ctx context.Context, p pageReq) (connectors.Page, error) {
 	teams, err := c.teamIndex(ctx, p.first)
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	recs, next, err := readList[coworker](ctx, c, p.list, p.pos, sinceFilter(p.list, p.since))
+	var recs []coworker
+	var next string
+	switch {
+	case p.pos.list == 0:
+		recs, next, err = readList[coworker](ctx, c, p.list, p.pos, sinceFilter(p.list, p.since))
+	case p.since != nil:
+		recs, err = batchGet[coworker](ctx, c, "spaces/coworkers", teams.membersOfTeamsChangedSince(*p.since))
+	}
 	if err != nil {
 		return connectors.Page{}, err
 	}
@@ -90,6 +100,9 @@ func (c *Client) membershipsPage(ctx context.Context, p pageReq) (connectors.Pag
 // (from_Booking_ToTime, the documented range filter on any field; a
 // server ignoring it only costs calls) and their visitors.
 func (c *Client) bookingsPage(ctx context.Context, p pageReq) (connectors.Page, error) {
+	if p.pos.list == 1 {
+		return c.visitorChangedPage(ctx, p)
+	}
 	filters := sinceFilter(p.list, p.since)
 	if !p.pos.cutoff.IsZero() {
 		filters.Set("from_Booking_ToTime", filterTime(p.pos.cutoff))
@@ -119,4 +132,40 @@ func (c *Client) dayPassesPage(ctx context.Context, p pageReq) (connectors.Page,
 	return translatedPage(ctx, c, p, sinceFilter(p.list, p.since), func(tp coworkerTimePass) (connectors.Record, bool) {
 		return dayPassRecord(tp, day)
 	})
+}
+
+// visitorChangedPage reads a page of the booking visitors changed since
+// the watermark and yields their bookings (still running after the
+// cutoff) with all their visitors, read afresh. A full pass skips it.
+func (c *Client) visitorChangedPage(ctx context.Context, p pageReq) (connectors.Page, error) {
+	if p.since == nil {
+		return connectors.Page{}, nil
+	}
+	changed, next, err := readList[bookingVisitor](ctx, c, p.list, p.pos, sinceFilter(p.list, p.since))
+	if err != nil || len(changed) == 0 {
+		return connectors.Page{Next: next}, err
+	}
+	ids := make([]int, 0, len(changed))
+	for _, v := range changed {
+		ids = append(ids, v.BookingID)
+	}
+	slices.Sort(ids)
+	bookings, err := batchGet[booking](ctx, c, "spaces/bookings", slices.Compact(ids))
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	visitors, err := c.visitorsByBooking(ctx, true)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := connectors.Page{Next: next}
+	for _, b := range bookings {
+		if to, ok := parseTime(b.ToTime); ok && to.Before(p.pos.cutoff) {
+			continue
+		}
+		if rec, ok := bookingRecord(b, visitors[b.ID]); ok {
+			page.Records = append(page.Records, rec)
+		}
+	}
+	return page, nil
 }

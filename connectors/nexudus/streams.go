@@ -22,6 +22,15 @@ const (
 	StreamDayPasses   = "day-passes"  // billing/coworkertimepasses (+ timepasses)
 )
 
+// Changes the record does not say bump their record's UpdatedOn: a team's
+// members (a collection of the team) and a booking's visitors (their own
+// entity). An incremental pass reads them as a second list of the members
+// and bookings streams; a full pass, which reads everything, skips it.
+var (
+	teamChangedMembers     = list{"spaces/teams", "Team"}
+	visitorChangedBookings = list{"spaces/bookingvisitors", "BookingVisitor"}
+)
+
 // list is one Nexudus list a stream reads.
 type list struct {
 	path   string // below /api/
@@ -50,13 +59,13 @@ var streamDefs = []streamDef{
 	{connectors.Stream{Name: StreamTeams, Kinds: []access.Kind{access.KindTeam}, Incremental: true},
 		[]list{{"spaces/teams", "Team"}}, (*Client).teamsPage},
 	{connectors.Stream{Name: StreamMembers, Kinds: []access.Kind{access.KindMember}, Incremental: true},
-		[]list{{"spaces/coworkers", "Coworker"}}, (*Client).membersPage},
+		[]list{{"spaces/coworkers", "Coworker"}, teamChangedMembers}, (*Client).membersPage},
 	{connectors.Stream{Name: StreamResources, Kinds: []access.Kind{access.KindResource}, Incremental: true},
 		[]list{{"sys/floorplandesks", "FloorPlanDesk"}, {"spaces/resources", "Resource"}}, (*Client).resourcesPage},
 	{connectors.Stream{Name: StreamMemberships, Kinds: []access.Kind{access.KindMembership}, Incremental: true},
 		[]list{{"billing/coworkercontracts", "CoworkerContract"}}, (*Client).membershipsPage},
 	{connectors.Stream{Name: StreamBookings, Kinds: []access.Kind{access.KindBooking}, Incremental: true},
-		[]list{{"spaces/bookings", "Booking"}}, (*Client).bookingsPage},
+		[]list{{"spaces/bookings", "Booking"}, visitorChangedBookings}, (*Client).bookingsPage},
 	{connectors.Stream{Name: StreamDayPasses, Kinds: []access.Kind{access.KindDayPass}, Incremental: true},
 		[]list{{"billing/coworkertimepasses", "CoworkerTimePass"}}, (*Client).dayPassesPage},
 }
