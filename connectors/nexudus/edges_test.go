@@ -56,7 +56,7 @@ func TestIncrementalFollowsCollections(t *testing.T) {
 	s := seed(f)
 	c := newClient(f)
 	carl := f.Put(nexudustest.Coworkers, nexudustest.M{"FullName": "Carl New", "Email": "carl@example.com"})
-	since := time.Now().Add(time.Minute) // after everything seeded so far…
+	since := time.Now().Add(time.Minute)                                    // after everything seeded so far…
 	f.SetClock(func() time.Time { return time.Now().Add(2 * time.Minute) }) // …and before what follows
 	f.Update(nexudustest.Teams, s.team, nexudustest.M{"TeamMembers": []int{s.alice, s.bob, carl}})
 	f.Put(nexudustest.BookingVisitors, nexudustest.M{"BookingId": s.booking, "VisitorId": 9,
