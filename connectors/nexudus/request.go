@@ -23,6 +23,9 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
+	if e.Status == http.StatusForbidden {
+		return fmt.Sprintf("nexudus: GET %s: HTTP 403 (does the admin user have the entity's -List and -Read roles?)", e.Path)
+	}
 	return fmt.Sprintf("nexudus: GET %s: HTTP %d", e.Path, e.Status)
 }
 
@@ -34,8 +37,10 @@ var errNotFound = errors.New("nexudus: not found")
 
 // Attempts the client makes itself before giving an error back.
 const (
-	serverRetries   = 2  // a 5xx or a network error, with a short backoff
-	throttleRetries = 10 // a 409 whose Retry-After is at most MaxInlineWait
+	serverRetries = 2 // a 5xx or a network error, with a short backoff
+	// maxInlineTotal bounds the 409 waits one call sleeps through, so an
+	// activity reading a page is not silent for long (its heartbeat).
+	maxInlineTotal = 30 * time.Second
 )
 
 // get calls GET path?q and decodes the JSON answer into out. A 401 signs
@@ -44,13 +49,14 @@ const (
 // retried twice, then a *StatusError.
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
 	var reauthed bool
-	var failures, throttles int
+	var failures int
+	var throttled time.Duration
 	for {
 		resp, err := c.send(ctx, path, q)
 		var te *connectors.ThrottledError
 		switch {
 		case errors.As(err, &te):
-			if err := c.waitThrottle(ctx, te.RetryAfter, &throttles); err != nil {
+			if err := c.waitThrottle(ctx, te.RetryAfter, &throttled); err != nil {
 				return err
 			}
 			continue
@@ -77,7 +83,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 		case status == http.StatusUnauthorized:
 			return fmt.Errorf("nexudus: GET %s: %w", path, connectors.ErrUnauthorized)
 		case status == http.StatusConflict:
-			if err := c.waitThrottle(ctx, retryAfter(header), &throttles); err != nil {
+			if err := c.waitThrottle(ctx, retryAfter(header), &throttled); err != nil {
 				return err
 			}
 		case status == http.StatusNotFound:
@@ -115,11 +121,12 @@ func (c *Client) send(ctx context.Context, path string, q url.Values) (*http.Res
 
 // waitThrottle sleeps through a short Retry-After (DOC: obey the status
 // codes rather than hard-coding limits) or gives a long one back.
-func (c *Client) waitThrottle(ctx context.Context, wait time.Duration, throttles *int) error {
-	*throttles++
-	if wait > MaxInlineWait || *throttles > throttleRetries {
+func (c *Client) waitThrottle(ctx context.Context, wait time.Duration, waited *time.Duration) error {
+	wait = max(wait, time.Second) // Retry-After is whole seconds; 0 must not spin
+	if wait > MaxInlineWait || *waited+wait > maxInlineTotal {
 		return &connectors.ThrottledError{RetryAfter: wait}
 	}
+	*waited += wait
 	return sleep(ctx, wait)
 }
 
