@@ -71,3 +71,22 @@ func TestIncrementalFollowsCollections(t *testing.T) {
 		t.Errorf("booking = %v, want the late guest too", got)
 	}
 }
+
+// The demo space reads whole through every stream.
+func TestDemoSeedReadsWhole(t *testing.T) {
+	f := nexudustest.NewServer()
+	t.Cleanup(f.Close)
+	f.SetLimits(nexudustest.Limits{})
+	if err := f.LoadFile(""); err != nil {
+		t.Fatal(err)
+	}
+	c := nexudus.New(nexudus.Config{Username: "doorsync@demo.example", Password: "demo", BaseURL: f.URL})
+	want := map[string]int{nexudus.StreamLocations: 1, nexudus.StreamFloors: 1, nexudus.StreamPlans: 1,
+		nexudus.StreamTeams: 1, nexudus.StreamMembers: 3, nexudus.StreamResources: 3, nexudus.StreamMemberships: 2,
+		nexudus.StreamDayPasses: 1}
+	for stream, n := range want {
+		if recs, _, _ := readAll(t, c, stream, nil); len(recs) != n {
+			t.Errorf("%s: %d records, want %d", stream, len(recs), n)
+		}
+	}
+}

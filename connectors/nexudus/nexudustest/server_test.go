@@ -74,3 +74,22 @@ func TestListShapeAndFilters(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// The demo seed loads and reads back through the lists.
+func TestDemoSeedLoads(t *testing.T) {
+	f := nexudustest.NewServer()
+	defer f.Close()
+	if err := f.LoadFile(""); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(nexudustest.Coworkers); n != 3 {
+		t.Fatalf("%d coworkers, want 3", n)
+	}
+	if got := f.Get(nexudustest.Coworkers, 701)["Teams"].([]any); len(got) != 1 {
+		t.Errorf("Ada's teams %v", got)
+	}
+	next := f.Put(nexudustest.Coworkers, nexudustest.M{"Email": "new@demo.example"})
+	if next <= 1201 {
+		t.Errorf("a new record got id %d, below the seed's", next)
+	}
+}

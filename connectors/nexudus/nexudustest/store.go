@@ -22,6 +22,7 @@ func (s *Server) Put(entity string, rec M) int {
 		s.nextID++
 		id = s.nextID
 	}
+	s.nextID = max(s.nextID, id)
 	r := maps.Clone(rec)
 	at := FormatTime(s.stamp())
 	r["Id"], r["UniqueId"], r["CreatedOn"], r["UpdatedOn"] = id, fmt.Sprintf("uid-%d", id), at, at
