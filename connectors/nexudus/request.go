@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"doorsync/connectors"
@@ -45,78 +44,96 @@ const (
 
 // get calls GET path?q and decodes the JSON answer into out. A 401 signs
 // in again once (then connectors.ErrUnauthorized); a 409 waits out its
-// Retry-After when short, else is *connectors.ThrottledError; a 5xx is
-// retried twice, then a *StatusError.
+// Retry-After when short, else is *connectors.ThrottledError; a 5xx or a
+// network error is retried twice, then returned (a *StatusError for a 5xx).
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
-	var reauthed bool
-	var failures int
-	var throttled time.Duration
+	var a attempts
 	for {
-		resp, err := c.send(ctx, path, q)
-		var te *connectors.ThrottledError
-		switch {
-		case errors.As(err, &te):
-			if err := c.waitThrottle(ctx, te.RetryAfter, &throttled); err != nil {
-				return err
-			}
-			continue
-		case err != nil && ctx.Err() == nil && !errors.Is(err, connectors.ErrUnauthorized) && failures < serverRetries:
-			failures++
-			if err := sleep(ctx, backoff(failures)); err != nil {
-				return err
-			}
-			continue
-		case err != nil:
+		err := c.getOnce(ctx, path, q, out)
+		if err == nil {
+			return nil
+		}
+		if err = c.recover(ctx, err, &a); err != nil {
 			return err
 		}
-		status, header := resp.StatusCode, resp.Header
-		switch {
-		case status == http.StatusOK:
-			defer resp.Body.Close()
-			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-				return fmt.Errorf("nexudus: GET %s: decoding: %w", path, err)
-			}
-			return nil
-		case status == http.StatusUnauthorized && !reauthed:
-			reauthed = true
-			c.dropToken(strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer "))
-		case status == http.StatusUnauthorized:
-			return fmt.Errorf("nexudus: GET %s: %w", path, connectors.ErrUnauthorized)
-		case status == http.StatusConflict:
-			if err := c.waitThrottle(ctx, retryAfter(header), &throttled); err != nil {
-				return err
-			}
-		case status == http.StatusNotFound:
-			return fmt.Errorf("nexudus: GET %s: %w", path, errNotFound)
-		case status >= 500 && failures < serverRetries:
-			failures++
-			if err := sleep(ctx, backoff(failures)); err != nil {
-				return err
-			}
-		default:
-			return &StatusError{Path: path, Status: status}
-		}
-		drain(resp)
 	}
 }
 
-// send makes one authenticated request.
-func (c *Client) send(ctx context.Context, path string, q url.Values) (*http.Response, error) {
+// attempts is what one get has been through.
+type attempts struct {
+	reauthed  bool
+	failures  int
+	throttled time.Duration
+}
+
+// rejectedError is a 401 to a request sent with token.
+type rejectedError struct{ token string }
+
+func (e *rejectedError) Error() string { return "nexudus: the token was refused" }
+
+// transportError is a request that got no answer.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
+
+// recover decides after a failed attempt: nil to try again (having waited
+// or signed out), else the error to return.
+func (c *Client) recover(ctx context.Context, err error, a *attempts) error {
+	var te *connectors.ThrottledError
+	var rejected *rejectedError
+	var se *StatusError
+	var tre *transportError
+	switch {
+	case ctx.Err() != nil:
+		return err
+	case errors.As(err, &te):
+		return c.waitThrottle(ctx, te.RetryAfter, &a.throttled)
+	case errors.As(err, &rejected) && !a.reauthed:
+		a.reauthed = true
+		c.dropToken(rejected.token)
+		return nil
+	case errors.As(err, &rejected):
+		return fmt.Errorf("nexudus: %w", connectors.ErrUnauthorized)
+	case (errors.As(err, &se) && se.Retryable() || errors.As(err, &tre)) && a.failures < serverRetries:
+		a.failures++
+		return sleep(ctx, backoff(a.failures))
+	}
+	return err
+}
+
+// getOnce sends one request and reads its answer.
+func (c *Client) getOnce(ctx context.Context, path string, q url.Values, out any) error {
 	tok, err := c.token(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(path, q), nil)
 	if err != nil {
-		return nil, fmt.Errorf("nexudus: GET %s: %w", path, err)
+		return fmt.Errorf("nexudus: GET %s: %w", path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("nexudus: GET %s: %w", path, err)
+		return &transportError{fmt.Errorf("nexudus: GET %s: %w", path, err)}
 	}
-	return resp, nil
+	defer drain(resp)
+	switch status := resp.StatusCode; {
+	case status == http.StatusOK:
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return fmt.Errorf("nexudus: GET %s: decoding: %w", path, err)
+		}
+		return nil
+	case status == http.StatusUnauthorized:
+		return &rejectedError{token: tok.AccessToken}
+	case status == http.StatusConflict:
+		return &connectors.ThrottledError{RetryAfter: retryAfter(resp.Header)}
+	case status == http.StatusNotFound:
+		return fmt.Errorf("nexudus: GET %s: %w", path, errNotFound)
+	default:
+		return &StatusError{Path: path, Status: status}
+	}
 }
 
 // waitThrottle sleeps through a short Retry-After (DOC: obey the status
