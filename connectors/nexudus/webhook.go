@@ -112,7 +112,7 @@ var shapes = []struct {
 }{
 	{"spaces/teams", nil, []string{"TeamMembers", "TeamAdministrators", "PayingMemberId"}},
 	{"spaces/bookings", []string{"BookingId", "VisitorId"}, nil},
-	{"spaces/bookings", []string{"FromTime", "ToTime"}, nil},
+	{"spaces/bookings", []string{"FromTime", "ToTime"}, []string{"ResourceId", "FloorPlanDeskId"}},
 	{"billing/coworkercontracts", []string{"TariffId", "CoworkerId", "StartDate"}, nil},
 	{"sys/floorplandesks", []string{"FloorPlanId"}, []string{"ItemType", "FloorPlanBusinessId", "Capacity"}},
 	{"sys/floorplans", nil, []string{"FloorLevel", "FloorPlanLayoutId"}},
