@@ -109,8 +109,24 @@ func TestTokenReuseAndRefresh(t *testing.T) {
 	if err := c2.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := f2.Calls("POST /api/token"); n < 2 {
-		t.Fatalf("%d token calls, want a refresh", n)
+	if f2.Grants("refresh_token") < 1 || f2.Grants("password") != 1 {
+		t.Fatalf("grants: %d password, %d refresh; want one sign-in, then refreshes",
+			f2.Grants("password"), f2.Grants("refresh_token"))
+	}
+}
+
+// A batch without collections (ASSUMED otherwise) falls back to one GET a
+// team: members still get their team.
+func TestTeamsWithoutCollectionsInBatch(t *testing.T) {
+	f := newFake(t)
+	s := seed(f)
+	f.Assume(nexudustest.Assumptions{BatchOmitsCollections: true})
+	recs, _, _ := readAll(t, newClient(f), nexudus.StreamMembers, nil)
+	if got := body(t, recs[itoa(s.bob)])["team_id"]; got != itoa(s.team) {
+		t.Fatalf("team_id %v, want %d", got, s.team)
+	}
+	if n := f.Calls("GET /api/spaces/teams/{id}"); n != 1 {
+		t.Errorf("%d single GETs of teams, want 1", n)
 	}
 }
 

@@ -73,6 +73,7 @@ type Server struct {
 	throttle throttleState
 	faults   []fault
 	calls    map[string]int
+	grants   map[string]int
 	secret   string
 	subs     map[Action][]string
 	deliver  sync.WaitGroup
@@ -82,7 +83,7 @@ type Server struct {
 func New() *Server {
 	s := &Server{clock: time.Now, nextID: 1000, records: map[string]map[int]M{},
 		users: map[string]string{}, tokens: map[string]time.Time{}, refresh: map[string]string{},
-		tokenTTL: TokenTTL, limits: DocumentedLimits(), calls: map[string]int{}, subs: map[Action][]string{}}
+		tokenTTL: TokenTTL, limits: DocumentedLimits(), calls: map[string]int{}, grants: map[string]int{}, subs: map[Action][]string{}}
 	for path := range entities {
 		s.records[path] = map[int]M{}
 	}
@@ -162,6 +163,14 @@ func (s *Server) Calls(key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[key]
+}
+
+// Grants is the number of tokens issued with grant_type grant
+// ("password", "refresh_token").
+func (s *Server) Grants(grant string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grants[grant]
 }
 
 // TotalCalls is the number of requests answered.

@@ -9,7 +9,9 @@ import (
 
 // token serves POST /api/token: form-encoded only (DOC: a JSON body is
 // unsupported_grant_type), the password grant (totp is accepted and
-// ignored) and the refresh_token grant.
+// ignored) and the refresh_token grant. A refresh token works once
+// (ASSUMED: the record does not say whether Nexudus rotates them; the
+// stricter reading catches a client reusing one).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" || r.ParseForm() != nil {
@@ -37,6 +39,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, "unsupported_grant_type")
 		return
 	}
+	s.grants[r.PostForm.Get("grant_type")]++
 	access, refresh := rand.Text(), rand.Text()
 	s.tokens[access] = s.clock().Add(s.tokenTTL)
 	s.refresh[refresh] = email
