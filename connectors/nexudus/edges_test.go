@@ -19,6 +19,8 @@ func TestTranslationEdges(t *testing.T) {
 		"StartDate": "2026-01-01T00:00:00Z", "Active": false, "Cancelled": true})
 	future := f.Put(nexudustest.CoworkerContracts, nexudustest.M{"CoworkerId": s.bob, "TariffId": s.plan,
 		"StartDate": "2099-01-01T09:00:00Z", "Active": false})
+	never := f.Put(nexudustest.CoworkerContracts, nexudustest.M{"CoworkerId": s.bob, "TariffId": s.plan,
+		"StartDate": "2026-05-01T00:00:00Z", "CancellationDate": "2026-04-01T00:00:00Z", "Cancelled": true})
 	archived := f.Put(nexudustest.Coworkers, nexudustest.M{"FullName": "Old", "Email": "old@example.com", "Archived": true})
 	noMail := f.Put(nexudustest.Coworkers, nexudustest.M{"FullName": "Contact"})
 	timed := f.Put(nexudustest.TimePasses, nexudustest.M{"Name": "10 hours", "MinutesIncluded": 600})
@@ -32,6 +34,9 @@ func TestTranslationEdges(t *testing.T) {
 	}
 	if got := body(t, ms[itoa(future)]); got["ends_at"] != nil || got["starts_at"] != "2099-01-01T09:00:00Z" {
 		t.Errorf("a future inactive contract = %v, want open from its start", got)
+	}
+	if _, ok := ms[itoa(never)]; ok {
+		t.Errorf("a contract cancelled before its start became a membership")
 	}
 	members, deleted, _ := readAll(t, c, nexudus.StreamMembers, nil)
 	if _, ok := members[itoa(noMail)]; ok {

@@ -198,7 +198,10 @@ func membershipRecord(ct contract, now time.Time) (connectors.Record, bool) {
 		body.ResourceID = DeskID(d)
 	}
 	start, _ := parseTime(ct.StartDate)
+	cancel, cancelled := parseTime(ct.CancellationDate)
 	switch {
+	case cancelled && cancel.Before(start):
+		return connectors.Record{}, false // cancelled before it began: it never grants
 	case ct.CancellationDate != "":
 		body.EndsAt = dateOrInstant(ct.CancellationDate, ct.CancellationDateLocal)
 	case ct.Cancelled || (!ct.Active && !start.After(now)):
