@@ -3,6 +3,7 @@ package nexudus_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -103,12 +104,7 @@ func future(h int) string {
 	return nexudustest.FormatTime(time.Now().Add(time.Duration(h) * time.Hour).Truncate(time.Minute))
 }
 
-func itoa(n int) string { return json.Number(fmtInt(n)).String() }
-
-func fmtInt(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func fmtAny(v any) string {
 	b, _ := json.Marshal(v)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,13 +68,11 @@ func TestListShapeAndFilters(t *testing.T) {
 	if env["TotalItems"] != float64(1) {
 		t.Errorf("filtered %v", env)
 	}
-	one := get("/api/spaces/coworkers/" + json.Number(strings.TrimSpace(itoa(cw))).String()).(map[string]any)
+	one := get("/api/spaces/coworkers/" + strconv.Itoa(cw)).(map[string]any)
 	if teams := one["Teams"].([]any); len(teams) != 1 {
 		t.Errorf("single GET teams %v", one["Teams"])
 	}
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // The demo seed loads and reads back through the lists.
 func TestDemoSeedLoads(t *testing.T) {
