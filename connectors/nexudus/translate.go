@@ -44,10 +44,7 @@ func locationRecord(b business) (connectors.Record, bool) {
 	if strings.TrimSpace(b.Name) == "" {
 		return connectors.Record{}, false
 	}
-	body := locationBody{Name: b.Name, Version: version(b.UpdatedOn)}
-	if b.TimeZone != "" && access.CheckTimeZone(b.TimeZone) == nil {
-		body.TimeZone = b.TimeZone
-	}
+	body := locationBody{Name: b.Name, TimeZone: locationTimeZone(b.TimeZone), Version: version(b.UpdatedOn)}
 	return record(access.KindLocation, itoa(b.ID), b.ID, body), true
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"doorsync/access"
 	"doorsync/connectors/nexudus"
+	"doorsync/connectors/nexudus/nexudustest"
 )
 
 // Every kind, read through the streams from the fake, in the API's shape.
@@ -61,6 +62,20 @@ func TestStreamsTranslateEveryKind(t *testing.T) {
 				t.Errorf("version = %v, want the UpdatedOn in Unix ms", got["version"])
 			}
 		})
+	}
+}
+
+func TestLocationTimeZones(t *testing.T) {
+	f := newFake(t)
+	c := newClient(f)
+	iana := f.Put(nexudustest.Businesses, nexudustest.M{"Name": "A", "TimeZone": "America/New_York"})
+	windows := f.Put(nexudustest.Businesses, nexudustest.M{"Name": "B", "TimeZone": "GMT Standard Time"})
+	unknown := f.Put(nexudustest.Businesses, nexudustest.M{"Name": "C", "TimeZone": "Mars/Olympus"})
+	recs, _, _ := readAll(t, c, nexudus.StreamLocations, nil)
+	for id, want := range map[int]any{iana: "America/New_York", windows: "Europe/London", unknown: nil} {
+		if got := body(t, recs[itoa(id)])["time_zone"]; got != want {
+			t.Errorf("location %d time_zone %v, want %v", id, got, want)
+		}
 	}
 }
 

@@ -17,9 +17,7 @@ type base struct {
 type business struct {
 	base
 	Name string `json:"Name"`
-	// TimeZone is ASSUMED: the record names no time-zone field of a
-	// business. A value that is not an IANA name is left out, so the org's
-	// time zone applies.
+	// TimeZone is ASSUMED (locationTimeZone).
 	TimeZone string `json:"TimeZone"`
 }
 
