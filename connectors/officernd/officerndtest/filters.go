@@ -66,7 +66,7 @@ func (s *Server) parseFilter(c Collection, key, value string) (cond, string) {
 	}
 	f, ok := filters[c][name]
 	if !ok || s.refused(c, name) {
-		return cond{}, fmt.Sprintf("property %s should not exist", key)
+		return cond{}, fmt.Sprintf("property %s should not exist", name)
 	}
 	switch op {
 	case "":
