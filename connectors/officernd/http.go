@@ -14,9 +14,10 @@ import (
 	"doorsync/connectors"
 )
 
-// errUnavailable is the platform failing (5xx, or a token endpoint error
-// that is not a refusal); the caller retries later.
-var errUnavailable = errors.New("officernd: the platform is unavailable")
+// ErrUnavailable is the platform failing (a 5xx after the client's own
+// retries, a network error, or a token endpoint error that is not a
+// refusal); the caller retries later.
+var ErrUnavailable = errors.New("officernd: the platform is unavailable")
 
 // errNotFound is a 404 on a single GET.
 var errNotFound = errors.New("officernd: not found")
@@ -86,7 +87,7 @@ func (c *Client) get(ctx context.Context, o *op, path string, q url.Values, out 
 				return err
 			}
 		case status >= 500:
-			return fmt.Errorf("officernd: %s answered %d: %w", path, status, errUnavailable)
+			return fmt.Errorf("officernd: %s answered %d: %w", path, status, ErrUnavailable)
 		case status == http.StatusNotFound:
 			return fmt.Errorf("officernd: %s: %w", path, errNotFound)
 		case status == http.StatusBadRequest:
@@ -111,12 +112,12 @@ func (c *Client) do(ctx context.Context, path string, q url.Values, token string
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("officernd: %s: %w: %w", path, errUnavailable, err)
+		return 0, nil, nil, fmt.Errorf("officernd: %s: %w: %w", path, ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("officernd: reading %s: %w: %w", path, errUnavailable, err)
+		return 0, nil, nil, fmt.Errorf("officernd: reading %s: %w: %w", path, ErrUnavailable, err)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }

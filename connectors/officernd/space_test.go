@@ -103,3 +103,23 @@ func TestRemovedAndLapsedObjectsBecomeDeletions(t *testing.T) {
 		t.Errorf("bookings = %+v, want the cancelled one deleted", bookings)
 	}
 }
+
+func TestTheDemoSpaceTranslates(t *testing.T) {
+	f := newFake(t)
+	f.SeedDemo()
+	c := newClient(f)
+	got := map[access.Kind]int{}
+	for _, st := range c.Streams() {
+		page, _ := readStream(t, c, st.Name, nil)
+		for _, r := range page.Records {
+			got[r.Kind]++
+		}
+	}
+	want := map[access.Kind]int{access.KindLocation: 1, access.KindFloor: 1, access.KindPlan: 2, access.KindTeam: 1,
+		access.KindMember: 3, access.KindResource: 2, access.KindMembership: 3, access.KindBooking: 1, access.KindDayPass: 1}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s records = %d, want %d", k, got[k], n)
+		}
+	}
+}

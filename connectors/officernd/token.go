@@ -74,7 +74,7 @@ func (t *tokens) classify(err error, backoff time.Duration) (time.Duration, erro
 	case code == http.StatusBadRequest || code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return 0, fmt.Errorf("officernd: token request answered %d: %w", code, connectors.ErrUnauthorized)
 	default:
-		return 0, fmt.Errorf("officernd: token request answered %d: %w", code, errUnavailable)
+		return 0, fmt.Errorf("officernd: token request answered %d: %w", code, ErrUnavailable)
 	}
 }
 

@@ -195,3 +195,28 @@ func TestInjectedFaultsAndRateLimit(t *testing.T) {
 		t.Errorf("over the list limit: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+func TestControlRoutes(t *testing.T) {
+	f, _ := newCall(t)
+	do := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, f.URL+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := do(http.MethodPost, "/__fake/objects/members", `{"name":"Ada","email":"ada@example.com","status":"active"}`); s != 201 {
+		t.Fatalf("add: %d", s)
+	}
+	if f.Count(officerndtest.Members) != 1 {
+		t.Fatal("member not added")
+	}
+	if s := do(http.MethodPatch, "/__fake/objects/members/nope", `{"status":"former"}`); s != 404 {
+		t.Errorf("patch of an unknown id: %d", s)
+	}
+	if s := do(http.MethodPost, "/__fake/webhooks", `{"url":"http://127.0.0.1:1/","on":false}`); s != 204 {
+		t.Errorf("webhooks: %d", s)
+	}
+}

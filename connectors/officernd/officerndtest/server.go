@@ -146,6 +146,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("GET /api/v2/organizations/{slug}/{coll}", s.list)
 	mux.HandleFunc("GET /api/v2/organizations/{slug}/{coll}/{id}", s.get)
+	s.controlRoutes(mux)
 	return mux
 }
 
