@@ -29,6 +29,11 @@
 // delivered to the configured URL, for the kinds OfficeRnD sends events for
 // (member, company, membership, booking, pass; pass.removed does not exist).
 //
+// Routes under /__fake/ control the fake and are not OfficeRnD's: request
+// counts, the webhook target, and adding, patching and removing objects
+// (control.go), so a local run (Run, seeded by SeedDemo) can be driven with
+// curl.
+//
 // All state sits behind one mutex; deliveries are sent after it is
 // released, so a receiver may call back into the fake.
 package officerndtest
