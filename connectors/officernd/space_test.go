@@ -95,10 +95,15 @@ func TestRemovedAndLapsedObjectsBecomeDeletions(t *testing.T) {
 	_ = officerndtest.Update(f, officerndtest.Members, s.member, func(m *officerndtest.Member) { m.Status = "former" })
 	_ = officerndtest.Update(f, officerndtest.Bookings, s.booking, func(b *officerndtest.Booking) { b.IsCancelled = true })
 	members, _ := readStream(t, c, "members", nil)
-	bookings, _ := readStream(t, c, "bookings", nil)
-	if len(members.Deleted) != 1 || members.Deleted[0] != refs(access.KindMember, s.member)[0] {
-		t.Errorf("members deleted = %v, want %s", members.Deleted, s.member)
+	if _, ok := byID(members.Records)[s.member]; ok || len(members.Deleted) != 0 {
+		t.Errorf("a full read of members = %+v; want the former member absent (the sweep removes it)", members)
 	}
+	since := time.Now().Add(-time.Hour)
+	members, _ = readStream(t, c, "members", &since)
+	if len(members.Deleted) != 1 || members.Deleted[0] != refs(access.KindMember, s.member)[0] {
+		t.Errorf("members deleted since = %v, want %s", members.Deleted, s.member)
+	}
+	bookings, _ := readStream(t, c, "bookings", nil)
 	if len(bookings.Deleted) != 1 || len(bookings.Records) != 0 {
 		t.Errorf("bookings = %+v, want the cancelled one deleted", bookings)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"doorsync/access"
@@ -54,11 +55,17 @@ func (c *Client) Page(ctx context.Context, stream string, since *time.Time, curs
 		return connectors.Page{}, fmt.Errorf("officernd: no stream %q", stream)
 	}
 	q := url.Values{}
-	if since != nil {
-		if !s.Incremental {
-			return connectors.Page{}, fmt.Errorf("officernd: stream %q cannot be read since a time", stream)
-		}
+	switch {
+	case since != nil && !s.Incremental:
+		return connectors.Page{}, fmt.Errorf("officernd: stream %q cannot be read since a time", stream)
+	case since != nil:
 		q.Set("modifiedAt[$gte]", since.UTC().Format(timeFormat))
+	case stream == "members" || stream == "companies":
+		// A full read asks only for those in the space (status[$in] is
+		// documented on both): spaces keep many leads and contacts, and
+		// the sweep removes whoever left. A read since a time takes every
+		// status, so a change to "former" arrives as a deletion.
+		q.Set("status[$in]", strings.Join(inSpace, ","))
 	}
 	o := &op{}
 	page, err := c.readStream(ctx, o, stream, q, cursor)

@@ -54,6 +54,10 @@ func planOutcome(p plan) (outcome, error) {
 // memberships still name them.
 var inactive = map[string]bool{"former": true, "not_approved": true, "contact": true, "lead": true, "inactive": true}
 
+// inSpace are the member and company statuses a full read asks for: the
+// documented statuses that are not inactive.
+var inSpace = []string{"active", "pending", "drop-in"}
+
 func companyOutcome(co company) (outcome, error) {
 	if inactive[co.Status] {
 		return deleted(access.KindTeam, co.ID)
