@@ -57,8 +57,9 @@ type Client struct {
 	tokens *tokens
 	now    func() time.Time
 
-	assign  assignmentIndex
-	holders holderCache
+	assign   assignmentIndex
+	holders  holderCache
+	visitors visitorCache
 }
 
 // New returns a client for cfg; it makes no request until used.

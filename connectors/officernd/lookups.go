@@ -55,6 +55,45 @@ func groupAssignments(all []assignment) map[string][]assignment {
 	return out
 }
 
+// visitorCache keeps the visitors one bookings stream has read, so a
+// visitor named on many pages is asked for once a stream. It is emptied
+// when a stream starts: a visitor's edit reaches doorsync by the next
+// full read of bookings.
+type visitorCache struct {
+	mu   sync.Mutex
+	byID map[string]visitor
+}
+
+// streamVisitors resolves a bookings page's visitors through the cache,
+// emptied first on the stream's first page.
+func (c *Client) streamVisitors(ctx context.Context, o *op, ids []string, first bool) (map[string]visitor, error) {
+	c.visitors.mu.Lock()
+	defer c.visitors.mu.Unlock()
+	if first || c.visitors.byID == nil {
+		c.visitors.byID = map[string]visitor{}
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, ok := c.visitors.byID[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	fetched, err := c.visitorsOf(ctx, o, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, v := range fetched {
+		c.visitors.byID[id] = v
+	}
+	out := make(map[string]visitor, len(ids))
+	for _, id := range ids {
+		if v, ok := c.visitors.byID[id]; ok {
+			out[id] = v
+		}
+	}
+	return out, nil
+}
+
 // visitorsOf reads the visitors named by ids, 50 to a request through the
 // documented _id[$in] filter.
 func (c *Client) visitorsOf(ctx context.Context, o *op, ids []string) (map[string]visitor, error) {

@@ -145,7 +145,7 @@ func (c *Client) bookingsPage(ctx context.Context, o *op, q url.Values, cursor s
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	visitors, err := c.visitorsOf(ctx, o, visitorIDs(bs))
+	visitors, err := c.streamVisitors(ctx, o, visitorIDs(bs), cursor == "")
 	if err != nil {
 		return connectors.Page{}, err
 	}
