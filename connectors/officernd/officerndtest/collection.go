@@ -3,6 +3,7 @@ package officerndtest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -43,6 +44,9 @@ var (
 // YYYY-MM-DDTHH:mm:ss.sssZ.
 var timeKeys = []string{"createdAt", "modifiedAt", "startDate", "endDate", "start", "end",
 	"validFrom", "validTo", "renewDate", "seriesStart", "seriesEnd"}
+
+// listKeys are the array fields, answered [] when empty.
+var listKeys = []string{"tags", "locations", "members", "visitors", "exdates"}
 
 // TimeFormat is OfficeRnD's timestamp layout.
 const TimeFormat = "2006-01-02T15:04:05.000Z"
@@ -91,6 +95,15 @@ func toObject(v any) (object, error) {
 	var o object
 	if err := json.Unmarshal(b, &o); err != nil {
 		return nil, fmt.Errorf("officerndtest: decoding %T: %w", v, err)
+	}
+	for k, v := range o {
+		switch {
+		case v != nil:
+		case k == "properties":
+			o[k] = map[string]any{} // as lists answer it
+		case slices.Contains(listKeys, k):
+			o[k] = []any{}
+		}
 	}
 	for _, k := range timeKeys {
 		s, ok := o[k].(string)

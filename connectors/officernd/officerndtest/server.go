@@ -84,6 +84,11 @@ func WithClient(id, secret string) Option {
 // WithWebhookSecret sets the secret deliveries are signed with.
 func WithWebhookSecret(secret string) Option { return func(s *settings) { s.webhookSecret = secret } }
 
+// WithWebhookURL delivers every change to the seed to url from the start.
+func WithWebhookURL(url string) Option {
+	return func(s *settings) { s.webhookURL, s.webhooksOn = url, url != "" }
+}
+
 // WithClock replaces time.Now (token expiry, modifiedAt stamps, limiter
 // windows, webhook timestamps).
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.clock = now } }
