@@ -86,8 +86,8 @@ func (c *Client) get(ctx context.Context, o *op, path string, q url.Values, out 
 			if err := sleep(ctx, serverBackoff<<failed); err != nil {
 				return err
 			}
-		case status >= 500:
-			return fmt.Errorf("officernd: %s answered %d: %w", path, status, ErrUnavailable)
+		case status >= 500: // the message says why, e.g. "Organization not found" for a wrong slug
+			return fmt.Errorf("officernd: %s answered %d (%s): %w", path, status, nestMessage(body), ErrUnavailable)
 		case status == http.StatusNotFound:
 			return fmt.Errorf("officernd: %s: %w", path, errNotFound)
 		case status == http.StatusBadRequest:
