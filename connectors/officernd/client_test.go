@@ -184,3 +184,40 @@ func TestStreamsAreInWriteOrder(t *testing.T) {
 		t.Errorf("streams = %s, want %s", got, want)
 	}
 }
+
+// Pages read at once (activities on one worker share the org's client)
+// share one token fetch.
+func TestConcurrentPagesShareOneToken(t *testing.T) {
+	f := newFake(t)
+	seedSpace(f)
+	seedMembers(f, 120)
+	c := newClient(f)
+	done := make(chan int)
+	for _, s := range c.Streams() {
+		go func() {
+			n, cursor := 0, ""
+			for {
+				p, err := c.Page(context.Background(), s.Name, nil, cursor)
+				if err != nil {
+					t.Errorf("%s: %v", s.Name, err)
+					break
+				}
+				n += len(p.Records)
+				if cursor = p.Next; cursor == "" {
+					break
+				}
+			}
+			done <- n
+		}()
+	}
+	total := 0
+	for range c.Streams() {
+		total += <-done
+	}
+	if total != 12+120 {
+		t.Errorf("read %d records, want %d", total, 12+120)
+	}
+	if n := f.Calls("POST /oauth/token"); n != 1 {
+		t.Errorf("token requests = %d, want 1", n)
+	}
+}
