@@ -13,7 +13,10 @@ import (
 
 // lookupTTL is how long a lookup read for one page serves the next ones
 // (and webhooks): a pass's pages follow each other within it, and a stale
-// lookup is repaired by the next pass.
+// lookup is repaired by the next pass. It counts from the fill's first
+// request, the time the lookup is as of: the records it goes into carry
+// that time as their ReadAt (readat.go), so a lookup older than a write
+// doorsync made never supersedes it.
 const lookupTTL = 2 * time.Minute
 
 // batchSize is how many ids one batch GET (?id=[…]) names, keeping its URL
@@ -26,7 +29,7 @@ const batchSize = 100
 type lookups struct {
 	mu         sync.Mutex
 	teams      *teamIndex
-	teamsAt    time.Time
+	teamsAt    time.Time // when each lookup was read: its fill's first request
 	visitors   map[int][]bookingVisitor
 	visitorsAt time.Time
 	dayPasses  map[int]bool
@@ -61,13 +64,15 @@ func (c *Client) teamIndex(ctx context.Context, fresh bool) (*teamIndex, error) 
 	c.cache.mu.Lock()
 	defer c.cache.mu.Unlock()
 	if !fresh && c.cache.teams != nil && c.now().Sub(c.cache.teamsAt) < lookupTTL {
+		noteRead(ctx, c.cache.teamsAt)
 		return c.cache.teams, nil
 	}
-	teams, err := readAll[team](ctx, c, list{"spaces/teams", "Team"}, nil)
+	fctx, fill := withReadClock(ctx)
+	teams, err := readAll[team](fctx, c, list{"spaces/teams", "Team"}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading teams: %w", err)
 	}
-	full, err := c.teamsWithMembers(ctx, teams)
+	full, err := c.teamsWithMembers(fctx, teams)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +85,8 @@ func (c *Client) teamIndex(ctx context.Context, fresh bool) (*teamIndex, error) 
 			}
 		}
 	}
-	c.cache.teams, c.cache.teamsAt = idx, c.now()
+	c.cache.teams, c.cache.teamsAt = idx, fill.at()
+	noteRead(ctx, c.cache.teamsAt)
 	return idx, nil
 }
 
@@ -138,9 +144,11 @@ func (c *Client) visitorsByBooking(ctx context.Context, fresh bool) (map[int][]b
 	c.cache.mu.Lock()
 	defer c.cache.mu.Unlock()
 	if !fresh && c.cache.visitors != nil && c.now().Sub(c.cache.visitorsAt) < lookupTTL {
+		noteRead(ctx, c.cache.visitorsAt)
 		return c.cache.visitors, nil
 	}
-	all, err := readAll[bookingVisitor](ctx, c, list{"spaces/bookingvisitors", "BookingVisitor"}, nil)
+	fctx, fill := withReadClock(ctx)
+	all, err := readAll[bookingVisitor](fctx, c, list{"spaces/bookingvisitors", "BookingVisitor"}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading booking visitors: %w", err)
 	}
@@ -148,7 +156,8 @@ func (c *Client) visitorsByBooking(ctx context.Context, fresh bool) (map[int][]b
 	for _, v := range all {
 		by[v.BookingID] = append(by[v.BookingID], v)
 	}
-	c.cache.visitors, c.cache.visitorsAt = by, c.now()
+	c.cache.visitors, c.cache.visitorsAt = by, fill.at()
+	noteRead(ctx, c.cache.visitorsAt)
 	return by, nil
 }
 
@@ -168,9 +177,11 @@ func (c *Client) dayPassIDs(ctx context.Context, fresh bool) (map[int]bool, erro
 	c.cache.mu.Lock()
 	defer c.cache.mu.Unlock()
 	if !fresh && c.cache.dayPasses != nil && c.now().Sub(c.cache.passesAt) < lookupTTL {
+		noteRead(ctx, c.cache.passesAt)
 		return c.cache.dayPasses, nil
 	}
-	passes, err := readAll[timePass](ctx, c, list{"billing/timepasses", "TimePass"}, nil)
+	fctx, fill := withReadClock(ctx)
+	passes, err := readAll[timePass](fctx, c, list{"billing/timepasses", "TimePass"}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading time passes: %w", err)
 	}
@@ -178,7 +189,8 @@ func (c *Client) dayPassIDs(ctx context.Context, fresh bool) (map[int]bool, erro
 	for _, p := range passes {
 		day[p.ID] = p.MinutesIncluded == nil
 	}
-	c.cache.dayPasses, c.cache.passesAt = day, c.now()
+	c.cache.dayPasses, c.cache.passesAt = day, fill.at()
+	noteRead(ctx, c.cache.passesAt)
 	return day, nil
 }
 

@@ -102,7 +102,8 @@ func (c *Client) recover(ctx context.Context, err error, a *attempts) error {
 	return err
 }
 
-// getOnce sends one request and reads its answer.
+// getOnce sends one request and reads its answer; an answer read notes
+// when the request was sent on the operation's read clock.
 func (c *Client) getOnce(ctx context.Context, path string, q url.Values, out any) error {
 	tok, err := c.token(ctx)
 	if err != nil {
@@ -114,6 +115,7 @@ func (c *Client) getOnce(ctx context.Context, path string, q url.Values, out any
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("Accept", "application/json")
+	sent := c.now() // before the limiter's wait too: never later than the data
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return &transportError{fmt.Errorf("nexudus: GET %s: %w", path, err)}
@@ -124,6 +126,7 @@ func (c *Client) getOnce(ctx context.Context, path string, q url.Values, out any
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 			return fmt.Errorf("nexudus: GET %s: decoding: %w", path, err)
 		}
+		noteRead(ctx, sent)
 		return nil
 	case status == http.StatusUnauthorized:
 		return &rejectedError{token: tok.AccessToken}

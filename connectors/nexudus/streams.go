@@ -91,7 +91,8 @@ type pageReq struct {
 	first bool // the stream's first page: a pass starts
 }
 
-// Page reads one page of stream.
+// Page reads one page of stream. Its records' ReadAt is the oldest of the
+// page's requests and of the lookups it used (readat.go).
 func (c *Client) Page(ctx context.Context, stream string, since *time.Time, cursor string) (connectors.Page, error) {
 	def, ok := findStream(stream)
 	if !ok {
@@ -108,10 +109,12 @@ func (c *Client) Page(ctx context.Context, stream string, since *time.Time, curs
 		pos.cutoff = c.now().Add(-bookingsKeptFor).Truncate(time.Minute)
 	}
 	ctx, calls := withCounter(ctx)
+	ctx, read := withReadClock(ctx)
 	p, err := def.read(c, ctx, pageReq{list: def.lists[pos.list], pos: pos, since: since, first: cursor == ""})
 	if err != nil {
 		return connectors.Page{}, fmt.Errorf("nexudus: stream %s: %w", stream, err)
 	}
+	stamp(p.Records, read.at())
 	p.Next = nextCursor(def, pos, p.Next)
 	p.Calls = int(calls.Load())
 	return p, nil

@@ -54,12 +54,16 @@ func (c *Client) VerifyWebhook(h http.Header, body []byte, _ time.Time) error {
 // the DTO only says which entity and which Id: the record is read again by
 // id, which gives its whole current state, and a 404 is its deletion.
 // Entities doorsync does not take (invoices, visitors…) change nothing.
+// Nothing of the DTO but its Id is used, so a late or retried delivery
+// yields the current state: the upserts' ReadAt is the oldest request (or
+// cached lookup) they were built from, never the delivery's arrival.
 func (c *Client) Webhook(ctx context.Context, h http.Header, body []byte) (connectors.Changes, error) {
 	var dtos []map[string]json.RawMessage
 	if err := json.Unmarshal(body, &dtos); err != nil {
 		return connectors.Changes{}, fmt.Errorf("nexudus: webhook body is not an array of objects: %w", err)
 	}
 	ctx, calls := withCounter(ctx)
+	ctx, read := withReadClock(ctx)
 	var ch connectors.Changes
 	for _, dto := range dtos {
 		kind := entityOf(h.Get(ActionHeader), dto)
@@ -71,6 +75,7 @@ func (c *Client) Webhook(ctx context.Context, h http.Header, body []byte) (conne
 			return connectors.Changes{}, fmt.Errorf("nexudus: webhook for %s %d: %w", kind, id, err)
 		}
 	}
+	stamp(ch.Upserts, read.at())
 	ch.Calls = int(calls.Load())
 	return ch, nil
 }
