@@ -1,11 +1,5 @@
--- Platform sync (docs/architecture.md, PlatformSyncWorkflow).
---
--- The entities' platform source. Migration 017 adds these columns with the
--- write path that sets them; they are added here too, if missing, so the
--- sweep's queries stand on their own.
-alter table entities add column if not exists source text;
-alter table entities add column if not exists source_id text;
-create index if not exists entities_platform_source_idx on entities (org_id, source, kind) where source is not null;
+-- The platform sync's own state (activities/platformsync.go); the
+-- entities' source is migration 017's, the connection's sync state 018's.
 
 -- Mark-and-sweep: each entity a sync run read from the platform, one row
 -- per entity and run, inserted a page at a time; a full read of a stream
@@ -50,4 +44,3 @@ create table platform_problems (
 drop table platform_problems;
 drop table platform_sync_runs;
 drop table platform_seen;
-drop index if exists entities_platform_source_idx;
