@@ -5,11 +5,15 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"doorsync/access"
 	"doorsync/activities"
@@ -338,5 +342,56 @@ func TestPlatformSyncNotConnected(t *testing.T) {
 	}
 	if e.states.records != 0 {
 		t.Fatal("recorded a state for an org without a connection")
+	}
+}
+
+// TestRecordPlatformSyncHistories writes the histories of platform sync
+// runs into $DOORSYNC_RECORD_HISTORIES (workflows/testdata, replayed by
+// workflows/replay_test.go): a full backfill with a throttled page and a
+// held sweep, then an incremental run that deletes. Plain `go test` skips
+// it. To record afresh:
+//
+//	DOORSYNC_RECORD_HISTORIES=$PWD/workflows/testdata go test ./activities/ -run TestRecordPlatformSyncHistories
+func TestRecordPlatformSyncHistories(t *testing.T) {
+	dir := os.Getenv("DOORSYNC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set DOORSYNC_RECORD_HISTORIES=dir to record workflow histories (workflows/testdata)")
+	}
+	e := newSyncEnv(t)
+	e.space(3)
+	e.platform.throttle = 1
+	e.record(dir, "platform-sync-backfill.json", contract.PlatformSyncInput{Full: true, Trigger: contract.PlatformTriggerConnect})
+	e.platform.empty("members")
+	e.platform.drop("memberships", "ms-ma")
+	e.record(dir, "platform-sync-held-and-deleted.json", contract.PlatformSyncInput{Full: true, Trigger: contract.PlatformTriggerManual})
+}
+
+// record runs one sync and writes its history into dir/name.
+func (e *syncEnv) record(dir, name string, in contract.PlatformSyncInput) {
+	e.t.Helper()
+	in.OrgID = org
+	id := "platform-sync-record:" + testenv.UniqueName()
+	run, err := e.temporal.ExecuteWorkflow(e.ctx, client.StartWorkflowOptions{ID: id, TaskQueue: e.queue}, contract.PlatformSyncWorkflow, in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := run.Get(e.ctx, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	var events []*historypb.HistoryEvent
+	it := e.temporal.GetWorkflowHistory(e.ctx, id, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		events = append(events, ev)
+	}
+	raw, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&historypb.History{Events: events})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), append(raw, '\n'), 0o644); err != nil {
+		e.t.Fatal(err)
 	}
 }
