@@ -17,7 +17,8 @@ import (
 // none of (the platform answered an empty list), or one losing more than
 // the guard's share at once, is held: nothing of it is deleted, and the
 // hold is reported (the run records it with the connection and raises
-// connection.failed). Running it twice deletes nothing more.
+// connection.failed), unless an operator approved the run's removals.
+// Running it twice deletes nothing more.
 func (a *Activities) SweepPlatform(ctx context.Context, in contract.SweepPlatformInput) (contract.SweepPlatformResult, error) {
 	p := a.Platform
 	if p == nil {
@@ -49,7 +50,7 @@ func (a *Activities) sweepKind(ctx context.Context, in contract.SweepPlatformInp
 	if err != nil {
 		return err
 	}
-	c := guardCase{Guard: guard, Removals: len(missing), Members: held, Emptied: len(missing) >= held}
+	c := guardCase{Guard: guard, Approved: in.Approved, Removals: len(missing), Members: held, Emptied: len(missing) >= held}
 	if judge(c) != verdictRemove {
 		reason := fmt.Sprintf("%s: %d of %d %s entities missing from the platform; deletions held by the mass-removal guard",
 			in.Platform, len(missing), held, kind)

@@ -222,6 +222,24 @@ func TestPlatformSyncHoldsAnEmptiedOrHalvedKind(t *testing.T) {
 	e.expectEvents(store.EventConnectionFailed, store.EventConnectionRestored)
 }
 
+// An operator's approval lets a held sweep's deletions through.
+func TestPlatformSyncApprovedRemovals(t *testing.T) {
+	e := newSyncEnv(t)
+	e.space(5)
+	e.full()
+	e.platform.drop("memberships", "ms-ma", "ms-mb", "ms-mc")
+	if res := e.full(); res.Deleted != 0 || len(res.Held) != 1 {
+		t.Fatalf("unapproved: %+v, want held", res)
+	}
+	res := e.sync(contract.PlatformSyncInput{Full: true, Trigger: contract.PlatformTriggerManual, ApproveRemovals: true})
+	if res.Deleted != 3 || len(res.Held) != 0 || e.count(access.KindMembership) != 2 {
+		t.Fatalf("approved: %+v, want the three memberships deleted", res)
+	}
+	if st := e.states.get(); st.Held != "" {
+		t.Fatalf("held after an approved run: %q", st.Held)
+	}
+}
+
 func (e *syncEnv) expectEvents(types ...string) {
 	e.t.Helper()
 	ds, err := e.st.Deliveries(e.ctx, org, "wh1", 0, 10)

@@ -37,12 +37,15 @@ func PlatformSyncScheduleID(orgID string) string { return "platform-sync:" + org
 // PlatformSyncInput starts a PlatformSyncWorkflow. Full reads every stream
 // whole and sweeps each; otherwise the run reads incremental streams from
 // their watermarks and is made full when the last full run is old enough
-// (PlatformStreamsResult.Full). Resume is set only by continue-as-new.
+// (PlatformStreamsResult.Full). ApproveRemovals is an operator's approval
+// of the deletions the mass-removal guard would hold (a platform that
+// really dropped most of a kind). Resume is set only by continue-as-new.
 type PlatformSyncInput struct {
-	OrgID   string              `json:"org_id"`
-	Full    bool                `json:"full,omitempty"`
-	Trigger string              `json:"trigger,omitempty"`
-	Resume  *PlatformSyncResume `json:"resume,omitempty"`
+	OrgID           string              `json:"org_id"`
+	Full            bool                `json:"full,omitempty"`
+	Trigger         string              `json:"trigger,omitempty"`
+	ApproveRemovals bool                `json:"approve_removals,omitempty"`
+	Resume          *PlatformSyncResume `json:"resume,omitempty"`
 }
 
 // PlatformSyncResume is where a run that continued as new goes on: the
@@ -130,13 +133,14 @@ type SyncPlatformPageResult struct {
 
 // SweepPlatformInput deletes what the org holds from the platform of the
 // stream's kinds that run RunID did not see, behind the mass-removal
-// guard.
+// guard (unless Approved: an operator approved the run's removals).
 type SweepPlatformInput struct {
 	OrgID    string        `json:"org_id"`
 	RunID    string        `json:"run_id"`
 	Platform string        `json:"platform"`
 	Stream   string        `json:"stream"`
 	Kinds    []access.Kind `json:"kinds"`
+	Approved bool          `json:"approved,omitempty"`
 }
 
 // SweepPlatformResult counts the deletions made; Held says, per kind the

@@ -173,7 +173,8 @@ func (r *platformRun) sweep(ctx workflow.Context, s contract.PlatformStream) err
 	}
 	var res contract.SweepPlatformResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, platformPageOptions), contract.SweepPlatformActivity,
-		contract.SweepPlatformInput{OrgID: r.in.OrgID, RunID: r.runID, Platform: r.plan.Platform, Stream: s.Name, Kinds: s.Kinds}).
+		contract.SweepPlatformInput{OrgID: r.in.OrgID, RunID: r.runID, Platform: r.plan.Platform, Stream: s.Name, Kinds: s.Kinds,
+			Approved: r.in.ApproveRemovals}).
 		Get(ctx, &res)
 	if err != nil {
 		return err

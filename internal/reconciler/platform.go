@@ -2,10 +2,12 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -81,4 +83,25 @@ func (r *Reconciler) scheduledRuns(ctx context.Context, scheduleID string) ([]st
 		ids = append(ids, w.WorkflowID)
 	}
 	return ids, nil
+}
+
+// SyncPlatformNow starts a full sync run of the org now (platform-sync:{org}),
+// with approveRemovals the operator's approval of the deletions the
+// mass-removal guard held. It reports whether it started one: a run
+// already going on is left alone (false).
+func (r *Reconciler) SyncPlatformNow(ctx context.Context, orgID string, approveRemovals bool) (bool, error) {
+	id := contract.PlatformSyncWorkflowID(orgID)
+	_, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: r.TaskQueue, TypedSearchAttributes: platformSearchAttributes(orgID),
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL, WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, contract.PlatformSyncWorkflow, contract.PlatformSyncInput{OrgID: orgID, Full: true, Trigger: contract.PlatformTriggerManual,
+		ApproveRemovals: approveRemovals})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reconciler: start %s: %w", id, err)
+	}
+	return true, nil
 }

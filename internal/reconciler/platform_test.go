@@ -88,3 +88,31 @@ func describe(t *testing.T, c client.Client, id string) *workflowservice.Describ
 	}
 	return d
 }
+
+// SyncPlatformNow starts a manual full run carrying the approval, and
+// leaves a run going on alone.
+func TestSyncPlatformNow(t *testing.T) {
+	ctx := context.Background()
+	c := testenv.Temporal(t).Client(t)
+	queue := testenv.TaskQueue(t)
+	testenv.StartWorker(t, c, queue, func(r worker.Registry) {
+		r.RegisterWorkflowWithOptions(syncUntilDone, workflow.RegisterOptions{Name: contract.PlatformSyncWorkflow})
+	})
+	rec := &reconciler.Reconciler{Client: c, TaskQueue: queue}
+	org := "psn-" + testenv.UniqueName()
+	if started, err := rec.SyncPlatformNow(ctx, org, true); err != nil || !started {
+		t.Fatalf("SyncPlatformNow = %v, %v; want started", started, err)
+	}
+	if started, err := rec.SyncPlatformNow(ctx, org, false); err != nil || started {
+		t.Fatalf("SyncPlatformNow while a run goes on = %v, %v; want left alone", started, err)
+	}
+	if err := c.SignalWorkflow(ctx, contract.PlatformSyncWorkflowID(org), "", "done", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GetWorkflow(ctx, contract.PlatformSyncWorkflowID(org), "").Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if started, err := rec.SyncPlatformNow(ctx, org, false); err != nil || !started {
+		t.Fatalf("SyncPlatformNow after the run ended = %v, %v; want started", started, err)
+	}
+}
