@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -133,27 +135,64 @@ type pageWrite struct {
 // (the SDK throttles what reaches the server).
 const heartbeatEvery = 25
 
+// pageWriters is how many of a page's records are written at once. Each
+// write is its own transaction, mostly waiting on Postgres; writes that
+// touch one another are ordered by the write path's locks, and a record
+// that names another not yet written grants nothing until it arrives,
+// when the write of what it names pokes it (as with API writes in any
+// order).
+const pageWriters = 4
+
+// outcome is what the write of one record came to.
+type outcome struct {
+	res store.WriteResult
+	err error
+}
+
 // records writes each record; a refused one is kept as a problem.
 func (w *pageWrite) records(ctx context.Context, recs []connectors.Record) error {
+	outs := w.writeAll(ctx, recs)
 	for i, rec := range recs {
-		res, err := w.p.Writer.Record(ctx, w.org, w.platform, rec)
+		o := outs[i]
 		switch {
-		case err == nil:
+		case o.err == nil:
 			w.res.Written++
 			w.written = append(w.written, store.EntityRef{Kind: rec.Kind, ID: rec.ID})
-			w.pokes = append(w.pokes, res.OutboxIDs...)
-		case errors.Is(err, store.ErrStale):
+			w.pokes = append(w.pokes, o.res.OutboxIDs...)
+		case errors.Is(o.err, store.ErrStale):
 			w.res.Stale++
-		case w.p.refused(err):
-			w.refuse(ctx, rec, err)
+		case w.p.refused(o.err):
+			w.refuse(ctx, rec, o.err)
 		default:
-			return fmt.Errorf("activities: write %s %s from %s: %w", rec.Kind, rec.ID, w.platform, err)
-		}
-		if (i+1)%heartbeatEvery == 0 {
-			beat(ctx, i+1)
+			return fmt.Errorf("activities: write %s %s from %s: %w", rec.Kind, rec.ID, w.platform, o.err)
 		}
 	}
 	return nil
+}
+
+// writeAll writes recs, pageWriters at a time, heartbeating the records
+// done as it goes.
+func (w *pageWrite) writeAll(ctx context.Context, recs []connectors.Record) []outcome {
+	outs := make([]outcome, len(recs))
+	next := make(chan int)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for range min(pageWriters, len(recs)) {
+		wg.Go(func() {
+			for i := range next {
+				outs[i].res, outs[i].err = w.p.Writer.Record(ctx, w.org, w.platform, recs[i])
+				if n := done.Add(1); n%heartbeatEvery == 0 {
+					beat(ctx, int(n))
+				}
+			}
+		})
+	}
+	for i := range recs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return outs
 }
 
 // refuse records a record the write refused. The log names it by ids

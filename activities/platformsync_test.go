@@ -30,7 +30,7 @@ import (
 // server, over a fresh database, a fake platform and an in-memory sync
 // state.
 type syncEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	st       *store.Store
 	platform *fakeConnector
@@ -39,7 +39,7 @@ type syncEnv struct {
 	queue    string
 }
 
-func newSyncEnv(t *testing.T) *syncEnv {
+func newSyncEnv(t testing.TB) *syncEnv {
 	t.Helper()
 	st, url := testenv.NewStore(t)
 	ctx := context.Background()
