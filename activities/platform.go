@@ -127,13 +127,16 @@ func (p *PlatformSync) connector(ctx context.Context, orgID string) (connectors.
 }
 
 // platformError turns a connector's error into what Temporal should do: a
-// throttle waits out its Retry-After, refused credentials end the run.
+// throttle waits out its Retry-After (benign: the SDK logs it at debug, it
+// is the platform's budget doing its work), refused credentials end the
+// run.
 func platformError(err error) error {
 	var th *connectors.ThrottledError
 	switch {
 	case errors.As(err, &th):
 		return temporal.NewApplicationErrorWithOptions(err.Error(), contract.PlatformThrottledError,
-			temporal.ApplicationErrorOptions{NextRetryDelay: th.RetryAfter, Cause: err})
+			temporal.ApplicationErrorOptions{NextRetryDelay: max(th.RetryAfter, time.Second), Cause: err,
+				Category: temporal.ApplicationErrorCategoryBenign})
 	case errors.Is(err, connectors.ErrUnauthorized):
 		return temporal.NewNonRetryableApplicationError(err.Error(), contract.PlatformNotConnectedError, err)
 	}

@@ -33,6 +33,14 @@ func (r *Reconciler) StartPlatformSync(ctx context.Context, orgID string, every 
 	if err != nil {
 		return fmt.Errorf("reconciler: start %s: %w", id, err)
 	}
+	return r.EnsurePlatformSchedule(ctx, orgID, every)
+}
+
+// EnsurePlatformSchedule creates the org's platform sync schedule (every
+// interval, overlapping runs skipped), or updates it to that interval,
+// starting no run: for a change of the org's platform_sync_interval, and
+// for a worker making sure its connected orgs' schedules exist.
+func (r *Reconciler) EnsurePlatformSchedule(ctx context.Context, orgID string, every time.Duration) error {
 	return r.ensureSchedule(ctx, contract.PlatformSyncScheduleID(orgID), every, r.platformAction(orgID))
 }
 
