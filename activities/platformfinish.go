@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"doorsync/access"
 	"doorsync/contract"
 	"doorsync/store"
 )
@@ -41,9 +43,7 @@ func (a *Activities) FinishPlatformSync(ctx context.Context, in contract.FinishP
 func (a *Activities) recordSync(ctx context.Context, in contract.FinishPlatformSyncInput, state PlatformSyncState) error {
 	r := in.Result
 	before := state.Held
-	if r.Swept {
-		state.Held = strings.Join(r.Held, "; ")
-	}
+	state.Held = mergeHeld(state.Held, r.Swept, r.Held)
 	state.Watermarks = maps.Clone(state.Watermarks)
 	if state.Watermarks == nil {
 		state.Watermarks = map[string]time.Time{}
@@ -66,6 +66,24 @@ func (a *Activities) recordSync(ctx context.Context, in contract.FinishPlatformS
 		return err
 	}
 	return a.heldEvent(ctx, in, before, state.Held)
+}
+
+// mergeHeld is the connection's held deletions after a run: the kinds the
+// run swept say anew whether they are held; the others stay as they were
+// (an incremental run sweeps only the streams read whole, and must not
+// clear the hold of a kind only a full run sweeps). Each reason starts
+// with its kind and ":"; reasons are joined with "; ".
+func mergeHeld(before string, swept []access.Kind, held []string) string {
+	var reasons []string
+	for _, r := range strings.Split(before, "; ") {
+		kind, _, ok := strings.Cut(r, ":")
+		if ok && !slices.Contains(swept, access.Kind(kind)) {
+			reasons = append(reasons, r)
+		}
+	}
+	reasons = append(reasons, held...)
+	slices.Sort(reasons)
+	return strings.Join(reasons, "; ")
 }
 
 // syncError is what GET …/platform shows as last_error: the run's error,

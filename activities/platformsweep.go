@@ -52,8 +52,9 @@ func (a *Activities) sweepKind(ctx context.Context, in contract.SweepPlatformInp
 	}
 	c := guardCase{Guard: guard, Approved: in.Approved, Removals: len(missing), Members: held, Emptied: len(missing) >= held}
 	if judge(c) != verdictRemove {
-		reason := fmt.Sprintf("%s: %d of %d %s entities missing from the platform; deletions held by the mass-removal guard",
-			in.Platform, len(missing), held, kind)
+		// The reason starts with its kind and never holds "; " (mergeHeld).
+		reason := fmt.Sprintf("%s: %d of %d missing from %s, deletions held by the mass-removal guard",
+			kind, len(missing), held, in.Platform)
 		a.Log.WarnContext(ctx, "platform sync held its deletions", "org", in.OrgID, "platform", in.Platform,
 			"kind", kind, "missing", len(missing), "held", held, "stream", in.Stream)
 		res.Held = append(res.Held, reason)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,14 @@ func TestPlatformSyncHoldsAnEmptiedOrHalvedKind(t *testing.T) {
 	st := e.states.get()
 	if st.Held == "" || st.LastError != st.Held {
 		t.Fatalf("state: held %q, last error %q", st.Held, st.LastError)
+	}
+	e.expectEvents(store.EventConnectionFailed)
+
+	// An incremental run sweeps only the memberships (read whole): the
+	// members' hold stays, and no event flaps.
+	e.sync(contract.PlatformSyncInput{Trigger: contract.PlatformTriggerSchedule})
+	if st := e.states.get(); !strings.HasPrefix(st.Held, "member:") || !strings.Contains(st.Held, "membership:") {
+		t.Fatalf("held after an incremental run: %q", st.Held)
 	}
 	e.expectEvents(store.EventConnectionFailed)
 

@@ -74,10 +74,10 @@ type PlatformSyncResult struct {
 	Stale     int       `json:"stale"`
 	Failed    int       `json:"failed"`
 	Deleted   int       `json:"deleted"`
-	// Swept is true once the run swept a stream; Held then says what the
-	// mass-removal guard held (SweepPlatformResult.Held), if anything.
-	Swept bool     `json:"swept,omitempty"`
-	Held  []string `json:"held,omitempty"`
+	// Swept are the kinds the run swept; Held says which of them the
+	// mass-removal guard held, and why (SweepPlatformResult.Held).
+	Swept []access.Kind `json:"swept,omitempty"`
+	Held  []string      `json:"held,omitempty"`
 	// Watermarks are the instants each stream was read from start to end
 	// (the next incremental read starts there, less an overlap).
 	Watermarks map[string]time.Time `json:"watermarks,omitempty"`
@@ -144,7 +144,8 @@ type SweepPlatformInput struct {
 }
 
 // SweepPlatformResult counts the deletions made; Held says, per kind the
-// guard held, how many were missing of how many (counts only).
+// guard held, how many were missing of how many (counts only), each
+// reason starting with its kind and ":".
 type SweepPlatformResult struct {
 	Deleted int      `json:"deleted"`
 	Held    []string `json:"held,omitempty"`

@@ -179,7 +179,7 @@ func (r *platformRun) sweep(ctx workflow.Context, s contract.PlatformStream) err
 	if err != nil {
 		return err
 	}
-	r.res.Swept = true
+	r.res.Swept = append(r.res.Swept, s.Kinds...)
 	r.res.Deleted += res.Deleted
 	r.res.Held = append(r.res.Held, res.Held...)
 	return nil

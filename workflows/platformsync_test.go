@@ -133,7 +133,7 @@ func TestPlatformSyncFullReadsEveryPageAndSweeps(t *testing.T) {
 	require.Len(t, f.finished, 1)
 	fin := f.finished[0]
 	assert.Empty(t, fin.Error)
-	assert.True(t, fin.Result.Swept)
+	assert.Equal(t, []access.Kind{access.KindMember, access.KindMembership}, fin.Result.Swept)
 	require.Len(t, fin.Result.Watermarks, 1)
 	assert.True(t, fin.Result.Watermarks["members"].Equal(start), "the members' watermark is when their read began")
 	assert.True(t, fin.Result.StartedAt.Equal(start))
@@ -205,7 +205,7 @@ func TestPlatformSyncRecordsAHeldSweep(t *testing.T) {
 
 	assert.Len(t, res.Held, 2, "both streams held")
 	require.Len(t, f.finished, 1)
-	assert.True(t, f.finished[0].Result.Swept)
+	assert.Len(t, f.finished[0].Result.Swept, 2)
 	assert.Equal(t, res.Held, f.finished[0].Result.Held)
 }
 
