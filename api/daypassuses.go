@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -31,7 +32,7 @@ func (h *handlers) useDayPass(w http.ResponseWriter, r *http.Request) error {
 	case len(body.UseID) > 128:
 		v.add("use_id", "must be at most 128 characters")
 	}
-	date := parseDateOrTime(v, "date", body.Date, true)
+	date := entity.ParseDateOrTime(&v.Invalid, "date", body.Date, true)
 	if err := v.orNil(); err != nil {
 		return err
 	}

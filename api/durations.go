@@ -2,15 +2,16 @@ package api
 
 import (
 	"encoding/json"
-	"strings"
 	"time"
+
+	"doorsync/internal/entity"
 )
 
 // duration is a Go duration written as a string ("15m") in JSON.
 type duration time.Duration
 
 func (d duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(formatDuration(time.Duration(d)))
+	return json.Marshal(entity.FormatDuration(time.Duration(d)))
 }
 
 func (d *duration) UnmarshalJSON(b []byte) error {
@@ -24,16 +25,4 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = duration(v)
 	return nil
-}
-
-// formatDuration writes "15m" rather than "15m0s".
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/internal/snapshot"
 	"doorsync/store"
 )
@@ -41,13 +42,21 @@ type saltoUserView struct {
 }
 
 type groupAccessView struct {
-	SiteID  string          `json:"site_id"`
-	GroupID string          `json:"group_id"`
-	Active  bool            `json:"active"`
-	From    time.Time       `json:"from"`
-	Until   *time.Time      `json:"until"`
-	Applied bool            `json:"applied"`
-	Reasons []access.Reason `json:"reasons"`
+	SiteID  string       `json:"site_id"`
+	GroupID string       `json:"group_id"`
+	Active  bool         `json:"active"`
+	From    time.Time    `json:"from"`
+	Until   *time.Time   `json:"until"`
+	Applied bool         `json:"applied"`
+	Reasons []reasonView `json:"reasons"`
+}
+
+// reasonView is a reason as explain answers it: the engine's, and where
+// its entity came from a platform, the platform and its object.
+type reasonView struct {
+	access.Reason
+	Source   string `json:"source,omitempty"`
+	SourceID string `json:"source_id,omitempty"`
 }
 
 type appliedView struct {
@@ -75,7 +84,7 @@ func (h *handlers) explainMember(w http.ResponseWriter, r *http.Request) error {
 // e-mail; a guest no booking names has none.
 func (h *handlers) explainGuest(w http.ResponseWriter, r *http.Request) error {
 	email, err := url.PathUnescape(chi.URLParam(r, "email"))
-	if err != nil || !validEmail(access.NormalizeEmail(email)) {
+	if err != nil || !entity.ValidEmail(access.NormalizeEmail(email)) {
 		v := &validationError{}
 		v.add("email", "must be an e-mail address")
 		return v
@@ -107,11 +116,15 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 	for _, a := range applied { // an unconfirmed add (being applied) is not claimed yet
 		isApplied[store.GroupRef{SiteID: a.SiteID, GroupID: a.GroupID}] = a.Confirmed
 	}
+	sources, err := h.store.EntitySources(ctx, orgID, reasonEntities(ex))
+	if err != nil {
+		return err
+	}
 	out := explainedAccess{
 		Person:     personView{Kind: p.Kind, ID: p.ID, Email: email},
 		SaltoUsers: []saltoUserView{},
-		Groups:     groupViews(ex.Active, isApplied),
-		Upcoming:   groupViews(ex.Upcoming, isApplied),
+		Groups:     groupViews(ex.Active, isApplied, sources),
+		Upcoming:   groupViews(ex.Upcoming, isApplied, sources),
 		Problem:    problem,
 	}
 	for _, id := range identities {
@@ -132,15 +145,34 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 	return nil
 }
 
-func groupViews(groups []access.GroupExplanation, applied map[store.GroupRef]bool) []groupAccessView {
+func groupViews(groups []access.GroupExplanation, applied map[store.GroupRef]bool, sources map[store.EntityRef]store.EntitySource) []groupAccessView {
 	out := make([]groupAccessView, 0, len(groups))
 	for _, g := range groups {
-		reasons := g.Reasons
-		if reasons == nil {
-			reasons = []access.Reason{}
+		reasons := make([]reasonView, len(g.Reasons))
+		for i, r := range g.Reasons {
+			src := sources[store.EntityRef{Kind: r.Kind, ID: r.ID}]
+			reasons[i] = reasonView{Reason: r, Source: src.Source, SourceID: src.SourceID}
 		}
 		out = append(out, groupAccessView{SiteID: g.SiteID, GroupID: g.GroupID, Active: g.Active, From: g.From, Until: g.Until,
 			Applied: applied[store.GroupRef{SiteID: g.SiteID, GroupID: g.GroupID}], Reasons: reasons})
+	}
+	return out
+}
+
+// reasonEntities are the entities behind an explanation's reasons, each
+// once.
+func reasonEntities(ex access.Explanation) []store.EntityRef {
+	seen := map[store.EntityRef]bool{}
+	var out []store.EntityRef
+	for _, gs := range [][]access.GroupExplanation{ex.Active, ex.Upcoming} {
+		for _, g := range gs {
+			for _, r := range g.Reasons {
+				if ref := (store.EntityRef{Kind: r.Kind, ID: r.ID}); !seen[ref] {
+					seen[ref] = true
+					out = append(out, ref)
+				}
+			}
+		}
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/contract"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -98,7 +99,7 @@ func parseHoldCursor(c string) (time.Time, string, bool) {
 	}
 	at, id, ok := strings.Cut(c, " ")
 	t, err := time.Parse(time.RFC3339Nano, at)
-	return t, id, ok && err == nil && validID.MatchString(id)
+	return t, id, ok && err == nil && entity.ValidID.MatchString(id)
 }
 
 func newHoldView(hd store.Hold) holdView {

@@ -11,15 +11,16 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
 // importKinds are the entity kinds by import "type" (the store kind, and
 // "day-pass" too).
-var importKinds = func() map[string]*entityKind {
-	m := map[string]*entityKind{}
-	for _, k := range entityKinds {
-		m[string(k.kind)] = k
+var importKinds = func() map[string]*entity.Kind {
+	m := map[string]*entity.Kind{}
+	for _, k := range entity.Kinds {
+		m[string(k.Kind)] = k
 	}
 	m["day-pass"] = m[string(access.KindDayPass)]
 	return m
@@ -97,7 +98,7 @@ func parseImportLine(line []byte) (importLine, error) {
 	if line[0] != '{' || json.Unmarshal(line, &fields) != nil {
 		return importLine{}, httpError(http.StatusBadRequest, "the line is not a JSON object")
 	}
-	if err := refuseDuplicateKeys(line); err != nil {
+	if err := entity.RefuseDuplicateKeys(line); err != nil {
 		return importLine{}, err
 	}
 	v := &validationError{}
@@ -107,8 +108,8 @@ func parseImportLine(line []byte) (importLine, error) {
 	if typ != "" && k == nil {
 		v.add("type", "must be one of "+importTypes)
 	}
-	if id != "" && !validID.MatchString(id) {
-		v.add("id", idRule)
+	if id != "" && !entity.ValidID.MatchString(id) {
+		v.add("id", entity.IDRule)
 	}
 	if err := v.orNil(); err != nil {
 		return importLine{}, err
@@ -118,7 +119,7 @@ func parseImportLine(line []byte) (importLine, error) {
 	if err != nil {
 		return importLine{}, err
 	}
-	body := k.newBody()
+	body := k.NewBody()
 	if err := decodeStrict(bytes.NewReader(rest), body); err != nil {
 		return importLine{}, err
 	}
@@ -147,14 +148,14 @@ func stringField(v *validationError, fields map[string]json.RawMessage, name str
 // for a failure of doorsync itself, which ends the import.
 func lineErrors(err error) ([]fieldError, bool) {
 	var (
-		verr *validationError
+		verr *entity.Invalid
 		serr *statusError
 	)
 	switch {
 	case err == nil:
 		return nil, false
 	case errors.As(err, &verr):
-		return verr.fields, true
+		return verr.Fields, true
 	case errors.As(err, &serr) && serr.status < 500:
 		return []fieldError{{Field: "", Message: serr.detail}}, true
 	case errors.Is(err, store.ErrDeletedVersion):

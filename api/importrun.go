@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sync/semaphore"
+
+	"doorsync/internal/entity"
 )
 
 // importResult is the answer to an import: Rejected holds the first
@@ -50,9 +52,9 @@ type importRun struct {
 type importLine struct {
 	n    int
 	size int64
-	kind *entityKind
+	kind *entity.Kind
 	id   string
-	body entityBody
+	body entity.Body
 }
 
 func newImport(ctx context.Context, h *handlers, orgID string) *importRun {
@@ -79,7 +81,7 @@ func (imp *importRun) add(n int, text []byte) {
 		return // the import is ending
 	}
 	h := fnv.New32a()
-	_, _ = h.Write([]byte(string(l.kind.kind) + "\x00" + l.id)) // a hash never fails
+	_, _ = h.Write([]byte(string(l.kind.Kind) + "\x00" + l.id)) // a hash never fails
 	select {
 	case imp.writers[h.Sum32()%importWriters] <- l:
 	case <-imp.ctx.Done():

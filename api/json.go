@@ -1,14 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"strings"
+
+	"doorsync/internal/entity"
 )
 
 // maxBody is the largest JSON body accepted (the NDJSON import limits each
@@ -29,10 +28,23 @@ func writeBody(w io.Writer, v any) {
 // over 1 MiB, 400 for malformed JSON, a key given twice (in any case),
 // unknown fields or trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := readJSON(w, r, v)
+	return err
+}
+
+// readJSON is decodeJSON, returning the body it read too.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	if err := requireContentType(r, "application/json"); err != nil {
-		return err
+		return nil, err
 	}
-	return decodeStrict(http.MaxBytesReader(w, r.Body, maxBody), v)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	if err := entity.Unmarshal(data, v); err != nil {
+		return nil, jsonError(err)
+	}
+	return data, nil
 }
 
 func requireContentType(r *http.Request, want string) error {
@@ -50,44 +62,29 @@ func decodeStrict(body io.Reader, v any) error {
 	if err != nil {
 		return jsonError(err)
 	}
-	if err := refuseDuplicateKeys(data); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := entity.Unmarshal(data, v); err != nil {
 		return jsonError(err)
-	}
-	if dec.More() {
-		return httpError(http.StatusBadRequest, "the body holds more than one JSON value")
 	}
 	return nil
 }
-
-// embeddedMeta is how encoding/json names the fields of the struct every
-// entity body embeds; the API names them without it.
-const embeddedMeta = "entityMeta."
 
 // jsonError turns a decoding error into a 400 naming the field where it can.
 func jsonError(err error) error {
 	var (
 		maxErr  *http.MaxBytesError
-		typeErr *json.UnmarshalTypeError
+		invalid *entity.Invalid
 		synErr  *json.SyntaxError
 	)
+	if named, ok := entity.NamedField(err); ok {
+		return named
+	}
 	switch {
-	case errors.As(err, &maxErr):
+	case errors.As(err, &maxErr), errors.As(err, &invalid):
 		return err
-	case errors.As(err, &typeErr):
-		v := &validationError{}
-		v.add(strings.ReplaceAll(typeErr.Field, embeddedMeta, ""), fmt.Sprintf("must be %s", typeErr.Type))
-		return v
+	case errors.Is(err, entity.ErrTrailing):
+		return httpError(http.StatusBadRequest, "the body holds more than one JSON value")
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return httpError(http.StatusBadRequest, "the body is not valid JSON")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		v := &validationError{}
-		v.add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
-		return v
 	default:
 		v := &validationError{}
 		v.add("", err.Error())

@@ -13,6 +13,7 @@ import (
 
 	"doorsync/access"
 	"doorsync/contract"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -44,8 +45,8 @@ func mappingPath(r *http.Request) (kind, ref string, err error) {
 	switch {
 	case ref == access.AllLocations && kind != "day-passes":
 		v.add("id", `"*" is allowed only for day-passes`)
-	case ref != access.AllLocations && !validID.MatchString(ref):
-		v.add("id", idRule)
+	case ref != access.AllLocations && !entity.ValidID.MatchString(ref):
+		v.add("id", entity.IDRule)
 	}
 	return kind, ref, v.orNil()
 }

@@ -26,6 +26,9 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// hookDeliveries counts platform webhook deliveries by platform and
+	// result (platformhooks.go).
+	hookDeliveries *prometheus.CounterVec
 }
 
 // newMetrics registers doorsync's metrics on their own registry (so
@@ -40,8 +43,17 @@ func newMetrics(h *handlers) *metrics {
 			Name: "doorsync_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
+		hookDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doorsync_platform_webhooks_total",
+			Help: "Platform webhook deliveries by platform and result (applied, unauthorized, invalid, too_large, failed).",
+		}, []string{"platform", "result"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration,
+	for _, p := range []string{"officernd", "nexudus"} {
+		for _, r := range hookResults {
+			m.hookDeliveries.WithLabelValues(p, r)
+		}
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.hookDeliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		gauge("doorsync_outbox_pending", "Pokes accepted but not yet sent to Temporal (refreshed every 15s).", h.countPendingPokes, h.now),
 		gauge("doorsync_outbox_oldest_pending_age_seconds",

@@ -38,16 +38,25 @@ var contractOperations = []struct{ method, path string }{
 	{"GET", "/v1/orgs/{org}/salto/sites"},
 	{"GET", "/v1/orgs/{org}/salto/sites/{site}/access-groups"},
 
+	// Platform connection (issue 20).
+	{"PUT", "/v1/orgs/{org}/platform"},
+	{"GET", "/v1/orgs/{org}/platform"},
+	{"DELETE", "/v1/orgs/{org}/platform"},
+	{"POST", "/v1/hooks/officernd/{org}"},
+	{"POST", "/v1/hooks/nexudus/{org}"},
+
 	// Space entities.
 	{"PUT", "/v1/orgs/{org}/locations/{id}"},
 	{"GET", "/v1/orgs/{org}/locations/{id}"},
 	{"DELETE", "/v1/orgs/{org}/locations/{id}"},
+	{"PATCH", "/v1/orgs/{org}/locations/{id}"},
 	{"PUT", "/v1/orgs/{org}/floors/{id}"},
 	{"GET", "/v1/orgs/{org}/floors/{id}"},
 	{"DELETE", "/v1/orgs/{org}/floors/{id}"},
 	{"PUT", "/v1/orgs/{org}/resources/{id}"},
 	{"GET", "/v1/orgs/{org}/resources/{id}"},
 	{"DELETE", "/v1/orgs/{org}/resources/{id}"},
+	{"PATCH", "/v1/orgs/{org}/resources/{id}"},
 	{"PUT", "/v1/orgs/{org}/plans/{id}"},
 	{"GET", "/v1/orgs/{org}/plans/{id}"},
 	{"DELETE", "/v1/orgs/{org}/plans/{id}"},
@@ -102,7 +111,8 @@ var contractOperations = []struct{ method, path string }{
 }
 
 // publicPaths need no bearer token.
-var publicPaths = []string{"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/v1/salto/callback"}
+var publicPaths = []string{"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/v1/salto/callback",
+	"/v1/hooks/officernd/{org}", "/v1/hooks/nexudus/{org}"}
 
 var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -382,12 +392,19 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 		has("GET", p, "200", "401", "404")
 		has("DELETE", p, "204", "401", "404")
 	}
+	for _, e := range []string{"locations", "resources"} {
+		has("PATCH", "/v1/orgs/{org}/"+e+"/{id}", "200", "400", "401", "403", "404", "415")
+	}
 	has("PUT", "/v1/orgs/{org}", "200", "201", "400", "401")
 	has("POST", "/v1/orgs/{org}/api-keys", "201")
 	has("DELETE", "/v1/orgs/{org}/api-keys/{id}", "204")
 	has("GET", "/v1/orgs", "200", "401", "403")
 	has("DELETE", "/v1/orgs/{org}", "202", "401", "403", "404", "409")
 	has("PUT", "/v1/orgs/{org}/salto", "200", "400", "502")
+	has("PUT", "/v1/orgs/{org}/platform", "200", "400", "401", "403", "404", "502")
+	has("DELETE", "/v1/orgs/{org}/platform", "204", "404")
+	has("POST", "/v1/hooks/officernd/{org}", "200", "401", "413", "422")
+	has("POST", "/v1/hooks/nexudus/{org}", "200", "401", "413", "422")
 	has("GET", "/v1/orgs/{org}/salto/authorize", "302", "400")
 	has("GET", "/v1/salto/callback", "200", "400")
 	has("POST", "/v1/orgs/{org}/day-passes/{id}/uses", "200", "409")

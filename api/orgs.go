@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -23,6 +24,8 @@ type orgBody struct {
 	ProtectedSaltoUsers []string      `json:"protected_salto_users"`
 	NoAccessPolicy      string        `json:"no_access_policy"`
 	SaltoRateLimit      *rateLimit    `json:"salto_rate_limit,omitempty"`
+	// PlatformSyncInterval is how often a connected platform is synced.
+	PlatformSyncInterval *duration `json:"platform_sync_interval,omitempty"`
 }
 
 // rateLimit is the salto_rate_limit setting; absent, the org gets the
@@ -70,6 +73,11 @@ func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if !created && res.Previous.Settings.SyncEvery() != org.Settings.SyncEvery() {
+		if err := h.rescheduleSync(r.Context(), org); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, createdOrOK(created), orgResponse(org))
 	return nil
 }
@@ -104,9 +112,11 @@ func (b orgBody) settings() (store.OrgSettings, error) {
 		ProtectedSaltoUsers: b.ProtectedSaltoUsers,
 		NoAccessPolicy:      b.NoAccessPolicy,
 	}
-	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, maxBuffer)
-	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, maxBuffer)
+	checkRange(v, "booking_buffer_before", s.BookingBufferBefore, 0, entity.MaxBuffer)
+	checkRange(v, "booking_buffer_after", s.BookingBufferAfter, 0, entity.MaxBuffer)
 	checkRange(v, "reconcile_interval", s.ReconcileInterval, time.Minute, 24*time.Hour)
+	s.PlatformSyncInterval = durationOr(b.PlatformSyncInterval, store.DefaultPlatformSyncInterval)
+	checkRange(v, "platform_sync_interval", s.PlatformSyncInterval, time.Minute, 24*time.Hour)
 	if g := b.RemovalGuard; g != nil {
 		if g.MaxFraction != nil {
 			s.RemovalGuard.MaxFraction = *g.MaxFraction
@@ -168,7 +178,7 @@ func durationOr(d *duration, def time.Duration) time.Duration {
 
 func checkRange(v *validationError, field string, d, lo, hi time.Duration) {
 	if d < lo || d > hi {
-		v.add(field, "must be between "+formatDuration(lo)+" and "+formatDuration(hi))
+		v.add(field, "must be between "+entity.FormatDuration(lo)+" and "+entity.FormatDuration(hi))
 	}
 }
 
@@ -177,12 +187,13 @@ func orgResponse(o store.Org) orgView {
 	before, after, interval := duration(s.BookingBufferBefore), duration(s.BookingBufferAfter), duration(s.ReconcileInterval)
 	fraction, minCount := s.RemovalGuard.MaxFraction, s.RemovalGuard.MinCount
 	expiresAfter := duration(s.RemovalGuard.ExpiresAfter())
+	syncEvery := duration(s.SyncEvery())
 	return orgView{orgBody: orgBody{
 		ID: o.ID, Name: o.Name, TimeZone: s.TimeZone,
 		BookingBufferBefore: &before, BookingBufferAfter: &after, ReconcileInterval: &interval,
 		RemovalGuard:        &removalGuard{MaxFraction: &fraction, MinCount: &minCount, HoldExpiresAfter: &expiresAfter},
 		ProtectedSaltoUsers: s.ProtectedSaltoUsers, NoAccessPolicy: s.NoAccessPolicy,
-		SaltoRateLimit: rateLimitView(s.SaltoRateLimit),
+		SaltoRateLimit: rateLimitView(s.SaltoRateLimit), PlatformSyncInterval: &syncEvery,
 	}, DeletingSince: o.DeletingSince}
 }
 

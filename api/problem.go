@@ -1,14 +1,13 @@
 package api
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"doorsync/internal/entity"
 	"doorsync/internal/saltoconn"
 	"doorsync/saltoks"
 	"doorsync/store"
@@ -27,31 +26,24 @@ type problem struct {
 }
 
 // fieldError names one invalid field.
-type fieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type fieldError = entity.FieldError
 
-// validationError collects every invalid field of a request (400).
-type validationError struct{ fields []fieldError }
+// validationError collects every invalid field of a request (400): an
+// entity.Invalid, the error the entity bodies' validation returns, under
+// the handlers' own spelling.
+type validationError struct{ entity.Invalid }
 
-func (v *validationError) add(field, msg string) { v.fields = append(v.fields, fieldError{field, msg}) }
+func (v *validationError) add(field, msg string) { v.Add(field, msg) }
 
-func (v *validationError) Error() string {
-	if len(v.fields) == 0 {
-		return "invalid request"
-	}
-	return v.fields[0].Field + ": " + v.fields[0].Message
-}
+// Unwrap makes the error an *entity.Invalid for writeError and the import.
+func (v *validationError) Unwrap() error { return &v.Invalid }
 
 // sortFieldErrors orders the errors by field, so answers are stable.
-func sortFieldErrors(v *validationError) {
-	slices.SortStableFunc(v.fields, func(a, b fieldError) int { return cmp.Compare(a.Field, b.Field) })
-}
+func sortFieldErrors(v *validationError) { v.Sort() }
 
 // orNil returns v as an error when it holds any field, else nil.
 func (v *validationError) orNil() error {
-	if len(v.fields) == 0 {
+	if len(v.Fields) == 0 {
 		return nil
 	}
 	return v
@@ -74,7 +66,7 @@ var errNotFound = httpError(http.StatusNotFound, "not found")
 func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Type: "about:blank", RequestID: middleware.GetReqID(r.Context())}
 	var (
-		verr     *validationError
+		verr     *entity.Invalid
 		serr     *statusError
 		maxErr   *http.MaxBytesError
 		refused  *saltoconn.RefusedError
@@ -84,8 +76,10 @@ func (h *handlers) writeError(w http.ResponseWriter, r *http.Request, err error)
 		busy     *store.RunInProgress
 	)
 	switch {
+	case platformProblem(err, &p):
+		// A platform connection's or webhook's error (platformerrors.go).
 	case errors.As(err, &verr):
-		p.Status, p.Detail, p.Errors = http.StatusBadRequest, "the request is not valid", verr.fields
+		p.Status, p.Detail, p.Errors = http.StatusBadRequest, "the request is not valid", verr.Fields
 	case errors.As(err, &serr):
 		p.Status, p.Detail = serr.status, serr.detail
 	case errors.As(err, &maxErr):

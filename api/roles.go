@@ -15,7 +15,8 @@ const (
 	// imports, and reads explain and audit.
 	rolePlatform role = iota + 1
 	// roleOperator may also change the Salto KS connection, mappings,
-	// reconcile runs and holds.
+	// reconcile runs and holds, and what the operator owns in the space
+	// (PATCH of a location's site, a resource's buffers).
 	roleOperator
 	// roleAdmin (the admin token) may do everything: orgs and their keys.
 	roleAdmin

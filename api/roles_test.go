@@ -20,6 +20,9 @@ var (
 	platformRoute = "platform"
 	operatorRoute = "operator"
 	adminRoute    = "admin"
+	// signedRoute takes no token: a platform signs its webhook deliveries
+	// with the connection's secret, and anything unsigned answers 401.
+	signedRoute = "signed"
 )
 
 // routeRoles is every route of the API with the least role that may use it.
@@ -31,6 +34,11 @@ func routeRoles() map[string]string {
 		"* /metrics":                          publicRoute,
 		"GET /openapi.yaml":                   publicRoute,
 		"GET /v1/salto/callback":              publicRoute,
+		"POST /v1/hooks/officernd/{org}":      signedRoute,
+		"POST /v1/hooks/nexudus/{org}":        signedRoute,
+		"PUT /v1/orgs/{org}/platform":         operatorRoute,
+		"GET /v1/orgs/{org}/platform":         operatorRoute,
+		"DELETE /v1/orgs/{org}/platform":      operatorRoute,
 		"GET /v1/orgs":                        adminRoute,
 		"POST /v1/codec/encode":               adminRoute,
 		"POST /v1/codec/decode":               adminRoute,
@@ -65,6 +73,8 @@ func routeRoles() map[string]string {
 		"DELETE /v1/orgs/{org}/webhooks/{id}":                 operatorRoute,
 		"GET /v1/orgs/{org}/webhooks/{id}/deliveries":         operatorRoute,
 		"POST /v1/orgs/{org}/webhooks/{id}/test":              operatorRoute,
+		"PATCH /v1/orgs/{org}/locations/{id}":                 operatorRoute,
+		"PATCH /v1/orgs/{org}/resources/{id}":                 operatorRoute,
 	}
 	for _, kind := range []string{"locations", "floors", "resources", "plans", "teams", "members", "memberships", "bookings", "day-passes"} {
 		for _, m := range []string{"PUT", "GET", "DELETE"} {
@@ -106,6 +116,14 @@ func TestEveryRouteNeedsItsRole(t *testing.T) {
 			return nil
 		}
 		path := fillParams(strings.Replace(route, "{org}", "a", 1))
+		if role == signedRoute {
+			for _, p := range principals {
+				if r := a.sendAs(method, path, p.token); r.Status != 401 {
+					t.Errorf("%s unsigned as %s = %d, want 401: a token is no signature", key, p.name, r.Status)
+				}
+			}
+			return nil
+		}
 		if role == publicRoute {
 			if r := a.sendAs(method, path, ""); r.Status == 401 || r.Status == 403 {
 				t.Errorf("%s without a token = %d, want it public", key, r.Status)
@@ -243,7 +261,7 @@ func TestOpenAPINamesEachOperationsRole(t *testing.T) {
 			continue
 		}
 		got, _ := spec["x-required-role"].(string)
-		if role == publicRoute {
+		if role == publicRoute || role == signedRoute {
 			if got != "" {
 				t.Errorf("%s %s: x-required-role %q on a public operation", op[0], op[1], got)
 			}

@@ -8,10 +8,14 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/converter"
 
+	"doorsync/connectors"
 	"doorsync/contract"
+	"doorsync/internal/entity"
 	"doorsync/internal/health"
+	"doorsync/internal/platformconn"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/webhook"
 	"doorsync/internal/write"
@@ -62,6 +66,16 @@ type Deps struct {
 	// CodecCORSOrigin is the Temporal UI's origin allowed to call /v1/codec
 	// from the browser; empty sends no CORS headers.
 	CodecCORSOrigin string
+	// Platforms links orgs to their coworking platform (OfficeRnD,
+	// Nexudus); nil answers …/platform and the platform webhooks with 503.
+	Platforms *platformconn.Conns
+	// PlatformSync starts an org's platform sync when it connects (or its
+	// platform_sync_interval changes) and stops it when it disconnects;
+	// nil starts and stops nothing.
+	PlatformSync PlatformSyncer
+	// PlatformRecords writes the records of platform webhooks; nil uses
+	// the API's writer once it has Record (internal/write).
+	PlatformRecords PlatformRecorder
 	// SeparateMetrics leaves /metrics off the API's routes: it is served
 	// only by the handler NewHandlers returns for a listener of its own
 	// (DOORSYNC_METRICS_ADDR).
@@ -107,6 +121,13 @@ type handlers struct {
 	webhooks *webhook.Hooks
 	// codec is the payload codec /v1/codec serves; nil when not configured.
 	codec converter.PayloadCodec
+	// platforms, platformSync and platformRecords: see Deps.
+	platforms       *platformconn.Conns
+	platformSync    PlatformSyncer
+	platformRecords PlatformRecorder
+	// hookDeliveries counts platform webhook deliveries by platform and
+	// result.
+	hookDeliveries *prometheus.CounterVec
 
 	importMaxBytes int64
 }
@@ -122,7 +143,7 @@ func NewHandler(d Deps) http.Handler {
 func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
 		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter,
-		webhooks: d.Webhooks, codec: d.PayloadCodec}
+		webhooks: d.Webhooks, codec: d.PayloadCodec, platforms: d.Platforms, platformSync: d.PlatformSync, platformRecords: d.PlatformRecords}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -133,6 +154,7 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h.importMaxBytes = cmp.Or(d.ImportMaxBytes, DefaultImportMaxBytes)
 	r := chi.NewRouter()
 	m := newMetrics(h)
+	h.hookDeliveries = m.hookDeliveries
 	r.Use(requestID, h.accessLog, m.observe, h.recoverPanics, codecCORS(d.CodecCORSOrigin))
 	r.NotFound(h.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(h.handle(func(http.ResponseWriter, *http.Request) error {
@@ -147,6 +169,11 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 	r.Get("/openapi.yaml", handleOpenAPI)
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
+	// A platform signs its webhooks with the connection's secret; it has
+	// no API key.
+	for _, p := range []connectors.Platform{connectors.OfficeRnD, connectors.Nexudus} {
+		r.Post("/v1/hooks/"+string(p)+"/{org}", h.handle(h.platformHook(p)))
+	}
 	r.With(h.authenticate, h.requireRole(roleAdmin)).Get("/v1/orgs", h.handle(h.listOrgs))
 	// The codec decrypts every org's payloads: the admin only, as no org's
 	// key may read another org's data.
@@ -191,8 +218,9 @@ type route struct {
 // orgRoutes is the route table below /v1/orgs/{org}. A platform key keeps
 // the space (entities, day-pass uses, imports) and reads what doorsync made
 // of it (explain, audit, problems); the Salto KS connection, mappings,
-// reconcile runs, holds and webhooks are an operator's; orgs and their keys
-// are the admin's.
+// reconcile runs, holds, webhooks, the platform connection and the
+// operator-owned fields of entities (PATCH) are an operator's; orgs and their
+// keys are the admin's.
 func (h *handlers) orgRoutes() []route {
 	rs := []route{
 		{"PUT", "/", roleAdmin, h.putOrg},
@@ -205,12 +233,21 @@ func (h *handlers) orgRoutes() []route {
 		{"GET", "/salto/authorize", roleOperator, h.authorizeSalto},
 		{"GET", "/salto/sites", roleOperator, h.listSaltoSites},
 		{"GET", "/salto/sites/{site}/access-groups", roleOperator, h.listSaltoGroups},
+
+		{"PUT", "/platform", roleOperator, h.putPlatform},
+		{"GET", "/platform", roleOperator, h.getPlatform},
+		{"DELETE", "/platform", roleOperator, h.deletePlatform},
 	}
-	for _, k := range entityKinds {
+	for _, k := range entity.Kinds {
 		rs = append(rs,
-			route{"PUT", "/" + k.path + "/{id}", rolePlatform, h.putEntity(k)},
-			route{"GET", "/" + k.path + "/{id}", rolePlatform, h.getEntity(k)},
-			route{"DELETE", "/" + k.path + "/{id}", rolePlatform, h.deleteEntity(k)})
+			route{"PUT", "/" + k.Path + "/{id}", rolePlatform, h.putEntity(k)},
+			route{"GET", "/" + k.Path + "/{id}", rolePlatform, h.getEntity(k)},
+			route{"DELETE", "/" + k.Path + "/{id}", rolePlatform, h.deleteEntity(k)})
+		// What the operator owns in an entity a platform holds (a location's
+		// Salto KS site, a resource's buffers) is set here.
+		if len(entity.OwnedFields(k.Kind)) > 0 {
+			rs = append(rs, route{"PATCH", "/" + k.Path + "/{id}", roleOperator, h.patchEntity(k)})
+		}
 	}
 	return append(rs,
 		route{"POST", "/day-passes/{id}/uses", rolePlatform, h.useDayPass},

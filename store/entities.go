@@ -22,7 +22,14 @@ type Entity struct {
 	Body      json.RawMessage
 	Version   *int64
 	UpdatedAt time.Time
+	// Source is the platform the entity came from ("" when written
+	// through the API), SourceID the platform object behind it.
+	Source   string
+	SourceID string
 }
+
+// entityColumns are the columns scanEntity reads, in its order.
+const entityColumns = `org_id, kind, id, body, version, updated_at, coalesce(source, ''), coalesce(source_id, '')`
 
 // EntityWrite is an upsert. Emails are the lower-cased e-mails the entity
 // names (a member's own; a booking's booker and guests).
@@ -33,6 +40,13 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
+	// Source and SourceID, when Source is set, record the platform the
+	// entity comes from and its object (internal/write's Record). A write
+	// without a source keeps the stored one: an API write of an entity
+	// a platform holds corrects it until the platform's next change, and
+	// the platform's sync still owns (and may sweep) it.
+	Source   string
+	SourceID string
 }
 
 // WriteResult says what an upsert did. OutboxIDs are the pokes it queued,
@@ -120,7 +134,7 @@ func (s *Store) AnalyzeEntities(ctx context.Context) error {
 
 // GetEntity returns one entity, or ErrNotFound.
 func (s *Store) GetEntity(ctx context.Context, orgID string, kind access.Kind, id string) (Entity, error) {
-	e, err := scanEntity(s.db.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	e, err := scanEntity(s.db.QueryRow(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = $2 and id = $3`, cachedPlan, orgID, kind, id))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: get %s %s: %w", kind, id, err)
@@ -129,13 +143,13 @@ func (s *Store) GetEntity(ctx context.Context, orgID string, kind access.Kind, i
 }
 
 func lockEntity(ctx context.Context, tx pgx.Tx, orgID string, kind access.Kind, id string) (Entity, error) {
-	return scanEntity(tx.QueryRow(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	return scanEntity(tx.QueryRow(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = $2 and id = $3 for update`, cachedPlan, orgID, kind, id))
 }
 
 func scanEntity(row pgx.Row) (Entity, error) {
 	var e Entity
-	err := row.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt)
+	err := row.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt, &e.Source, &e.SourceID)
 	return e, notFound(err)
 }
 
@@ -156,10 +170,11 @@ func checkVersion(stored Entity, w EntityWrite) error {
 // write without a version keeps the stored one.
 func updateEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error) {
 	e, err := scanEntity(tx.QueryRow(ctx, `
-		update entities set body = $4, version = coalesce($5, version), emails = $6, updated_at = now()
+		update entities set body = $4, version = coalesce($5, version), emails = $6, updated_at = now(),
+			source = coalesce($7, source), source_id = case when $7::text is null then source_id else $8 end
 		where org_id = $1 and kind = $2 and id = $3
-		returning org_id, kind, id, body, version, updated_at`,
-		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, w.Version, emailsOf(w)))
+		returning `+entityColumns,
+		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, w.Version, emailsOf(w), sourceOf(w), sourceIDOf(w)))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, err)
 	}
@@ -173,10 +188,10 @@ func updateEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error)
 // lock, as any update.
 func insertEntity(ctx context.Context, tx pgx.Tx, w EntityWrite, version *int64) (Entity, error) {
 	e, err := scanEntity(tx.QueryRow(ctx, `
-		insert into entities (org_id, kind, id, body, version, emails) values ($1, $2, $3, $4, $5, $6)
+		insert into entities (org_id, kind, id, body, version, emails, source, source_id) values ($1, $2, $3, $4, $5, $6, $7, $8)
 		on conflict (org_id, kind, id) do nothing
-		returning org_id, kind, id, body, version, updated_at`,
-		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, version, emailsOf(w)))
+		returning `+entityColumns,
+		cachedPlan, w.OrgID, w.Kind, w.ID, w.Body, version, emailsOf(w), sourceOf(w), sourceIDOf(w)))
 	if errors.Is(err, ErrNotFound) {
 		return Entity{}, fmt.Errorf("store: put %s %s: %w", w.Kind, w.ID, errCreatedMeanwhile)
 	}
@@ -195,6 +210,23 @@ func emailsOf(w EntityWrite) []string {
 		return []string{}
 	}
 	return w.Emails
+}
+
+// sourceOf is w's source for the entities table: null without one, which
+// keeps the stored source on an update.
+func sourceOf(w EntityWrite) *string {
+	if w.Source == "" {
+		return nil
+	}
+	return &w.Source
+}
+
+// sourceIDOf is w's source id (null without a source or an id).
+func sourceIDOf(w EntityWrite) *string {
+	if w.Source == "" || w.SourceID == "" {
+		return nil
+	}
+	return &w.SourceID
 }
 
 // checkTombstone refuses a write of a deleted entity at or below the
@@ -245,7 +277,7 @@ func raiseVersion(ctx context.Context, tx pgx.Tx, stored Entity, v *int64) (Enti
 		return stored, nil
 	}
 	e, err := scanEntity(tx.QueryRow(ctx, `update entities set version = $4 where org_id = $1 and kind = $2 and id = $3
-		returning org_id, kind, id, body, version, updated_at`, stored.OrgID, stored.Kind, stored.ID, *v))
+		returning `+entityColumns, stored.OrgID, stored.Kind, stored.ID, *v))
 	if err != nil {
 		return Entity{}, fmt.Errorf("store: raise version of %s %s: %w", stored.Kind, stored.ID, err)
 	}

@@ -25,13 +25,13 @@ var staticKinds = slices.DeleteFunc(slices.Clone(access.SpaceKinds), func(k acce
 
 // OrgEntities returns every entity of org.
 func (s *Store) OrgEntities(ctx context.Context, orgID string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities where org_id = $1`, orgID)
+	return s.queryEntities(ctx, `select `+entityColumns+` from entities where org_id = $1`, orgID)
 }
 
 // StaticEntities returns org's locations, floors, resources, plans and
 // teams.
 func (s *Store) StaticEntities(ctx context.Context, orgID string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	return s.queryEntities(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = any($2)`, orgID, staticKinds)
 }
 
@@ -58,20 +58,20 @@ var memberEntitiesQuery = func() string {
 	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
 		conds = append(conds, `(`+sqlKindIs("kind", g.kinds)+noMember+` and `+g.column+` = any($3))`)
 	}
-	return `select org_id, kind, id, body, version, updated_at from entities
+	return `select ` + entityColumns + ` from entities
 		where org_id = $1 and (
 			` + strings.Join(conds, "\n\t\t\tor ") + `)`
 }()
 
 // BookingsNaming returns the bookings whose booker or guests include email.
 func (s *Store) BookingsNaming(ctx context.Context, orgID, email string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	return s.queryEntities(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = `+sqlBooking+` and emails @> array[$2]`, orgID, email)
 }
 
 // TeamMembers returns the members of the teams and their co-members.
 func (s *Store) TeamMembers(ctx context.Context, orgID string, teams []string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	return s.queryEntities(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = `+sqlMember+` and (team_id = any($2) or primary_member_id in (
 			select id from entities where org_id = $1 and kind = `+sqlMember+` and team_id = any($2)))`, orgID, teams)
 }
@@ -79,7 +79,7 @@ func (s *Store) TeamMembers(ctx context.Context, orgID string, teams []string) (
 // MembersAndCoMembers returns the members with the given ids and their
 // co-members.
 func (s *Store) MembersAndCoMembers(ctx context.Context, orgID string, ids []string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select org_id, kind, id, body, version, updated_at from entities
+	return s.queryEntities(ctx, `select `+entityColumns+` from entities
 		where org_id = $1 and kind = `+sqlMember+` and (id = any($2) or primary_member_id = any($2))`, orgID, ids)
 }
 
@@ -101,7 +101,7 @@ func (s *Store) queryEntities(ctx context.Context, sql string, args ...any) ([]E
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entity, error) {
 		var e Entity
-		err := r.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt)
+		err := r.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt, &e.Source, &e.SourceID)
 		return e, err
 	})
 }

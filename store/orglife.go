@@ -98,7 +98,7 @@ func guardOrgRemovals(ctx context.Context, tx pgx.Tx, org Org) error {
 
 // DeleteOrgData removes an org being deleted and everything it owns: its
 // outbox rows here, every other table through its foreign key (api keys,
-// the Salto KS connection and OAuth states, entities and tombstones,
+// the Salto KS connection and OAuth states, the platform connection, entities and tombstones,
 // mappings, identities, applied access, audit, runs and holds). An org not
 // being deleted is left alone (false); one already gone is done.
 func (s *Store) DeleteOrgData(ctx context.Context, orgID string) (bool, error) {

@@ -34,6 +34,22 @@ type OrgSettings struct {
 	// SaltoRateLimit caps the org's Salto KS requests; nil means the
 	// deployment's default (DOORSYNC_SALTO_RATE_LIMIT and _BURST).
 	SaltoRateLimit *RateLimit `json:"salto_rate_limit,omitempty"`
+	// PlatformSyncInterval is how often the org's platform connection is
+	// synced (0: DefaultPlatformSyncInterval; see SyncEvery).
+	PlatformSyncInterval time.Duration `json:"platform_sync_interval,omitempty"`
+}
+
+// DefaultPlatformSyncInterval is how often a platform is synced unless the
+// org's platform_sync_interval says otherwise.
+const DefaultPlatformSyncInterval = 5 * time.Minute
+
+// SyncEvery is the org's platform sync interval (its default for orgs
+// saved before the setting existed).
+func (s OrgSettings) SyncEvery() time.Duration {
+	if s.PlatformSyncInterval <= 0 {
+		return DefaultPlatformSyncInterval
+	}
+	return s.PlatformSyncInterval
 }
 
 // RateLimit lets PerSecond requests a second through on average, and up

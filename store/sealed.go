@@ -31,6 +31,7 @@ var sealedColumns = []sealedColumn{
 	{"salto_connections", "org_id", "token_enc"},
 	{"salto_oauth_states", "state", "verifier_enc"},
 	{"webhooks", "seal_key", "secret_enc"},
+	{"platform_connections", "org_id", "config_enc"},
 }
 
 // SealedValues returns every non-empty sealed value stored.

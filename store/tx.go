@@ -71,6 +71,13 @@ func (t *Tx) RaiseVersion(ctx context.Context, stored Entity, v *int64) (Entity,
 	return raiseVersion(ctx, t.tx, stored, v)
 }
 
+// ClaimSource records a sourced write's source on the entity it repeats
+// (same body); a write without a source, or with the stored one, changes
+// nothing.
+func (t *Tx) ClaimSource(ctx context.Context, stored Entity, w EntityWrite) (Entity, error) {
+	return claimSource(ctx, t.tx, stored, w)
+}
+
 // Insert creates an entity at version; a concurrent create that won has
 // the write run again (ErrCreatedMeanwhile, see Write).
 func (t *Tx) Insert(ctx context.Context, w EntityWrite, version *int64) (Entity, error) {

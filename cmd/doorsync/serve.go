@@ -20,6 +20,7 @@ import (
 	"doorsync/internal/health"
 	"doorsync/internal/outbox"
 	"doorsync/internal/payloadcodec"
+	"doorsync/internal/platformconn"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/webhook"
@@ -32,9 +33,12 @@ type services struct {
 	store    *store.Store
 	temporal client.Client
 	salto    *saltoconn.Manager
-	relay    *outbox.Relay
-	rec      *reconciler.Reconciler
-	guests   *guestkey.Keyer
+	// platforms links orgs to their coworking platform (the API connects
+	// them and takes their webhooks; the sync reads them).
+	platforms *platformconn.Conns
+	relay     *outbox.Relay
+	rec       *reconciler.Reconciler
+	guests    *guestkey.Keyer
 	// hooks keeps the orgs' webhooks; sender delivers their events (in
 	// the API process).
 	hooks  *webhook.Hooks
@@ -79,7 +83,8 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
 	hooks := &webhook.Hooks{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress}
 	sender := &webhook.Sender{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress, Log: e.log.With("component", "webhooks")}
-	return &services{store: st, temporal: tc, salto: salto, relay: relay, rec: rec, guests: guests, hooks: hooks, sender: sender, codec: codec}, nil
+	return &services{store: st, temporal: tc, salto: salto, platforms: e.platformConns(st, box), relay: relay, rec: rec, guests: guests,
+		hooks: hooks, sender: sender, codec: codec}, nil
 }
 
 // temporalHealth is nil when Temporal's frontend answers.
@@ -292,6 +297,7 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		Reconciler:      svc.rec,
 		OrgDeleter:      svc.rec,
 		Webhooks:        svc.hooks,
+		Platforms:       svc.platforms,
 		ImportMaxBytes:  env.cfg.ImportMaxBytes,
 		SeparateMetrics: env.cfg.MetricsAddr != "",
 		CodecCORSOrigin: env.cfg.CodecCORSOrigin,

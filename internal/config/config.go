@@ -60,6 +60,10 @@ type Config struct {
 	// SaltoEgress is the allow-list of the Salto KS hosts connections may
 	// use (DOORSYNC_SALTO_ALLOWED_HOSTS; default saltoks.PublicHosts).
 	SaltoEgress *egress.Policy
+	// PlatformEgress is the allow-list of the coworking platforms' hosts
+	// (OfficeRnD, Nexudus) connections may use
+	// (DOORSYNC_PLATFORM_ALLOWED_HOSTS; default DefaultPlatformHosts).
+	PlatformEgress *egress.Policy
 	// WebhookEgress is where webhooks may deliver: any public host over
 	// https, and the internal addresses or plain-http hosts
 	// DOORSYNC_WEBHOOK_ALLOWED_HOSTS lists (egress.ParseOpen).
@@ -89,6 +93,15 @@ type Config struct {
 
 // SaltoAllowedHostsVar names the Salto KS allow-list.
 const SaltoAllowedHostsVar = "DOORSYNC_SALTO_ALLOWED_HOSTS"
+
+// PlatformAllowedHostsVar names the coworking platforms' allow-list.
+const PlatformAllowedHostsVar = "DOORSYNC_PLATFORM_ALLOWED_HOSTS"
+
+// DefaultPlatformHosts are the platforms' public hosts: OfficeRnD's API
+// and identity server, and Nexudus'. They are officernd.DefaultHosts and
+// nexudus.DefaultHosts, listed here so config need not import the
+// connectors.
+var DefaultPlatformHosts = []string{"app.officernd.com", "identity.officernd.com", "spaces.nexudus.com"}
 
 // WebhookAllowedHostsVar names the webhooks' list of internal or
 // plain-http hosts.
@@ -234,6 +247,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	cfg.SaltoEgress = r.saltoEgress()
 	cfg.WebhookEgress = r.webhookEgress()
+	cfg.PlatformEgress = r.platformEgress()
 	if cfg.SaltoOAuth.ClientID != "" {
 		r.check("DOORSYNC_SALTO_IDENTITY_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.IdentityURL))
 		r.check("DOORSYNC_SALTO_API_URL", permitted(cfg.SaltoEgress, cfg.SaltoOAuth.APIURL))
@@ -366,6 +380,18 @@ func (r *reader) saltoEgress() *egress.Policy {
 	}
 	p, err := egress.Parse(SaltoAllowedHostsVar, list)
 	r.check(SaltoAllowedHostsVar, err)
+	return p
+}
+
+// platformEgress parses the platforms' allow-list; an invalid one is
+// reported and leaves the defaults.
+func (r *reader) platformEgress() *egress.Policy {
+	list := r.list(PlatformAllowedHostsVar)
+	if len(list) == 0 {
+		list = DefaultPlatformHosts
+	}
+	p, err := egress.Parse(PlatformAllowedHostsVar, list)
+	r.check(PlatformAllowedHostsVar, err)
 	return p
 }
 

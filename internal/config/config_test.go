@@ -172,3 +172,45 @@ func TestWebhookAllowList(t *testing.T) {
 		t.Errorf("a bad entry = %v, want an error naming %s", err, WebhookAllowedHostsVar)
 	}
 }
+
+// TestPlatformAllowList: the platforms' public hosts by default, https
+// only; the variable replaces them (a loopback fake, say), and a bad
+// entry stops the process naming it. Checked without DNS or dialing.
+func TestPlatformAllowList(t *testing.T) {
+	cfg, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"https://app.officernd.com", "https://identity.officernd.com", "https://spaces.nexudus.com"} {
+		if _, err := cfg.PlatformEgress.Permits(u); err != nil {
+			t.Errorf("the default list refuses %s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"http://app.officernd.com", "http://127.0.0.1:8091", "https://connect.my-clay.com"} {
+		if _, err := cfg.PlatformEgress.Permits(u); err == nil {
+			t.Errorf("the default list allows %s", u)
+		}
+	}
+	env := map[string]string{PlatformAllowedHostsVar: "http://127.0.0.1:8091"}
+	if cfg, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.PlatformEgress.Permits("http://127.0.0.1:8091"); err != nil {
+		t.Errorf("an allow-listed fake is refused: %v", err)
+	}
+	env = map[string]string{PlatformAllowedHostsVar: "ftp://x"}
+	if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), PlatformAllowedHostsVar) {
+		t.Errorf("error does not name %s: %v", PlatformAllowedHostsVar, err)
+	}
+}
+
+func TestEnvExampleShowsTheDefaultPlatformHosts(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PlatformAllowedHostsVar + "=" + strings.Join(DefaultPlatformHosts, ",") + "\n"
+	if !strings.Contains(string(b), want) {
+		t.Errorf(".env.example does not show the default: %s", want)
+	}
+}

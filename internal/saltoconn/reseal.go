@@ -22,7 +22,7 @@ type ResealReport struct {
 
 // Reseal seals every stored secret (each connection's client secret,
 // password and token, each pending flow's PKCE verifier, each webhook's
-// signing secret) again under the
+// signing secret, each platform connection's config) again under the
 // Box's primary key, so older keys can be retired. It opens each with the
 // Box's keys and writes it back only if the row still holds what was read,
 // so a token refreshed meanwhile is never overwritten. Running it again
@@ -70,6 +70,8 @@ func resealContext(v store.SealedValue) (string, error) {
 		return stateContext(v.Key), nil
 	case "webhooks":
 		return store.WebhookSealContextOfKey(v.Key), nil
+	case "platform_connections":
+		return store.PlatformSealContext(v.Key), nil
 	}
 	return "", fmt.Errorf("saltoconn: no seal context known for %s.%s", v.Table, v.Column)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"doorsync/access"
+	"doorsync/internal/entity"
 	"doorsync/store"
 )
 
@@ -15,7 +16,9 @@ import (
 // nothing. A deleted entity is recreated only by a newer version than the
 // one it was deleted at (store.ErrDeletedVersion), or by a write without a
 // version, which keeps the last one. Two creates of one entity at once are
-// ordered: the second is checked against the first.
+// ordered: the second is checked against the first. A write with a source
+// (a platform's) keeps the stored operator-owned fields, read under the
+// row lock, whatever it says (entity.KeepOwned).
 func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteResult, error) {
 	var res store.WriteResult
 	err := wr.Store.Write(ctx, func(tx *store.Tx) error {
@@ -24,39 +27,54 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 		if err != nil {
 			return err
 		}
+		w := w // a retried transaction starts again from the write as given
+		if w.Source != "" {
+			if w.Body, err = entity.KeepOwned(w.Kind, stored, w.Body); err != nil {
+				return err
+			}
+		}
 		version := w.Version
 		if stored != nil {
 			if err := tx.CheckVersion(*stored, w); err != nil {
 				return err
 			}
-			if stored.SameBody(w.Body) { // a repeat: at most the version moves on
-				res.Entity, err = tx.RaiseVersion(ctx, *stored, w.Version)
+			if stored.SameBody(w.Body) { // a repeat: at most the version and source move on
+				if res.Entity, err = tx.RaiseVersion(ctx, *stored, w.Version); err != nil {
+					return err
+				}
+				res.Entity, err = tx.ClaimSource(ctx, res.Entity, w)
 				return err
 			}
 		} else if version, err = tx.TakeTombstone(ctx, w); err != nil {
 			return err
 		}
-		pokes, err := wr.affected(ctx, tx, w, stored)
-		if err != nil {
-			return err
-		}
-		if stored != nil {
-			res.Entity, err = tx.Update(ctx, w)
-		} else {
-			res.Entity, err = tx.Insert(ctx, w, version)
-		}
-		if err != nil {
-			return err
-		}
-		more, err := wr.dependents(ctx, tx, w, stored)
-		if err != nil {
-			return err
-		}
-		res.Created, res.Changed = stored == nil, true
-		res.OutboxIDs, err = tx.Queue(ctx, w.OrgID, append(pokes, more...))
-		return err
+		return wr.save(ctx, tx, w, stored, version, &res)
 	})
 	return res, err
+}
+
+// save stores w over stored (nil: creates it at version) and queues the
+// pokes its change calls for: whom it reaches and what depends on it.
+func (wr *Writer) save(ctx context.Context, tx *store.Tx, w store.EntityWrite, stored *store.Entity, version *int64, res *store.WriteResult) error {
+	pokes, err := wr.affected(ctx, tx, w, stored)
+	if err != nil {
+		return err
+	}
+	if stored != nil {
+		res.Entity, err = tx.Update(ctx, w)
+	} else {
+		res.Entity, err = tx.Insert(ctx, w, version)
+	}
+	if err != nil {
+		return err
+	}
+	more, err := wr.dependents(ctx, tx, w, stored)
+	if err != nil {
+		return err
+	}
+	res.Created, res.Changed = stored == nil, true
+	res.OutboxIDs, err = tx.Queue(ctx, w.OrgID, append(pokes, more...))
+	return err
 }
 
 // affected locks what the write's reach depends on and, for a membership,

@@ -10,8 +10,10 @@ import (
 // OrgResult says what an org write did. OutboxIDs are the pokes it
 // queued, for the caller to send at once after the commit.
 type OrgResult struct {
-	Org       store.Org
-	Created   bool
+	Org     store.Org
+	Created bool
+	// Previous is the org as it was before the write; zero when Created.
+	Previous  store.Org
 	OutboxIDs []int64
 }
 
@@ -32,6 +34,9 @@ func (wr *Writer) Org(ctx context.Context, o store.Org) (OrgResult, error) {
 			return err
 		}
 		existed := err == nil
+		if existed {
+			res.Previous = stored
+		}
 		if res.Org, res.Created, err = tx.UpsertOrg(ctx, o); err != nil || !existed {
 			return err
 		}

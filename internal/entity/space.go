@@ -1,4 +1,4 @@
-package api
+package entity
 
 import (
 	"doorsync/access"
@@ -8,7 +8,7 @@ import (
 // plans and teams.
 
 type locationBody struct {
-	entityMeta
+	Meta
 	Name        string `json:"name"`
 	TimeZone    string `json:"time_zone,omitempty"`
 	SaltoSiteID string `json:"salto_site_id"`
@@ -16,38 +16,38 @@ type locationBody struct {
 
 // canonical: a name and a Salto KS site are required; the time zone is
 // optional (the org's applies) but must be an IANA name.
-func (b *locationBody) canonical(id string, v *validationError) (any, []string) {
+func (b *locationBody) canonical(id string, v *Invalid) (any, []string) {
 	requireText(v, "name", b.Name)
 	if b.TimeZone != "" && access.CheckTimeZone(b.TimeZone) != nil {
-		v.add("time_zone", "must be an IANA time zone")
+		v.Add("time_zone", "must be an IANA time zone")
 	}
 	requireText(v, "salto_site_id", b.SaltoSiteID)
 	return access.Location{ID: id, Name: b.Name, TimeZone: b.TimeZone, SaltoSiteID: b.SaltoSiteID}, nil
 }
 
-func locationView(l access.Location) (*locationBody, []unresolvedRef) {
+func locationView(l access.Location) (*locationBody, []Ref) {
 	return &locationBody{Name: l.Name, TimeZone: l.TimeZone, SaltoSiteID: l.SaltoSiteID}, nil
 }
 
 type floorBody struct {
-	entityMeta
+	Meta
 	LocationID string `json:"location_id"`
 	Name       string `json:"name"`
 }
 
-func (b *floorBody) canonical(id string, v *validationError) (any, []string) {
+func (b *floorBody) canonical(id string, v *Invalid) (any, []string) {
 	requireID(v, "location_id", b.LocationID)
 	requireText(v, "name", b.Name)
 	return access.Floor{ID: id, LocationID: b.LocationID, Name: b.Name}, nil
 }
 
-func floorView(f access.Floor) (*floorBody, []unresolvedRef) {
+func floorView(f access.Floor) (*floorBody, []Ref) {
 	return &floorBody{LocationID: f.LocationID, Name: f.Name},
-		[]unresolvedRef{ref("location_id", access.KindLocation, f.LocationID)}
+		[]Ref{ref("location_id", access.KindLocation, f.LocationID)}
 }
 
 type resourceBody struct {
-	entityMeta
+	Meta
 	Kind         string `json:"kind"`
 	Name         string `json:"name"`
 	LocationID   string `json:"location_id"`
@@ -56,13 +56,13 @@ type resourceBody struct {
 	BufferAfter  string `json:"buffer_after,omitempty"`
 }
 
-func (b *resourceBody) canonical(id string, v *validationError) (any, []string) {
+func (b *resourceBody) canonical(id string, v *Invalid) (any, []string) {
 	switch b.Kind {
 	case access.ResourceAssignable, access.ResourceBookable:
 	case "":
-		v.add("kind", "is required")
+		v.Add("kind", "is required")
 	default:
-		v.add("kind", `must be "assignable" or "bookable"`)
+		v.Add("kind", `must be "assignable" or "bookable"`)
 	}
 	requireText(v, "name", b.Name)
 	requireID(v, "location_id", b.LocationID)
@@ -72,36 +72,36 @@ func (b *resourceBody) canonical(id string, v *validationError) (any, []string) 
 		BufferAfter:  parseBuffer(v, "buffer_after", b.BufferAfter)}, nil
 }
 
-func resourceView(r access.Resource) (*resourceBody, []unresolvedRef) {
+func resourceView(r access.Resource) (*resourceBody, []Ref) {
 	return &resourceBody{Kind: r.Kind, Name: r.Name, LocationID: r.LocationID, FloorID: r.FloorID,
 			BufferBefore: formatBuffer(r.BufferBefore), BufferAfter: formatBuffer(r.BufferAfter)},
-		[]unresolvedRef{ref("location_id", access.KindLocation, r.LocationID), ref("floor_id", access.KindFloor, r.FloorID)}
+		[]Ref{ref("location_id", access.KindLocation, r.LocationID), ref("floor_id", access.KindFloor, r.FloorID)}
 }
 
 type planBody struct {
-	entityMeta
+	Meta
 	Name string `json:"name"`
 }
 
-func (b *planBody) canonical(id string, v *validationError) (any, []string) {
+func (b *planBody) canonical(id string, v *Invalid) (any, []string) {
 	requireText(v, "name", b.Name)
 	return access.MembershipPlan{ID: id, Name: b.Name}, nil
 }
 
-func planView(p access.MembershipPlan) (*planBody, []unresolvedRef) {
+func planView(p access.MembershipPlan) (*planBody, []Ref) {
 	return &planBody{Name: p.Name}, nil
 }
 
 type teamBody struct {
-	entityMeta
+	Meta
 	Name string `json:"name"`
 }
 
-func (b *teamBody) canonical(id string, v *validationError) (any, []string) {
+func (b *teamBody) canonical(id string, v *Invalid) (any, []string) {
 	requireText(v, "name", b.Name)
 	return access.Team{ID: id, Name: b.Name}, nil
 }
 
-func teamView(t access.Team) (*teamBody, []unresolvedRef) {
+func teamView(t access.Team) (*teamBody, []Ref) {
 	return &teamBody{Name: t.Name}, nil
 }

@@ -1,4 +1,4 @@
-package api
+package entity
 
 import (
 	"encoding/json"
@@ -7,12 +7,12 @@ import (
 	"unicode/utf8"
 )
 
-// refuseDuplicateKeys answers 400 naming the first key that appears twice
+// RefuseDuplicateKeys refuses (an Invalid) naming the first key that appears twice
 // in one object of data, in any case: encoding/json matches keys to fields
 // case-insensitively and silently keeps the last, so {"email":"a",
 // "Email":"b"} would otherwise read as one field. Malformed JSON passes
 // here; the decoder that follows reports it.
-func refuseDuplicateKeys(data []byte) error {
+func RefuseDuplicateKeys(data []byte) error {
 	if !json.Valid(data) {
 		return nil
 	}
@@ -20,8 +20,8 @@ func refuseDuplicateKeys(data []byte) error {
 	if !ok {
 		return nil
 	}
-	v := &validationError{}
-	v.add(key, "appears more than once (keys are matched case-insensitively)")
+	v := &Invalid{}
+	v.Add(key, "appears more than once (keys are matched case-insensitively)")
 	return v
 }
 
