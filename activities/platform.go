@@ -29,15 +29,8 @@ type PlatformWriter interface {
 }
 
 // PlatformSyncState is the sync state kept with an org's platform
-// connection, field for field store.PlatformSync (so either converts to
-// the other).
-type PlatformSyncState struct {
-	LastSyncAt *time.Time
-	LastError  string
-	Counts     map[string]int
-	Watermarks map[string]time.Time
-	Held       string
-}
+// connection.
+type PlatformSyncState = store.PlatformSync
 
 // PlatformSyncStates reads and records the sync state of an org's
 // platform connection (the store's PlatformSyncState and
