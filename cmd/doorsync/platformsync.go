@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 
 	"doorsync/activities"
 	"doorsync/internal/entity"
 	"doorsync/internal/platformconn"
 	"doorsync/internal/write"
+	"doorsync/store"
 )
 
 // platformSync is what the worker's platform sync activities need: the
@@ -25,4 +27,20 @@ func platformSync(svc *services) *activities.PlatformSync {
 func refusedRecord(err error) bool {
 	var invalid *entity.Invalid
 	return errors.As(err, &invalid)
+}
+
+// ensurePlatformSchedule makes sure a connected org's platform sync
+// schedule exists at its interval (a schedule lost with a Temporal
+// namespace); an org without a connection has none.
+func ensurePlatformSchedule(ctx context.Context, env *environment, svc *services, org store.Org) {
+	_, err := svc.store.GetPlatformConnection(ctx, org.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err == nil {
+		err = svc.rec.EnsurePlatformSchedule(ctx, org.ID, org.Settings.SyncEvery())
+	}
+	if err != nil {
+		env.log.WarnContext(ctx, "could not ensure the platform sync schedule", "org", org.ID, "err", err)
+	}
 }

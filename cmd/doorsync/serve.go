@@ -245,7 +245,9 @@ func ensureSchedules(ctx context.Context, env *environment, svc *services) {
 		}
 		if err != nil {
 			env.log.WarnContext(ctx, "could not ensure the reconcile schedule", "org", id, "err", err)
+			continue
 		}
+		ensurePlatformSchedule(ctx, env, svc, org)
 	}
 }
 
