@@ -102,6 +102,10 @@ const abandonedRunAfter = 24 * time.Hour
 // took the sync once this one's lease lapsed.
 var ErrPlatformSyncTaken = errors.New("activities: another run took the org's platform sync")
 
+// ErrPlatformChanged is why a run stops mid-way: the org's platform
+// connection was replaced (or removed) since the run began.
+var ErrPlatformChanged = errors.New("activities: the org's platform connection changed since the sync began")
+
 func (p *PlatformSync) fullEvery() time.Duration {
 	if p.FullEvery > 0 {
 		return p.FullEvery

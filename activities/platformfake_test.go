@@ -31,6 +31,8 @@ type fakeConnector struct {
 	throttle int // the next reads answered with a throttle
 	calls    int // reads answered, throttles included
 	sinces   map[string][]*time.Time
+	// onPage, when set, runs before each read (a change racing the sync).
+	onPage func(stream, cursor string)
 }
 
 func newFakeConnector() *fakeConnector {
@@ -56,6 +58,9 @@ func (f *fakeConnector) Webhook(context.Context, http.Header, []byte) (connector
 }
 
 func (f *fakeConnector) Page(_ context.Context, stream string, since *time.Time, cursor string) (connectors.Page, error) {
+	if f.onPage != nil {
+		f.onPage(stream, cursor)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++

@@ -20,14 +20,19 @@ import (
 // streams it read to the end, and the held sweep. A hold that appears
 // queues a connection.failed webhook event, one that clears a
 // connection.restored. It then frees the org's sync and the run's marks.
-// An org disconnected meanwhile records nothing.
+// An org disconnected or reconnected meanwhile records nothing: the state
+// belongs to the new connection.
 func (a *Activities) FinishPlatformSync(ctx context.Context, in contract.FinishPlatformSyncInput) error {
 	p := a.Platform
 	if p == nil {
 		return errNoPlatformSync
 	}
-	state, err := p.States.PlatformSyncState(ctx, in.OrgID)
-	if err == nil {
+	same, err := a.sameConnection(ctx, in.OrgID, in.Generation)
+	var state PlatformSyncState
+	if err == nil && same {
+		state, err = p.States.PlatformSyncState(ctx, in.OrgID)
+	}
+	if err == nil && same {
 		err = a.recordSync(ctx, in, state)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

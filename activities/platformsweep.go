@@ -24,7 +24,7 @@ func (a *Activities) SweepPlatform(ctx context.Context, in contract.SweepPlatfor
 	if p == nil {
 		return contract.SweepPlatformResult{}, errNoPlatformSync
 	}
-	if err := a.holdSync(ctx, in.OrgID, in.RunID); err != nil {
+	if err := a.holdSync(ctx, in.OrgID, in.RunID, in.Generation); err != nil {
 		return contract.SweepPlatformResult{}, err
 	}
 	org, err := a.Store.GetOrg(ctx, in.OrgID)
@@ -64,7 +64,9 @@ func (a *Activities) sweepKind(ctx context.Context, in contract.SweepPlatformInp
 }
 
 // deleteMissing deletes the missing entities of a kind through the
-// writer, heartbeating as it goes.
+// writer, heartbeating as it goes, and forgets their tombstones: should
+// the platform list one again (a list that skipped it while it changed
+// pages), it comes back at once rather than at its next change.
 func (a *Activities) deleteMissing(ctx context.Context, in contract.SweepPlatformInput, kind access.Kind, ids []string, res *contract.SweepPlatformResult) error {
 	var pokes []int64
 	for i, id := range ids {
@@ -83,5 +85,5 @@ func (a *Activities) deleteMissing(ctx context.Context, in contract.SweepPlatfor
 	a.Log.InfoContext(ctx, "platform sync deleted what the platform no longer has", "org", in.OrgID,
 		"platform", in.Platform, "kind", kind, "deleted", len(ids))
 	a.flushPokes(ctx, a.Platform.Pokes, in.OrgID, pokes)
-	return nil
+	return a.Store.ForgetTombstones(ctx, in.OrgID, kind, ids)
 }

@@ -36,6 +36,10 @@ func (a *Activities) PlatformStreams(ctx context.Context, in contract.PlatformSt
 	if err != nil || !claimed {
 		return contract.PlatformStreamsResult{Busy: !claimed}, err
 	}
+	gen, err := a.Store.PlatformGeneration(ctx, in.OrgID)
+	if err != nil {
+		return contract.PlatformStreamsResult{}, p.stateError(err)
+	}
 	conn, err := p.connector(ctx, in.OrgID)
 	if err != nil {
 		return contract.PlatformStreamsResult{}, err
@@ -46,7 +50,9 @@ func (a *Activities) PlatformStreams(ctx context.Context, in contract.PlatformSt
 	}
 	last, ok := state.Watermarks[fullMark]
 	full := in.Full || !ok || a.now().Sub(last) >= p.fullEvery()
-	return plan(conn, state.Watermarks, full), nil
+	res := plan(conn, state.Watermarks, full)
+	res.Generation = gen
+	return res, nil
 }
 
 // plan lists conn's streams as a run reads them.
@@ -84,7 +90,7 @@ func (a *Activities) SyncPlatformPage(ctx context.Context, in contract.SyncPlatf
 	if p == nil {
 		return contract.SyncPlatformPageResult{}, errNoPlatformSync
 	}
-	if err := a.holdSync(ctx, in.OrgID, in.RunID); err != nil {
+	if err := a.holdSync(ctx, in.OrgID, in.RunID, in.Generation); err != nil {
 		return contract.SyncPlatformPageResult{}, err
 	}
 	conn, err := p.connector(ctx, in.OrgID)
@@ -109,14 +115,35 @@ func (a *Activities) SyncPlatformPage(ctx context.Context, in contract.SyncPlatf
 	return w.res, nil
 }
 
-// holdSync renews the run's hold on the org's sync; a run whose lease
-// lapsed and was taken stops.
-func (a *Activities) holdSync(ctx context.Context, orgID, runID string) error {
+// holdSync renews the run's hold on the org's sync. A run whose lease
+// lapsed and was taken, or whose connection changed since it began (gen:
+// the generation it began with), stops.
+func (a *Activities) holdSync(ctx context.Context, orgID, runID string, gen int64) error {
 	held, err := a.Store.ClaimPlatformSync(ctx, orgID, runID, syncLease, false)
-	if err == nil && !held {
+	if err != nil {
+		return err
+	}
+	if !held {
 		return temporal.NewNonRetryableApplicationError(ErrPlatformSyncTaken.Error(), contract.PlatformSyncTakenError, ErrPlatformSyncTaken)
 	}
+	same, err := a.sameConnection(ctx, orgID, gen)
+	if err == nil && !same {
+		return temporal.NewNonRetryableApplicationError(ErrPlatformChanged.Error(), contract.PlatformSyncTakenError, ErrPlatformChanged)
+	}
 	return err
+}
+
+// sameConnection says whether the org's connection is still the one of
+// generation gen (0: any, for runs that did not read it).
+func (a *Activities) sameConnection(ctx context.Context, orgID string, gen int64) (bool, error) {
+	if gen == 0 {
+		return true, nil
+	}
+	now, err := a.Store.PlatformGeneration(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return now == gen, err
 }
 
 // pageWrite writes one page.

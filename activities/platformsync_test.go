@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,9 @@ func newSyncEnv(t testing.TB) *syncEnv {
 	ctx := context.Background()
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: org, Name: "Acme", Settings: store.OrgSettings{TimeZone: "Europe/London",
 		ReconcileInterval: 15 * time.Minute, RemovalGuard: store.RemovalGuard{MaxFraction: 0.2, MinCount: 3}, NoAccessPolicy: "keep"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPlatformConnection(ctx, store.PlatformConnection{OrgID: org, Platform: "officernd", ConfigEnc: "sealed"}); err != nil {
 		t.Fatal(err)
 	}
 	e := &syncEnv{t: t, ctx: ctx, st: st, platform: newFakeConnector(), states: &fakeStates{},
@@ -193,7 +197,7 @@ func TestPlatformSyncHoldsAnEmptiedOrHalvedKind(t *testing.T) {
 	if _, _, err := e.st.PutWebhook(e.ctx, org, "wh1", "https://hooks.example.com/x", []string{store.EventConnectionFailed, store.EventConnectionRestored}, "sealed"); err != nil {
 		t.Fatal(err)
 	}
-	saved := e.platform.records["members"]
+	saved := slices.Clone(e.platform.records["members"])
 	e.platform.empty("members")
 	e.platform.drop("memberships", "ms-ma", "ms-mb", "ms-mc")
 
@@ -349,6 +353,51 @@ func TestPlatformSyncOneRunAtATime(t *testing.T) {
 	}
 	if ok, _ := e.st.ClaimPlatformSync(e.ctx, org, "next-run", time.Hour, false); !ok {
 		t.Fatal("a finished run did not free the org's sync")
+	}
+}
+
+// A run whose connection is replaced while it reads (a reconnection,
+// perhaps to another account) stops at its next step and records
+// nothing: its cursors, marks and watermarks are the old connection's.
+func TestPlatformSyncStopsWhenReconnected(t *testing.T) {
+	e := newSyncEnv(t)
+	e.space(3)
+	e.platform.onPage = func(stream, cursor string) {
+		if stream == "members" && cursor == "2" {
+			if err := e.st.PutPlatformConnection(e.ctx, store.PlatformConnection{OrgID: org, Platform: "officernd", ConfigEnc: "other"}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	res := e.full()
+	if !res.Skipped || e.states.records != 0 {
+		t.Fatalf("run: %+v, %d states recorded; want it stopped, recording nothing", res, e.states.records)
+	}
+	if e.holds(access.KindMembership, "ms-ma") {
+		t.Fatal("the stopped run read on past the reconnection")
+	}
+}
+
+// What a sweep deleted because the platform's list lacked it comes back
+// when the platform lists it again, at the same version (a list that
+// skipped it while it moved between pages); what the platform reported
+// deleted stays deleted at that version.
+func TestPlatformSweptEntityComesBack(t *testing.T) {
+	e := newSyncEnv(t)
+	e.space(5)
+	e.full()
+	saved := slices.Clone(e.platform.records["members"])
+	e.platform.drop("members", "mc")
+	e.full()
+	if e.holds(access.KindMember, "mc") {
+		t.Fatal("the sweep kept a member the platform's list lacked")
+	}
+	e.platform.mu.Lock()
+	e.platform.records["members"] = saved
+	e.platform.mu.Unlock()
+	e.full()
+	if !e.holds(access.KindMember, "mc") {
+		t.Fatal("a member the platform lists again at its version stayed deleted")
 	}
 }
 

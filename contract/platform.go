@@ -96,10 +96,14 @@ type PlatformStreamsInput struct {
 // PlatformStreamsResult is the run's plan. Busy: another run of the org
 // holds the sync, and this one ends at once.
 type PlatformStreamsResult struct {
-	Busy     bool             `json:"busy,omitempty"`
-	Platform string           `json:"platform"`
-	Full     bool             `json:"full,omitempty"`
-	Streams  []PlatformStream `json:"streams"`
+	Busy     bool   `json:"busy,omitempty"`
+	Platform string `json:"platform"`
+	// Generation is the connection's at the run's start: every later
+	// step stops once it changed (a reconnection, perhaps to another
+	// account).
+	Generation int64            `json:"generation,omitempty"`
+	Full       bool             `json:"full,omitempty"`
+	Streams    []PlatformStream `json:"streams"`
 }
 
 // PlatformStream is one stream as the run reads it: from Since (its
@@ -113,11 +117,12 @@ type PlatformStream struct {
 
 // SyncPlatformPageInput reads and writes one page of a stream.
 type SyncPlatformPageInput struct {
-	OrgID  string     `json:"org_id"`
-	RunID  string     `json:"run_id"`
-	Stream string     `json:"stream"`
-	Since  *time.Time `json:"since,omitempty"`
-	Cursor string     `json:"cursor,omitempty"`
+	OrgID      string     `json:"org_id"`
+	RunID      string     `json:"run_id"`
+	Generation int64      `json:"generation,omitempty"`
+	Stream     string     `json:"stream"`
+	Since      *time.Time `json:"since,omitempty"`
+	Cursor     string     `json:"cursor,omitempty"`
 }
 
 // SyncPlatformPageResult says what the page did and where the next one
@@ -135,12 +140,13 @@ type SyncPlatformPageResult struct {
 // stream's kinds that run RunID did not see, behind the mass-removal
 // guard (unless Approved: an operator approved the run's removals).
 type SweepPlatformInput struct {
-	OrgID    string        `json:"org_id"`
-	RunID    string        `json:"run_id"`
-	Platform string        `json:"platform"`
-	Stream   string        `json:"stream"`
-	Kinds    []access.Kind `json:"kinds"`
-	Approved bool          `json:"approved,omitempty"`
+	OrgID      string        `json:"org_id"`
+	RunID      string        `json:"run_id"`
+	Generation int64         `json:"generation,omitempty"`
+	Platform   string        `json:"platform"`
+	Stream     string        `json:"stream"`
+	Kinds      []access.Kind `json:"kinds"`
+	Approved   bool          `json:"approved,omitempty"`
 }
 
 // SweepPlatformResult counts the deletions made; Held says, per kind the
@@ -154,11 +160,12 @@ type SweepPlatformResult struct {
 // FinishPlatformSyncInput records a run's end: its result, or the error
 // that ended it.
 type FinishPlatformSyncInput struct {
-	OrgID    string             `json:"org_id"`
-	RunID    string             `json:"run_id"`
-	Platform string             `json:"platform,omitempty"`
-	Result   PlatformSyncResult `json:"result"`
-	Error    string             `json:"error,omitempty"`
+	OrgID      string             `json:"org_id"`
+	RunID      string             `json:"run_id"`
+	Generation int64              `json:"generation,omitempty"`
+	Platform   string             `json:"platform,omitempty"`
+	Result     PlatformSyncResult `json:"result"`
+	Error      string             `json:"error,omitempty"`
 }
 
 // PlatformThrottledError is the type of the ApplicationError
@@ -174,5 +181,6 @@ const PlatformNotConnectedError = "PlatformNotConnected"
 
 // PlatformSyncTakenError is the type of the ApplicationError a platform
 // sync activity returns when another run of the org took the sync (this
-// run's lease lapsed): the run ends without recording anything.
+// run's lease lapsed) or the connection changed since the run began: the
+// run ends without recording anything.
 const PlatformSyncTakenError = "PlatformSyncTaken"

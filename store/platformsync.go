@@ -224,3 +224,33 @@ func splitRefs(refs []EntityRef) (kinds, ids []string) {
 	}
 	return kinds, ids
 }
+
+// PlatformGeneration is the generation of the org's platform connection
+// (it grows with every reconnection), or ErrNotFound: a sync run reads it
+// at its start and stops once it changed, since its cursors, marks and
+// watermarks belong to the connection it began with.
+func (s *Store) PlatformGeneration(ctx context.Context, orgID string) (int64, error) {
+	var gen int64
+	err := s.db.QueryRow(ctx, `select generation from platform_connections where org_id = $1`, orgID).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("store: platform connection %s: %w", orgID, notFound(err))
+	}
+	return gen, nil
+}
+
+// ForgetTombstones drops the tombstones of entities of kind, so a later
+// write of them at the version they were deleted at recreates them: for
+// what a sync's sweep deleted because the platform's list lacked it, the
+// platform's next listing is the truth (a list that skipped an object
+// while it changed pages must not keep it deleted until its next change).
+func (s *Store) ForgetTombstones(ctx context.Context, orgID string, kind access.Kind, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.Exec(ctx, `delete from entity_tombstones where org_id = $1 and kind = $2 and id = any($3)`,
+		orgID, string(kind), ids)
+	if err != nil {
+		return fmt.Errorf("store: forget %s tombstones: %w", kind, err)
+	}
+	return nil
+}

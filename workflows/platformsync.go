@@ -140,7 +140,7 @@ func (r *platformRun) readStream(ctx workflow.Context, s contract.PlatformStream
 	for {
 		var page contract.SyncPlatformPageResult
 		err := workflow.ExecuteActivity(actx, contract.SyncPlatformPageActivity, contract.SyncPlatformPageInput{
-			OrgID: r.in.OrgID, RunID: r.runID, Stream: s.Name, Since: s.Since, Cursor: r.cursor,
+			OrgID: r.in.OrgID, RunID: r.runID, Generation: r.plan.Generation, Stream: s.Name, Since: s.Since, Cursor: r.cursor,
 		}).Get(ctx, &page)
 		if err != nil {
 			return err
@@ -173,7 +173,7 @@ func (r *platformRun) sweep(ctx workflow.Context, s contract.PlatformStream) err
 	}
 	var res contract.SweepPlatformResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, platformPageOptions), contract.SweepPlatformActivity,
-		contract.SweepPlatformInput{OrgID: r.in.OrgID, RunID: r.runID, Platform: r.plan.Platform, Stream: s.Name, Kinds: s.Kinds,
+		contract.SweepPlatformInput{OrgID: r.in.OrgID, RunID: r.runID, Generation: r.plan.Generation, Platform: r.plan.Platform, Stream: s.Name, Kinds: s.Kinds,
 			Approved: r.in.ApproveRemovals}).
 		Get(ctx, &res)
 	if err != nil {
@@ -202,7 +202,8 @@ func (r *platformRun) continueAsNew(ctx workflow.Context) error {
 
 // finish records the run, with runErr if it failed, and returns runErr.
 func (r *platformRun) finish(ctx workflow.Context, runErr error) error {
-	in := contract.FinishPlatformSyncInput{OrgID: r.in.OrgID, RunID: r.runID, Platform: r.plan.Platform, Result: r.res}
+	in := contract.FinishPlatformSyncInput{OrgID: r.in.OrgID, RunID: r.runID, Generation: r.plan.Generation,
+		Platform: r.plan.Platform, Result: r.res}
 	if runErr != nil {
 		in.Error = runErr.Error()
 		workflow.GetLogger(ctx).Error("platform sync failed", "org", r.in.OrgID, "run", r.runID, "error", runErr)
