@@ -127,10 +127,15 @@ func (a *Activities) holdSync(ctx context.Context, orgID, runID string, gen int6
 		return temporal.NewNonRetryableApplicationError(ErrPlatformSyncTaken.Error(), contract.PlatformSyncTakenError, ErrPlatformSyncTaken)
 	}
 	same, err := a.sameConnection(ctx, orgID, gen)
-	if err == nil && !same {
-		return temporal.NewNonRetryableApplicationError(ErrPlatformChanged.Error(), contract.PlatformSyncTakenError, ErrPlatformChanged)
+	if err != nil || same {
+		return err
 	}
-	return err
+	// Free the sync at once: the new connection's runs must not wait out
+	// this one's lease.
+	if err := a.Store.ReleasePlatformSync(ctx, orgID, runID); err != nil {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(ErrPlatformChanged.Error(), contract.PlatformSyncTakenError, ErrPlatformChanged)
 }
 
 // sameConnection says whether the org's connection is still the one of

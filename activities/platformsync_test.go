@@ -376,6 +376,9 @@ func TestPlatformSyncStopsWhenReconnected(t *testing.T) {
 	if e.holds(access.KindMembership, "ms-ma") {
 		t.Fatal("the stopped run read on past the reconnection")
 	}
+	if ok, _ := e.st.ClaimPlatformSync(e.ctx, org, "next-run", time.Hour, false); !ok {
+		t.Fatal("the stopped run kept the org's sync: the new connection's runs would wait out its lease")
+	}
 }
 
 // What a sweep deleted because the platform's list lacked it comes back
