@@ -27,6 +27,7 @@ func (a *Activities) SweepPlatform(ctx context.Context, in contract.SweepPlatfor
 	if err := a.holdSync(ctx, in.OrgID, in.RunID, in.Generation); err != nil {
 		return contract.SweepPlatformResult{}, err
 	}
+	defer keepAlive(ctx)()
 	org, err := a.Store.GetOrg(ctx, in.OrgID)
 	if err != nil {
 		return contract.SweepPlatformResult{}, err

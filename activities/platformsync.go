@@ -93,6 +93,9 @@ func (a *Activities) SyncPlatformPage(ctx context.Context, in contract.SyncPlatf
 	if err := a.holdSync(ctx, in.OrgID, in.RunID, in.Generation); err != nil {
 		return contract.SyncPlatformPageResult{}, err
 	}
+	// A platform call may wait out a throttle within the client; the
+	// worker heartbeats meanwhile, so only a lost worker times out.
+	defer keepAlive(ctx)()
 	conn, err := p.connector(ctx, in.OrgID)
 	if err != nil {
 		return contract.SyncPlatformPageResult{}, err
