@@ -26,6 +26,9 @@ commands:
                            so DOORSYNC_SECRET_KEYS_PREVIOUS can be retired
   fake-salto [-addr A] [-seed FILE]
                            a fake Salto KS for development and tests
+  fake-officernd [-addr A] [-webhook-url URL]
+                           a fake OfficeRnD (slug demo-space, client doorsync-client,
+                           secret doorsync-secret, webhook secret doorsync-webhook-secret)
   healthcheck [URL]        exit 0 when URL (default the API's /readyz) answers 2xx,
                            for container healthchecks
 `
@@ -51,6 +54,7 @@ var commands = map[string]command{
 	"temporal-setup": runTemporalSetup,
 	"secrets":        runSecrets,
 	"fake-salto":     runFakeSalto,
+	"fake-officernd": runFakeOfficeRnD,
 	"healthcheck":    runHealthcheck,
 }
 

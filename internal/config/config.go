@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 
+	"doorsync/connectors/nexudus"
+	"doorsync/connectors/officernd"
 	"doorsync/internal/egress"
 	"doorsync/internal/payloadcodec"
 	"doorsync/saltoks"
@@ -98,10 +101,8 @@ const SaltoAllowedHostsVar = "DOORSYNC_SALTO_ALLOWED_HOSTS"
 const PlatformAllowedHostsVar = "DOORSYNC_PLATFORM_ALLOWED_HOSTS"
 
 // DefaultPlatformHosts are the platforms' public hosts: OfficeRnD's API
-// and identity server, and Nexudus'. They are officernd.DefaultHosts and
-// nexudus.DefaultHosts, listed here so config need not import the
-// connectors.
-var DefaultPlatformHosts = []string{"app.officernd.com", "identity.officernd.com", "spaces.nexudus.com"}
+// and identity server, and Nexudus'.
+var DefaultPlatformHosts = slices.Concat(officernd.DefaultHosts, nexudus.DefaultHosts)
 
 // WebhookAllowedHostsVar names the webhooks' list of internal or
 // plain-http hosts.

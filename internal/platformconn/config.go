@@ -19,10 +19,6 @@ const (
 	NexudusBaseURL       = "https://spaces.nexudus.com"
 )
 
-// PublicHosts are the hosts of the platforms' public URLs
-// (config.DefaultPlatformHosts lists them too).
-var PublicHosts = []string{"app.officernd.com", "identity.officernd.com", "spaces.nexudus.com"}
-
 // Config is one org's platform connection: OfficeRnD takes OrgSlug,
 // ClientID and ClientSecret (client credentials) and IdentityURL; Nexudus
 // Username and Password. It is stored sealed as a whole. It never prints

@@ -25,8 +25,7 @@ import (
 var ErrNotConnected = errors.New("platformconn: org has no platform connection")
 
 // Factory builds a platform's connector from a connection's config, with
-// the HTTP client it must use (its dialer holds the allow-list). cmd/doorsync
-// fills Options.Factories with officernd.New and nexudus.New.
+// the HTTP client it must use (its dialer holds the allow-list).
 type Factory func(cfg Config, hc *http.Client) connectors.Connector
 
 // Options configure Conns.
@@ -39,8 +38,8 @@ type Options struct {
 	// and every request's connection by the dialer of the client given to
 	// the factories. Nil means PublicHosts.
 	Egress *egress.Policy
-	// Factories build each platform's connector; a platform without one
-	// cannot be connected (ErrUnsupported).
+	// Factories build each platform's connector (nil: DefaultFactories);
+	// a platform without one cannot be connected (ErrUnsupported).
 	Factories map[connectors.Platform]Factory
 	// Timeout bounds each platform request; 0 means 30 s.
 	Timeout time.Duration
@@ -68,6 +67,9 @@ func New(opts Options) *Conns {
 	}
 	if opts.Egress == nil {
 		opts.Egress = egress.MustParse("DOORSYNC_PLATFORM_ALLOWED_HOSTS", PublicHosts)
+	}
+	if opts.Factories == nil {
+		opts.Factories = DefaultFactories()
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 30 * time.Second

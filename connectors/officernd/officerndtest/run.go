@@ -1,0 +1,93 @@
+package officerndtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Run serves the fake on addr (e.g. "127.0.0.1:8091") until ctx ends,
+// seeded with SeedDemo, for local runs. Requests are logged at Info
+// (method, path, status, duration; never headers or bodies). logger may be
+// nil.
+func Run(ctx context.Context, addr string, logger *slog.Logger, opts ...Option) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := New(opts...)
+	s.SeedDemo()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("officerndtest: %w", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: logRequests(s.handler, logger), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("fake OfficeRnD listening", "url", s.URL, "slug", s.Slug())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("officerndtest: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("officerndtest: shutting down: %w", err)
+	}
+	return nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}
+
+// SeedDemo seeds a small space: one location, a floor, two plans, a
+// company with a team membership, three members (one with a dedicated
+// desk), a meeting room with a booking that has a visitor, and a company's
+// day passes.
+func (s *Server) SeedDemo() {
+	now := time.Now().UTC().Truncate(24 * time.Hour)
+	loc := s.AddLocation(Location{ID: "64a000000000000000000001", Name: "Demo Space", Timezone: "Europe/London", IsOpen: true})
+	fl := s.AddFloor(Floor{Name: "Ground floor", Floor: "0", Location: loc, IsOpen: true})
+	hot := s.AddPlan(Plan{Name: "Hot desk", Type: "hotdesk", Locations: []string{loc}})
+	ded := s.AddPlan(Plan{Name: "Dedicated desk", Type: "desk", Locations: []string{loc}})
+	acme := s.AddCompany(Company{Name: "Acme Ltd", Location: loc, Status: "active"})
+	ada := s.AddMember(Member{Name: "Ada Lovelace", Email: "ada@example.com", Location: loc, Status: "active"})
+	grace := s.AddMember(Member{Name: "Grace Hopper", Email: "grace@example.com", Location: loc, Status: "active"})
+	s.AddMember(Member{Name: "Alan Turing", Email: "alan@example.com", Location: loc, Company: acme, Status: "active"})
+	room := s.AddResource(Resource{Name: "Board room", Type: "meeting_room", Location: loc, Floor: fl, Size: 8})
+	desk := s.AddResource(Resource{Name: "Desk 1", Type: "desk", Location: loc, Floor: fl})
+	s.AddMembership(Membership{Name: "Hot desk", IsPersonal: true, Status: "approved", CalculatedStatus: "active",
+		Type: "month_to_month", Location: loc, Plan: hot, Member: ada, StartDate: now.AddDate(0, -1, 0)})
+	ms := s.AddMembership(Membership{Name: "Dedicated desk", IsPersonal: true, Status: "approved", CalculatedStatus: "active",
+		Type: "month_to_month", Location: loc, Plan: ded, Member: grace, StartDate: now.AddDate(0, -1, 0)})
+	s.AddAssignment(Assignment{Resource: desk, Membership: ms, StartDate: now.AddDate(0, -1, 0)})
+	s.AddMembership(Membership{Name: "Team hot desk", Status: "approved", CalculatedStatus: "active", Type: "fixed",
+		Location: loc, Plan: hot, Company: acme, StartDate: now.AddDate(0, -1, 0), EndDate: now.AddDate(0, 6, 0)})
+	v := s.AddVisitor(Visitor{Name: "Charles Babbage", Email: "charles@example.com", Member: ada, Type: "preregistration"})
+	start := time.Now().UTC().Add(time.Hour).Truncate(time.Hour)
+	s.AddBooking(Booking{Start: start, End: start.Add(time.Hour), Member: ada, Resource: room, Location: loc,
+		Visitors: []string{v}, Title: "Board meeting"})
+	s.AddPass(Pass{Count: 10, Company: acme, ValidFrom: now, ValidTo: now.AddDate(0, 1, 0), Status: "valid", ResourceType: "hotdesk"})
+}
