@@ -43,6 +43,10 @@ type Record struct {
 	// SourceID is the platform object behind the record (its id as the
 	// platform spells it), named by explain.
 	SourceID string `json:"source_id"`
+	// ReadAt is when doorsync read the record from the platform, set by
+	// the reader (a sync's page, a webhook): a read is newer than a row
+	// doorsync wrote before it, whatever the versions say (write.Record).
+	ReadAt time.Time `json:"-"`
 }
 
 // Ref names an entity by kind and id.

@@ -40,6 +40,9 @@ type EntityWrite struct {
 	Body    json.RawMessage
 	Version *int64
 	Emails  []string
+	// ReadAt is when a platform's record was read (zero for the API's
+	// writes); see write.Entity.
+	ReadAt time.Time
 	// Source and SourceID, when Source is set, record the platform the
 	// entity comes from and its object (internal/write's Record). A write
 	// without a source keeps the stored one: an API write of an entity

@@ -35,6 +35,7 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 		}
 		version := w.Version
 		if stored != nil {
+			w.Version = readVersion(*stored, w)
 			if err := tx.CheckVersion(*stored, w); err != nil {
 				return err
 			}
@@ -51,6 +52,21 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 		return wr.save(ctx, tx, w, stored, version, &res)
 	})
 	return res, err
+}
+
+// readVersion lets a platform's read supersede what doorsync holds when
+// the row was written before the read: the platform's state then is the
+// truth even where its version did not move, as when a record built from
+// several objects loses one (a visitor leaves a booking, the latest-changed
+// team goes). The read is written at the version after the stored one, so
+// the checks pass and any read older than this write is refused after it.
+func readVersion(stored store.Entity, w store.EntityWrite) *int64 {
+	if w.ReadAt.IsZero() || w.Version == nil || stored.Version == nil || *w.Version > *stored.Version ||
+		!stored.UpdatedAt.Before(w.ReadAt) || stored.SameBody(w.Body) {
+		return w.Version
+	}
+	v := *stored.Version + 1
+	return &v
 }
 
 // save stores w over stored (nil: creates it at version) and queues the

@@ -19,12 +19,14 @@ import (
 // a version at or below the one the operator deleted the entity at (the
 // error wraps store.ErrDeletedVersion too) — a platform keeps listing an
 // object the operator deleted here, and only its next change brings it
-// back.
+// back. A record read (rec.ReadAt) after doorsync last wrote the entity
+// supersedes it even at the same or an older version (readVersion).
 func (wr *Writer) Record(ctx context.Context, orgID string, platform connectors.Platform, rec connectors.Record) (store.WriteResult, error) {
 	w, err := entity.PrepareSourced(orgID, rec.Kind, rec.ID, rec.Body, string(platform), rec.SourceID)
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("write: %s record %s %s: %w", platform, rec.Kind, rec.ID, err)
 	}
+	w.ReadAt = rec.ReadAt
 	res, err := wr.Entity(ctx, w)
 	if errors.Is(err, store.ErrDeletedVersion) {
 		err = fmt.Errorf("%w (%w)", store.ErrStale, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"doorsync/access"
 	"doorsync/connectors"
@@ -257,5 +258,36 @@ func TestASitelessLocationGrantsNothing(t *testing.T) {
 	}
 	if got := groups(); !slices.Equal(got, []access.GroupRef{{SiteID: "s1", GroupID: "g1"}}) {
 		t.Fatalf("with its site it grants %v, want s1/g1", got)
+	}
+}
+
+// A record read after doorsync last wrote the entity is the platform's
+// state then, even where its version did not move (a booking's visitor
+// left, and only the visitor's time had made the version): it is written,
+// at the version after the stored one. A read from before that write is
+// still refused, so a slow page cannot undo a newer webhook.
+func TestAReadAfterTheLastWriteSupersedesItsVersion(t *testing.T) {
+	ctx, st := newAcme(t)
+	wr := writer(st)
+	first := rec(access.KindPlan, "p1", `{"name":"Hot desk","version":5}`)
+	if _, err := wr.Record(ctx, "acme", connectors.OfficeRnD, first); err != nil {
+		t.Fatal(err)
+	}
+
+	before := rec(access.KindPlan, "p1", `{"name":"Read before the write","version":5}`)
+	before.ReadAt = time.Now().Add(-time.Minute)
+	if _, err := wr.Record(ctx, "acme", connectors.OfficeRnD, before); !errors.Is(err, store.ErrStale) {
+		t.Fatalf("a read from before the stored write: err = %v, want ErrStale", err)
+	}
+
+	after := rec(access.KindPlan, "p1", `{"name":"Read after the write","version":4}`)
+	after.ReadAt = time.Now()
+	res, err := wr.Record(ctx, "acme", connectors.OfficeRnD, after)
+	if err != nil || !res.Changed || res.Entity.Version == nil || *res.Entity.Version != 6 {
+		t.Fatalf("a read after the stored write = %+v, %v; want written at version 6", res, err)
+	}
+	var body struct{ Name string }
+	if err := json.Unmarshal(res.Entity.Body, &body); err != nil || body.Name != "Read after the write" {
+		t.Fatalf("stored body = %s", res.Entity.Body)
 	}
 }
