@@ -152,6 +152,8 @@ type fakeWriter struct {
 	w    *write.Writer
 	mu   sync.Mutex
 	conn *pgx.Conn
+	// unread counts records written without a ReadAt.
+	unread int
 }
 
 func (fw *fakeWriter) Record(ctx context.Context, orgID string, platform connectors.Platform, rec connectors.Record) (store.WriteResult, error) {
@@ -169,12 +171,16 @@ func (fw *fakeWriter) Record(ctx context.Context, orgID string, platform connect
 	if e, ok := body["email"].(string); ok {
 		emails = []string{access.NormalizeEmail(e)}
 	}
-	res, err := fw.w.Entity(ctx, store.EntityWrite{OrgID: orgID, Kind: rec.Kind, ID: rec.ID, Body: raw, Version: &version, Emails: emails})
+	res, err := fw.w.Entity(ctx, store.EntityWrite{OrgID: orgID, Kind: rec.Kind, ID: rec.ID, Body: raw, Version: &version, Emails: emails,
+		ReadAt: rec.ReadAt})
 	if err != nil {
 		return res, err
 	}
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
+	if rec.ReadAt.IsZero() || rec.ReadAt.After(time.Now()) {
+		fw.unread++
+	}
 	_, err = fw.conn.Exec(ctx, `update entities set source = $1, source_id = $2 where org_id = $3 and kind = $4 and id = $5`,
 		string(platform), rec.SourceID, orgID, string(rec.Kind), rec.ID)
 	return res, err

@@ -32,6 +32,7 @@ import (
 // server, over a fresh database, a fake platform and an in-memory sync
 // state.
 type syncEnv struct {
+	writer   *fakeWriter
 	t        testing.TB
 	ctx      context.Context
 	st       *store.Store
@@ -54,11 +55,12 @@ func newSyncEnv(t testing.TB) *syncEnv {
 	}
 	e := &syncEnv{t: t, ctx: ctx, st: st, platform: newFakeConnector(), states: &fakeStates{},
 		temporal: testenv.Temporal(t).Client(t), queue: testenv.TaskQueue(t)}
+	e.writer = &fakeWriter{w: &write.Writer{Store: st}, conn: testenv.Conn(t, url)}
 	acts := &activities.Activities{Store: st, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Guests: guestkey.New([]byte("test guest key")),
 		Platform: &activities.PlatformSync{
 			Platforms: fakePlatforms{e.platform}, States: e.states, NotConnected: errNotConnected,
-			Writer:  &fakeWriter{w: &write.Writer{Store: st}, conn: testenv.Conn(t, url)},
+			Writer:  e.writer,
 			Refused: func(err error) bool { return errors.Is(err, errInvalid) },
 		}}
 	testenv.StartWorker(t, e.temporal, e.queue, func(r sdkworker.Registry) { worker.Register(r, acts) })
@@ -128,6 +130,9 @@ func TestPlatformBackfillWritesEverything(t *testing.T) {
 	}
 	if res.Pages != 1+3+3 || res.Calls != 7 {
 		t.Fatalf("pages %d, calls %d; want 7 of each", res.Pages, res.Calls)
+	}
+	if e.writer.unread != 0 {
+		t.Fatalf("%d records written without the instant they were read", e.writer.unread)
 	}
 	for kind, want := range map[access.Kind]int{access.KindLocation: 1, access.KindMember: 5, access.KindMembership: 5} {
 		if got := e.count(kind); got != want {
