@@ -37,7 +37,10 @@ type Activities struct {
 	// Orgs stops an org's workflows and schedule when it is deleted; nil
 	// makes StopOrgWorkflows fail (and retry).
 	Orgs OrgWorkflows
-	Log  *slog.Logger
+	// Platform serves the platform sync's activities (platform*.go); nil
+	// makes them fail without retrying.
+	Platform *PlatformSync
+	Log      *slog.Logger
 	// Guests names guests to workflows by a hash of their e-mail (see
 	// guests.go).
 	Guests *guestkey.Keyer
@@ -69,6 +72,10 @@ func (a *Activities) Definitions() []Definition {
 		{contract.StopOrgWorkflowsActivity, a.StopOrgWorkflows},
 		{contract.RevokeOrgActivity, a.RevokeOrg},
 		{contract.DeleteOrgDataActivity, a.DeleteOrgData},
+		{contract.PlatformStreamsActivity, a.PlatformStreams},
+		{contract.SyncPlatformPageActivity, a.SyncPlatformPage},
+		{contract.SweepPlatformActivity, a.SweepPlatform},
+		{contract.FinishPlatformSyncActivity, a.FinishPlatformSync},
 	}
 }
 

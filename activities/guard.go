@@ -25,6 +25,11 @@ type guardCase struct {
 	// the sliding window (the org's reconcile interval, approved ones
 	// left out); Members, the group's members before these removals.
 	Removals, Recent, Members int
+	// Emptied: the removals are every one of the members, as when a
+	// platform answers an empty list for a kind doorsync holds entities
+	// of (SweepPlatform): held whatever the counts, since a small space
+	// emptied at once is as likely a broken feed as a big one.
+	Emptied bool
 }
 
 // guardVerdict is what becomes of removals.
@@ -46,7 +51,8 @@ const (
 // earlier removals they reach the org's minimum count and exceed its
 // fraction of the group's members as the window began: a feed that ends
 // memberships one at a time, or a few per run, is held once the drip adds
-// up within a reconcile interval.
+// up within a reconcile interval. Removals that empty the whole set are
+// always held (Emptied).
 func judge(c guardCase) guardVerdict {
 	switch {
 	case c.Approved:
@@ -55,7 +61,7 @@ func judge(c guardCase) guardVerdict {
 		return verdictKeepBack
 	case c.Removals == 0:
 		return verdictRemove
-	case c.Pending, c.Guard.Trips(c.Recent+c.Removals, c.Members+c.Recent):
+	case c.Pending, c.Emptied, c.Guard.Trips(c.Recent+c.Removals, c.Members+c.Recent):
 		return verdictHold
 	}
 	return verdictRemove

@@ -28,6 +28,11 @@ func TestJudge(t *testing.T) {
 		{"approved", guardCase{Removals: 1, Approved: true, Recent: 9, Members: 10}, verdictRemove},
 		{"approved wins over a pending hold", guardCase{Removals: 1, Approved: true, Pending: true, Members: 10}, verdictRemove},
 		{"an expired hold keeps it back", guardCase{Removals: 1, Expired: true, Members: 100}, verdictKeepBack},
+		{"emptied: one of one", guardCase{Removals: 1, Members: 1, Emptied: true}, verdictHold},
+		{"emptied: under the minimum count", guardCase{Removals: 2, Members: 2, Emptied: true}, verdictHold},
+		{"emptied, nothing to remove", guardCase{Removals: 0, Emptied: true}, verdictRemove},
+		{"a platform dropping one of ten", guardCase{Removals: 1, Members: 10}, verdictRemove},
+		{"a platform dropping half of a hundred", guardCase{Removals: 50, Members: 100}, verdictHold},
 		{"expired, even under the guard", guardCase{Removals: 1, Expired: true, Pending: true, Recent: 9, Members: 10}, verdictKeepBack},
 	}
 	for _, tt := range tests {

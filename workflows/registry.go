@@ -20,5 +20,6 @@ func Definitions() []Definition {
 		{Name: contract.AccessWorkflow, Fn: Access},
 		{Name: contract.ReconcileWorkflow, Fn: Reconcile},
 		{Name: contract.OrgDeleteWorkflow, Fn: OrgDelete},
+		{Name: contract.PlatformSyncWorkflow, Fn: PlatformSync},
 	}
 }

@@ -28,7 +28,7 @@ func TestDefinitionsUseContractNames(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		contract.MembershipWorkflow, contract.BookingWorkflow, contract.DayPassWorkflow, contract.AccessWorkflow, contract.ReconcileWorkflow,
-		contract.OrgDeleteWorkflow,
+		contract.OrgDeleteWorkflow, contract.PlatformSyncWorkflow,
 	}, names)
 	for _, kind := range access.LifecycleKinds {
 		fn, ok := byName[contract.LifecycleWorkflowType(kind)]

@@ -135,6 +135,13 @@ func withExtraTimer(t *testing.T, fn any) any {
 			}
 			return fn(ctx, in)
 		}
+	case func(workflow.Context, contract.PlatformSyncInput) (contract.PlatformSyncResult, error):
+		return func(ctx workflow.Context, in contract.PlatformSyncInput) (contract.PlatformSyncResult, error) {
+			if err := sleep(ctx); err != nil {
+				return contract.PlatformSyncResult{}, err
+			}
+			return fn(ctx, in)
+		}
 	}
 	t.Fatalf("withExtraTimer does not know a workflow of type %T", fn)
 	return nil

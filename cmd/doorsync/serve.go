@@ -153,7 +153,7 @@ func workerHandler(env *environment, svc *services) http.Handler {
 func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
 	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities"),
-		Guests: svc.guests}
+		Guests: svc.guests, Platform: platformSync(svc)}
 	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout})
 	if errors.Is(err, worker.ErrStopTimedOut) {
 		env.log.Warn("worker still stopping at the end of the shutdown timeout; Temporal retries what was running",
@@ -245,7 +245,9 @@ func ensureSchedules(ctx context.Context, env *environment, svc *services) {
 		}
 		if err != nil {
 			env.log.WarnContext(ctx, "could not ensure the reconcile schedule", "org", id, "err", err)
+			continue
 		}
+		ensurePlatformSchedule(ctx, env, svc, org)
 	}
 }
 
@@ -298,6 +300,7 @@ func apiDeps(env *environment, svc *services) api.Deps {
 		OrgDeleter:      svc.rec,
 		Webhooks:        svc.hooks,
 		Platforms:       svc.platforms,
+		PlatformSync:    svc.rec,
 		ImportMaxBytes:  env.cfg.ImportMaxBytes,
 		SeparateMetrics: env.cfg.MetricsAddr != "",
 		CodecCORSOrigin: env.cfg.CodecCORSOrigin,

@@ -73,23 +73,28 @@ func searchAttributes(orgID string) temporal.SearchAttributes {
 // EnsureSchedule creates the org's reconcile schedule (every interval,
 // overlapping runs skipped), or updates it to that interval.
 func (r *Reconciler) EnsureSchedule(ctx context.Context, orgID string, every time.Duration) error {
+	return r.ensureSchedule(ctx, contract.ReconcileScheduleID(orgID), every, r.scheduledAction(orgID))
+}
+
+// ensureSchedule creates the schedule id (every interval, overlapping runs
+// skipped, starting action), or updates it to that.
+func (r *Reconciler) ensureSchedule(ctx context.Context, id string, every time.Duration, action *client.ScheduleWorkflowAction) error {
 	sc := r.Client.ScheduleClient()
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
 	_, err := sc.Create(ctx, client.ScheduleOptions{
-		ID: contract.ReconcileScheduleID(orgID), Spec: spec, Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
-		Action: r.scheduledAction(orgID),
+		ID: id, Spec: spec, Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP, Action: action,
 	})
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		if err != nil {
-			return fmt.Errorf("reconciler: create schedule for %s: %w", orgID, err)
+			return fmt.Errorf("reconciler: create schedule %s: %w", id, err)
 		}
 		return nil
 	}
-	err = sc.GetHandle(ctx, contract.ReconcileScheduleID(orgID)).Update(ctx, client.ScheduleUpdateOptions{
+	err = sc.GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			s := in.Description.Schedule
 			s.Spec = &spec
-			s.Action = r.scheduledAction(orgID)
+			s.Action = action
 			if s.Policy == nil {
 				s.Policy = &client.SchedulePolicies{}
 			}
@@ -98,7 +103,7 @@ func (r *Reconciler) EnsureSchedule(ctx context.Context, orgID string, every tim
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("reconciler: update schedule for %s: %w", orgID, err)
+		return fmt.Errorf("reconciler: update schedule %s: %w", id, err)
 	}
 	return nil
 }
@@ -111,11 +116,21 @@ func (r *Reconciler) scheduledAction(orgID string) *client.ScheduleWorkflowActio
 	}
 }
 
-// DeleteSchedule removes the org's reconcile schedule (nothing if none).
+// DeleteSchedule removes the org's reconcile and platform sync schedules
+// (nothing of what it lacks): the org is being deleted.
 func (r *Reconciler) DeleteSchedule(ctx context.Context, orgID string) error {
-	err := r.Client.ScheduleClient().GetHandle(ctx, contract.ReconcileScheduleID(orgID)).Delete(ctx)
+	for _, id := range []string{contract.ReconcileScheduleID(orgID), contract.PlatformSyncScheduleID(orgID)} {
+		if err := r.deleteSchedule(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) deleteSchedule(ctx context.Context, id string) error {
+	err := r.Client.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
 	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("reconciler: delete schedule for %s: %w", orgID, err)
+		return fmt.Errorf("reconciler: delete schedule %s: %w", id, err)
 	}
 	return nil
 }
