@@ -74,7 +74,7 @@ func (h *handlers) putOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if !created && res.Previous.Settings.SyncEvery() != org.Settings.SyncEvery() {
-		if err := h.rescheduleSync(r.Context(), org); err != nil {
+		if err := h.startSync(r.Context(), org, false); err != nil {
 			return err
 		}
 	}

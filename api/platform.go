@@ -21,6 +21,8 @@ import (
 type PlatformSyncer interface {
 	StartPlatformSync(ctx context.Context, orgID string, every time.Duration) error
 	StopPlatformSync(ctx context.Context, orgID string) error
+	// EnsurePlatformSchedule sets the schedule's interval, starting no run.
+	EnsurePlatformSchedule(ctx context.Context, orgID string, every time.Duration) error
 }
 
 // platformBody is PUT …/platform: one platform's credentials.
@@ -131,7 +133,7 @@ func (h *handlers) putPlatform(w http.ResponseWriter, r *http.Request) error {
 	if err := h.platforms.Connect(r.Context(), org.ID, cfg); err != nil {
 		return err
 	}
-	if err := h.rescheduleSync(r.Context(), org); err != nil {
+	if err := h.startSync(r.Context(), org, true); err != nil {
 		return err
 	}
 	return h.writePlatform(w, r, org)
@@ -174,9 +176,10 @@ func (h *handlers) deletePlatform(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// rescheduleSync (re)starts the org's platform sync at its interval, if
-// the org is connected.
-func (h *handlers) rescheduleSync(ctx context.Context, org store.Org) error {
+// startSync starts a connected org's sync at its interval: on connecting,
+// a fresh backfill and the schedule (StartPlatformSync); otherwise, on an
+// interval change, the schedule alone (EnsurePlatformSchedule).
+func (h *handlers) startSync(ctx context.Context, org store.Org, connecting bool) error {
 	if h.platformSync == nil || h.platforms == nil {
 		return nil
 	}
@@ -184,7 +187,11 @@ func (h *handlers) rescheduleSync(ctx context.Context, org store.Org) error {
 	if err != nil || !st.Connected {
 		return err
 	}
-	if err := h.platformSync.StartPlatformSync(ctx, org.ID, org.Settings.SyncEvery()); err != nil {
+	start := h.platformSync.EnsurePlatformSchedule
+	if connecting {
+		start = h.platformSync.StartPlatformSync
+	}
+	if err := start(ctx, org.ID, org.Settings.SyncEvery()); err != nil {
 		h.log.WarnContext(ctx, "could not start the platform sync", "org", org.ID, "err", err)
 		return httpError(http.StatusServiceUnavailable, "the change is saved, but the platform sync could not be (re)started: repeat the request")
 	}

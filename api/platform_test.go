@@ -100,6 +100,13 @@ func (s *syncCalls) StartPlatformSync(_ context.Context, orgID string, every tim
 	return s.err
 }
 
+func (s *syncCalls) EnsurePlatformSchedule(_ context.Context, orgID string, every time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "schedule "+orgID+" "+every.String())
+	return s.err
+}
+
 func (s *syncCalls) StopPlatformSync(_ context.Context, orgID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -327,7 +334,8 @@ func TestPlatformConnectRefusals(t *testing.T) {
 }
 
 // TestPlatformSyncIntervalSetting: platform_sync_interval defaults to 5m,
-// takes 1m to 24h, and a change restarts a connected org's sync at it.
+// takes 1m to 24h, and a change moves a connected org's schedule to it
+// (starting no run).
 func TestPlatformSyncIntervalSetting(t *testing.T) {
 	a := newPlatformAPI(t)
 	key := operatorKey(a.testAPI, "acme")
@@ -345,7 +353,7 @@ func TestPlatformSyncIntervalSetting(t *testing.T) {
 	org["platform_sync_interval"] = "1h"
 	a.must(200, "PUT", "/v1/orgs/acme", adminToken, org)
 	a.must(200, "PUT", "/v1/orgs/acme", adminToken, org) // unchanged: not restarted
-	if calls := a.sync.take(); !slices.Equal(calls, []string{"start acme 10m0s", "start acme 1h0m0s"}) {
+	if calls := a.sync.take(); !slices.Equal(calls, []string{"start acme 10m0s", "schedule acme 1h0m0s"}) {
 		t.Errorf("sync calls = %v", calls)
 	}
 }

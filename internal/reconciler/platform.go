@@ -19,7 +19,8 @@ import (
 const platformSyncKind = "platform_sync"
 
 // StartPlatformSync starts the org's full backfill run
-// (platform-sync:{org}; one already running is left to go on) and creates
+// (platform-sync:{org}; one still running from an earlier connection is
+// terminated, its cursors belong to the old account) and creates
 // or updates the org's platform sync schedule: a run every interval,
 // overlapping runs skipped. A scheduled run finding the backfill still
 // going on ends at once (the org's sync is taken: see the
@@ -28,7 +29,7 @@ func (r *Reconciler) StartPlatformSync(ctx context.Context, orgID string, every 
 	id := contract.PlatformSyncWorkflowID(orgID)
 	_, err := r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: r.TaskQueue, TypedSearchAttributes: platformSearchAttributes(orgID),
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
 	}, contract.PlatformSyncWorkflow, contract.PlatformSyncInput{OrgID: orgID, Full: true, Trigger: contract.PlatformTriggerConnect})
 	if err != nil {
 		return fmt.Errorf("reconciler: start %s: %w", id, err)
