@@ -40,12 +40,24 @@ const (
 	serverBackoff      = 200 * time.Millisecond
 )
 
-// op counts the requests one operation (a page, a webhook) makes.
-type op struct{ calls int }
+// op counts the requests one operation (a page, a webhook) makes, and
+// keeps when the oldest data its records are built from was read.
+type op struct {
+	calls int
+	read  readTime
+}
+
+// join adds what a sub-operation (a cache fill, which keeps its own read
+// time) did to o.
+func (o *op) join(sub *op) {
+	o.calls += sub.calls
+	o.read.merge(sub.read)
+}
 
 // get reads path (under the organization) with q into out: the token
 // added, a refused token renewed once, 429 waited out within the client's
-// bound, 5xx retried twice.
+// bound, 5xx retried twice. The answer's data counts as read when the
+// request that brought it was sent (o.read).
 func (c *Client) get(ctx context.Context, o *op, path string, q url.Values, out any) error {
 	var renewed bool
 	var throttled, failed int
@@ -56,6 +68,7 @@ func (c *Client) get(ctx context.Context, o *op, path string, q url.Values, out 
 			return err
 		}
 		o.calls++
+		sent := time.Now()
 		status, header, body, err := c.do(ctx, path, q, tok.AccessToken)
 		if err != nil {
 			return err
@@ -65,6 +78,7 @@ func (c *Client) get(ctx context.Context, o *op, path string, q url.Values, out 
 			if err := json.Unmarshal(body, out); err != nil {
 				return fmt.Errorf("officernd: decoding %s: %w", path, err)
 			}
+			o.read.add(sent)
 			return nil
 		case status == http.StatusUnauthorized && !renewed:
 			c.tokens.drop(tok) // expired or revoked early: one new token, then give up

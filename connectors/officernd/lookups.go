@@ -12,6 +12,7 @@ import (
 // assignmentTTL is how long the assignments read at the start of a
 // memberships stream serve its later pages. A page that finds the index
 // older (another worker started the stream, or it stalled) reads it again.
+// A page served from the index is as old as the index (its ReadAt).
 const assignmentTTL = 10 * time.Minute
 
 // assignmentIndex is every assignment by membership. v2 keeps a
@@ -21,7 +22,8 @@ const assignmentTTL = 10 * time.Minute
 // page or per membership would cost one or fifty a page.
 type assignmentIndex struct {
 	mu           sync.Mutex
-	at           time.Time
+	at           time.Time // filled, by the client's clock (the TTL)
+	read         readTime  // its requests' send times (the records' ReadAt)
 	byMembership map[string][]assignment
 }
 
@@ -31,13 +33,16 @@ func (c *Client) assignments(ctx context.Context, o *op, fresh bool) (map[string
 	c.assign.mu.Lock()
 	defer c.assign.mu.Unlock()
 	if !fresh && c.assign.byMembership != nil && c.now().Sub(c.assign.at) < assignmentTTL {
+		o.read.merge(c.assign.read)
 		return c.assign.byMembership, nil
 	}
-	all, err := listAll[assignment](ctx, c, o, "/assignments", nil)
+	fill := &op{}
+	all, err := listAll[assignment](ctx, c, fill, "/assignments", nil)
+	o.join(fill)
 	if err != nil {
 		return nil, err
 	}
-	c.assign.byMembership, c.assign.at = groupAssignments(all), c.now()
+	c.assign.byMembership, c.assign.at, c.assign.read = groupAssignments(all), c.now(), fill.read
 	return c.assign.byMembership, nil
 }
 
@@ -61,16 +66,23 @@ func groupAssignments(all []assignment) map[string][]assignment {
 // full read of bookings.
 type visitorCache struct {
 	mu   sync.Mutex
-	byID map[string]visitor
+	byID map[string]cachedVisitor
+}
+
+// cachedVisitor is a visitor and when it was read.
+type cachedVisitor struct {
+	visitor
+	read time.Time
 }
 
 // streamVisitors resolves a bookings page's visitors through the cache,
-// emptied first on the stream's first page.
+// emptied first on the stream's first page; o.read takes in when each
+// cached visitor was read.
 func (c *Client) streamVisitors(ctx context.Context, o *op, ids []string, first bool) (map[string]visitor, error) {
 	c.visitors.mu.Lock()
 	defer c.visitors.mu.Unlock()
 	if first || c.visitors.byID == nil {
-		c.visitors.byID = map[string]visitor{}
+		c.visitors.byID = map[string]cachedVisitor{}
 	}
 	var missing []string
 	for _, id := range ids {
@@ -78,17 +90,20 @@ func (c *Client) streamVisitors(ctx context.Context, o *op, ids []string, first 
 			missing = append(missing, id)
 		}
 	}
-	fetched, err := c.visitorsOf(ctx, o, missing)
+	fill := &op{}
+	fetched, err := c.visitorsOf(ctx, fill, missing)
+	o.join(fill)
 	if err != nil {
 		return nil, err
 	}
 	for id, v := range fetched {
-		c.visitors.byID[id] = v
+		c.visitors.byID[id] = cachedVisitor{visitor: v, read: fill.read.time()}
 	}
 	out := make(map[string]visitor, len(ids))
 	for _, id := range ids {
 		if v, ok := c.visitors.byID[id]; ok {
-			out[id] = v
+			out[id] = v.visitor
+			o.read.add(v.read)
 		}
 	}
 	return out, nil
@@ -116,20 +131,42 @@ type holderEntry struct {
 	Location   string `json:"location"`
 	Company    string `json:"company"`
 	ModifiedAt string `json:"modifiedAt"`
+	// read is when the entry was read from the platform (a page's or a
+	// lookup's request, a webhook's event time); zero when unknown.
+	read time.Time
 }
 
 // holderCache keeps the members' and companies' locations the members and
-// companies streams have passed through (they are read before passes), so
-// a passes page asks the platform only for holders it has not seen.
+// companies streams and webhooks have passed through (they are read before
+// passes), so a passes page asks the platform only for holders it has not
+// seen. An entry stays until a fresher one replaces it, so a page using it
+// is as old as the entry (its ReadAt).
 type holderCache struct {
 	mu   sync.Mutex
 	byID map[string]holderEntry // "member:<id>", "company:<id>"
 }
 
+// put keeps e unless the cache holds a fresher copy: one modified later, or
+// as modified and read later (a late webhook's payload never replaces a
+// newer read).
 func (h *holderCache) put(kind string, e holderEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.byID[kind+":"+e.ID] = e
+	key := kind + ":" + e.ID
+	if old, ok := h.byID[key]; ok && fresher(old, e) {
+		return
+	}
+	h.byID[key] = e
+}
+
+// fresher says a is a newer copy of the object than b.
+func fresher(a, b holderEntry) bool {
+	ta, okA := parseTime(a.ModifiedAt)
+	tb, okB := parseTime(b.ModifiedAt)
+	if okA && okB && !ta.Equal(tb) {
+		return ta.After(tb)
+	}
+	return a.read.After(b.read)
 }
 
 func (h *holderCache) get(kind, id string) (holderEntry, bool) {
@@ -150,11 +187,14 @@ func (c *Client) fetchHolders(ctx context.Context, o *op, kind, path string, ids
 	}
 	for chunk := range slices.Chunk(missing, pageSize) {
 		q := url.Values{"_id[$in]": {strings.Join(chunk, ",")}, "$select": {"_id,location,company,modifiedAt"}}
-		es, err := listAll[holderEntry](ctx, c, o, path, q)
+		fill := &op{}
+		es, err := listAll[holderEntry](ctx, c, fill, path, q)
+		o.join(fill)
 		if err != nil {
 			return err
 		}
 		for _, e := range es {
+			e.read = fill.read.time()
 			c.holders.put(kind, e)
 		}
 	}
@@ -162,7 +202,8 @@ func (c *Client) fetchHolders(ctx context.Context, o *op, kind, path string, ids
 }
 
 // holdersOf resolves each pass's holder: its member's location, else its
-// company's (the member's company when the member names no location).
+// company's (the member's company when the member names no location);
+// o.read takes in when each entry used was read.
 func (c *Client) holdersOf(ctx context.Context, o *op, ps []pass) (map[string]holder, error) {
 	ps = slices.DeleteFunc(slices.Clone(ps), func(p pass) bool { return !live(p) })
 	var memberIDs []string
@@ -194,20 +235,21 @@ func (c *Client) holdersOf(ctx context.Context, o *op, ps []pass) (map[string]ho
 	}
 	out := map[string]holder{}
 	for _, p := range ps {
-		if h, ok := c.resolveHolder(p, companyOf(p)); ok {
+		if h, ok := c.resolveHolder(p, companyOf(p), &o.read); ok {
 			out[p.ID] = h
 		}
 	}
 	return out, nil
 }
 
-func (c *Client) resolveHolder(p pass, companyID string) (holder, bool) {
+func (c *Client) resolveHolder(p pass, companyID string, read *readTime) (holder, bool) {
 	var h holder
 	if p.Member != "" {
 		m, ok := c.holders.get("member", p.Member)
 		if !ok {
 			return h, false
 		}
+		read.add(m.read)
 		h = holder{Location: m.Location, ModifiedAt: m.ModifiedAt}
 	}
 	if companyID != "" {
@@ -215,6 +257,7 @@ func (c *Client) resolveHolder(p pass, companyID string) (holder, bool) {
 		if !ok {
 			return h, false
 		}
+		read.add(co.read)
 		h.Location = co.Location
 		h.ModifiedAt = latestOf(h.ModifiedAt, co.ModifiedAt)
 	}

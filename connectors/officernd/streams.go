@@ -48,7 +48,9 @@ func (c *Client) Check(ctx context.Context) error {
 }
 
 // Page reads one page of stream; since (incremental streams only) keeps it
-// to objects modified at or after it.
+// to objects modified at or after it. Its records' ReadAt is when the
+// oldest data the page used was read: its own request, or an earlier one
+// that filled a cache it used (a stream's assignments, visitors, holders).
 func (c *Client) Page(ctx context.Context, stream string, since *time.Time, cursor string) (connectors.Page, error) {
 	s, ok := findStream(stream)
 	if !ok {
@@ -70,6 +72,7 @@ func (c *Client) Page(ctx context.Context, stream string, since *time.Time, curs
 	o := &op{}
 	page, err := c.readStream(ctx, o, stream, q, cursor)
 	page.Calls = o.calls
+	stamp(page.Records, o.read.time())
 	return page, err
 }
 
@@ -91,9 +94,13 @@ func (c *Client) readStream(ctx context.Context, o *op, stream string, q url.Val
 	case "plans":
 		return simplePage(ctx, c, o, "/plans", q, cursor, planOutcome)
 	case "companies":
-		return simplePage(ctx, c, o, "/companies", q, cursor, c.seenCompany)
+		return simplePage(ctx, c, o, "/companies", q, cursor, func(co company) (outcome, error) {
+			return c.seenCompany(co, o.read.time())
+		})
 	case "members":
-		return simplePage(ctx, c, o, "/members", q, cursor, c.seenMember)
+		return simplePage(ctx, c, o, "/members", q, cursor, func(m member) (outcome, error) {
+			return c.seenMember(m, o.read.time())
+		})
 	case "resources":
 		return simplePage(ctx, c, o, "/resources", q, cursor, resourceOutcome)
 	case "memberships":
@@ -106,14 +113,14 @@ func (c *Client) readStream(ctx context.Context, o *op, stream string, q url.Val
 }
 
 // seenMember and seenCompany translate, keeping the holder cache current
-// for the passes stream.
-func (c *Client) seenMember(m member) (outcome, error) {
-	c.holders.put("member", holderEntry{ID: m.ID, Location: m.Location, Company: m.Company, ModifiedAt: m.ModifiedAt})
+// for the passes stream; read is when the object was read (zero: unknown).
+func (c *Client) seenMember(m member, read time.Time) (outcome, error) {
+	c.holders.put("member", holderEntry{ID: m.ID, Location: m.Location, Company: m.Company, ModifiedAt: m.ModifiedAt, read: read})
 	return memberOutcome(m)
 }
 
-func (c *Client) seenCompany(co company) (outcome, error) {
-	c.holders.put("company", holderEntry{ID: co.ID, Location: co.Location, ModifiedAt: co.ModifiedAt})
+func (c *Client) seenCompany(co company, read time.Time) (outcome, error) {
+	c.holders.put("company", holderEntry{ID: co.ID, Location: co.Location, ModifiedAt: co.ModifiedAt, read: read})
 	return companyOutcome(co)
 }
 

@@ -77,6 +77,9 @@ type envelope struct {
 	Data      struct {
 		Object json.RawMessage `json:"object"`
 	} `json:"data"`
+	// CreatedAt is when the event happened: data.object is the object as
+	// it was then, however late the delivery (a retry) arrives.
+	CreatedAt string `json:"createdAt"`
 }
 
 // eventKinds are the doorsync kinds of the OfficeRnD events that carry
@@ -90,7 +93,9 @@ var eventKinds = map[string]access.Kind{
 // Webhook turns a verified delivery into changes: *.removed deletes;
 // created and updated translate data.object, fetching only what it does
 // not carry (a membership's assignments, a booking's visitors, a pass's
-// holder when unseen).
+// holder when unseen). A record's ReadAt is the event's createdAt (the age
+// of data.object, never the delivery's arrival), or earlier where a cached
+// holder is older; zero when the envelope has no createdAt.
 func (c *Client) Webhook(ctx context.Context, _ http.Header, body []byte) (connectors.Changes, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -112,11 +117,15 @@ func (c *Client) Webhook(ctx context.Context, _ http.Header, body []byte) (conne
 		return connectors.Changes{Deletes: []connectors.Ref{{Kind: kind, ID: ref.ID}}}, nil
 	case "created", "updated":
 		o := &op{}
-		out, err := c.translateEvent(ctx, o, prefix, env.Data.Object)
+		at := eventTime(env.CreatedAt, time.Now())
+		o.read.add(at)
+		out, err := c.translateEvent(ctx, o, prefix, env.Data.Object, at)
 		if err != nil {
 			return connectors.Changes{Calls: o.calls}, fmt.Errorf("officernd: %s %s: %w", env.EventType, ref.ID, err)
 		}
-		return changesOf(out, o.calls), nil
+		ch := changesOf(out, o.calls)
+		stamp(ch.Upserts, o.read.time())
+		return ch, nil
 	}
 	return connectors.Changes{}, nil
 }
@@ -128,12 +137,14 @@ func splitEvent(t string) (prefix, action string, ok bool) {
 	return prefix, action, ok && !strings.Contains(action, ".")
 }
 
-func (c *Client) translateEvent(ctx context.Context, o *op, prefix string, raw json.RawMessage) (outcome, error) {
+// translateEvent translates data.object of an event that happened at (zero:
+// unknown), which is when the payload's objects were read.
+func (c *Client) translateEvent(ctx context.Context, o *op, prefix string, raw json.RawMessage, at time.Time) (outcome, error) {
 	switch prefix {
 	case "member":
-		return decodeThen(raw, c.seenMember)
+		return decodeThen(raw, func(m member) (outcome, error) { return c.seenMember(m, at) })
 	case "company":
-		return decodeThen(raw, c.seenCompany)
+		return decodeThen(raw, func(co company) (outcome, error) { return c.seenCompany(co, at) })
 	case "membership":
 		return decodeThen(raw, func(ms membership) (outcome, error) {
 			asg, err := c.assignmentsOf(ctx, o, ms.ID)
