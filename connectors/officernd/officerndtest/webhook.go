@@ -21,7 +21,7 @@ type Envelope struct {
 	Event     string       `json:"event"`
 	EventType string       `json:"eventType"`
 	Data      EnvelopeData `json:"data"`
-	CreatedAt string       `json:"createdAt"`
+	CreatedAt string       `json:"createdAt,omitempty"`
 }
 
 // EnvelopeData carries the object after the change.
@@ -61,7 +61,7 @@ func (s *Server) send(p *pending) {
 	if p == nil {
 		return
 	}
-	status, err := post(p.url, p.secret, p.event, p.eventType, p.object, p.at)
+	status, err := post(p.url, p.secret, p.event, p.eventType, p.object, p.at, p.at)
 	s.mu.Lock()
 	s.delivered = append(s.delivered, Delivery{URL: p.url, EventType: p.eventType, Status: status, Err: err})
 	s.mu.Unlock()
@@ -71,10 +71,27 @@ func (s *Server) send(p *pending) {
 // the fake's webhook secret at the fake's now; it answers the receiver's
 // status.
 func (s *Server) Deliver(url, eventType string, object any) (int, error) {
+	return s.deliver(url, eventType, object, nil)
+}
+
+// DeliverLate posts, signed at the fake's now, the delivery of an event
+// that happened at createdAt: a delivery late or retried, its envelope's
+// createdAt (and data.object) the event's. A zero createdAt leaves the
+// envelope without one.
+func (s *Server) DeliverLate(url, eventType string, object any, createdAt time.Time) (int, error) {
+	return s.deliver(url, eventType, object, &createdAt)
+}
+
+// deliver posts a delivery signed at the fake's now, of an event that
+// happened at createdAt (nil: now).
+func (s *Server) deliver(url, eventType string, object any, createdAt *time.Time) (int, error) {
 	s.mu.Lock()
 	secret, at, event := s.cfg.webhookSecret, s.now(), s.newID()
 	s.mu.Unlock()
-	status, err := post(url, secret, event, eventType, object, at)
+	if createdAt == nil {
+		createdAt = &at
+	}
+	status, err := post(url, secret, event, eventType, object, *createdAt, at)
 	s.mu.Lock()
 	s.delivered = append(s.delivered, Delivery{URL: url, EventType: eventType, Status: status, Err: err})
 	s.mu.Unlock()
@@ -88,10 +105,14 @@ func (s *Server) Deliveries() []Delivery {
 	return append([]Delivery(nil), s.delivered...)
 }
 
-// Body is the envelope Deliver sends, for tests that sign it themselves.
+// Body is the envelope Deliver sends, for tests that sign it themselves;
+// a zero at leaves out createdAt.
 func Body(event, eventType string, object any, at time.Time) ([]byte, error) {
-	b, err := json.Marshal(Envelope{Event: event, EventType: eventType, Data: EnvelopeData{Object: object},
-		CreatedAt: at.UTC().Format(TimeFormat)})
+	env := Envelope{Event: event, EventType: eventType, Data: EnvelopeData{Object: object}}
+	if !at.IsZero() {
+		env.CreatedAt = at.UTC().Format(TimeFormat)
+	}
+	b, err := json.Marshal(env)
 	if err != nil {
 		return nil, fmt.Errorf("officerndtest: encoding delivery: %w", err)
 	}
@@ -110,8 +131,8 @@ func Sign(secret string, body []byte, t time.Time) string {
 
 var deliveryClient = &http.Client{Timeout: 10 * time.Second}
 
-func post(url, secret, event, eventType string, object any, at time.Time) (int, error) {
-	body, err := Body(event, eventType, object, at)
+func post(url, secret, event, eventType string, object any, createdAt, signedAt time.Time) (int, error) {
+	body, err := Body(event, eventType, object, createdAt)
 	if err != nil {
 		return 0, err
 	}
@@ -120,7 +141,7 @@ func post(url, secret, event, eventType string, object any, at time.Time) (int, 
 		return 0, fmt.Errorf("officerndtest: delivery request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(secret, body, at))
+	req.Header.Set(SignatureHeader, Sign(secret, body, signedAt))
 	resp, err := deliveryClient.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("officerndtest: delivering %s: %w", eventType, err)
