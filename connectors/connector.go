@@ -43,9 +43,11 @@ type Record struct {
 	// SourceID is the platform object behind the record (its id as the
 	// platform spells it), named by explain.
 	SourceID string `json:"source_id"`
-	// ReadAt is when doorsync read the record from the platform, set by
-	// the reader (a sync's page, a webhook): a read is newer than a row
-	// doorsync wrote before it, whatever the versions say (write.Record).
+	// ReadAt is when the oldest platform data the record is built from was
+	// read (a request's send time, a cache's fill time, a webhook payload's
+	// event time), set by the connector; zero when unknown. A read is newer
+	// than a row doorsync wrote before it, whatever the versions say
+	// (write.Record), so ReadAt must never be later than its data.
 	ReadAt time.Time `json:"-"`
 }
 
