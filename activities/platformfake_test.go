@@ -75,6 +75,10 @@ func (f *fakeConnector) Page(_ context.Context, stream string, since *time.Time,
 	at, _ := strconv.Atoi(cursor)
 	end := min(at+f.pageSize, len(recs))
 	p := connectors.Page{Records: append([]connectors.Record(nil), recs[at:end]...), Calls: 1}
+	readAt := time.Now() // as a connector dates its records: when their data was read
+	for i := range p.Records {
+		p.Records[i].ReadAt = readAt
+	}
 	if end < len(recs) {
 		p.Next = strconv.Itoa(end)
 	} else {
@@ -152,7 +156,8 @@ type fakeWriter struct {
 	w    *write.Writer
 	mu   sync.Mutex
 	conn *pgx.Conn
-	// unread counts records written without a ReadAt.
+	// unread counts records written without a ReadAt (the connector dates
+	// its records; the sync passes the date on).
 	unread int
 }
 

@@ -100,12 +100,10 @@ func (a *Activities) SyncPlatformPage(ctx context.Context, in contract.SyncPlatf
 	if err != nil {
 		return contract.SyncPlatformPageResult{}, err
 	}
-	readAt := a.now() // before the request: the page is the platform's state at least as of then
 	page, err := conn.Page(ctx, in.Stream, in.Since, in.Cursor)
 	if err != nil {
 		return contract.SyncPlatformPageResult{}, platformError(fmt.Errorf("activities: read %s: %w", in.Stream, err))
 	}
-	stampRead(page.Records, readAt)
 	w := pageWrite{a: a, p: p, org: in.OrgID, run: in.RunID, platform: conn.Platform()}
 	if err := w.records(ctx, page.Records); err != nil {
 		return contract.SyncPlatformPageResult{}, err
@@ -118,17 +116,6 @@ func (a *Activities) SyncPlatformPage(ctx context.Context, in contract.SyncPlatf
 	}
 	w.res.Calls, w.res.Next = page.Calls, page.Next
 	return w.res, nil
-}
-
-// stampRead sets when records were read, where their connector did not:
-// a read supersedes what doorsync wrote of them before it, whatever the
-// versions say (write.Record), and is refused after a later write.
-func stampRead(recs []connectors.Record, at time.Time) {
-	for i := range recs {
-		if recs[i].ReadAt.IsZero() {
-			recs[i].ReadAt = at
-		}
-	}
 }
 
 // holdSync renews the run's hold on the org's sync. A run whose lease
