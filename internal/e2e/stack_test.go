@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,12 +23,15 @@ import (
 	"doorsync/activities"
 	"doorsync/api"
 	"doorsync/internal/egress"
+	"doorsync/internal/entity"
 	"doorsync/internal/guestkey"
 	"doorsync/internal/outbox"
+	"doorsync/internal/platformconn"
 	"doorsync/internal/reconciler"
 	"doorsync/internal/saltoconn"
 	"doorsync/internal/secrets"
 	"doorsync/internal/testenv"
+	"doorsync/internal/write"
 	"doorsync/saltoks/saltokstest"
 	"doorsync/store"
 	"doorsync/worker"
@@ -92,6 +96,8 @@ type stackOptions struct {
 	server *testenv.DevServer
 	// orgSettings override the org's defaults.
 	orgSettings map[string]any
+	// platformURLs are the platform fakes the org may connect to.
+	platformURLs []string
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -116,16 +122,22 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mgr := saltoconn.New(saltoconn.Options{Store: st, Secrets: box, Logger: log,
 		Egress: egress.MustParse("test", []string{fake.URL})})
+	// The platform fakes listen on loopback; only they are allowed.
+	platforms := platformconn.New(platformconn.Options{Store: st, Secrets: box, Logger: log,
+		Egress: egress.MustParse("test", opts.platformURLs)})
 	guests := guestkey.New(guestkey.Derive(key))
 	s := &stack{t: t, dbURL: dbURL, secrets: box, org: orgFor(t), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
 		acts: &activities.Activities{Store: st, Salto: mgr, Log: log, Guests: guests}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}
 	s.acts.Workflows = rec
 	s.acts.Orgs = rec
-	s.startWorker()
 	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond, Guests: guests}
+	s.acts.Platform = &activities.PlatformSync{Platforms: platforms, Writer: &write.Writer{Store: st}, States: st, Pokes: relay,
+		NotConnected: platformconn.ErrNotConnected, Refused: func(err error) bool { var inv *entity.Invalid; return errors.As(err, &inv) }}
+	s.startWorker()
 	go relay.Run(ctx)
 	h := api.NewHandler(api.Deps{Logger: log, Store: st, AdminToken: adminToken, Salto: mgr, Outbox: relay, Reconciler: rec, OrgDeleter: rec,
+		Platforms: platforms, PlatformSync: rec,
 		OnOrgSaved: func(ctx context.Context, org store.Org) error {
 			return rec.EnsureSchedule(ctx, org.ID, org.Settings.ReconcileInterval)
 		}})

@@ -40,6 +40,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, route string) (Co
 		return "", false
 	}
 	if over, wait := limited(&s.listHits, s.cfg.listLimit, s.cfg.listWindow, s.now()); over {
+		s.throttled++
 		w.Header().Set("Retry-After", seconds(wait))
 		writeNest(w, http.StatusTooManyRequests, "ThrottlerException: Too Many Requests")
 		return "", false

@@ -131,6 +131,13 @@ func (s *Server) Remove(c Collection, id string) error {
 	return nil
 }
 
+// IDs are the ids of the objects c holds, in the order they were added.
+func (s *Server) IDs(c Collection) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.colls[c].order...)
+}
+
 // Count is how many objects c holds.
 func (s *Server) Count(c Collection) int {
 	s.mu.Lock()

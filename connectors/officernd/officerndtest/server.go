@@ -41,6 +41,8 @@ type Server struct {
 	// windows.
 	tokenHits []time.Time
 	listHits  []time.Time
+	// throttled counts the list requests answered 429.
+	throttled int
 	failLeft  int
 	seq       uint64
 	lastStamp time.Time

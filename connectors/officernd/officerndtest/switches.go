@@ -110,3 +110,10 @@ func limited(hits *[]time.Time, n int, window time.Duration, now time.Time) (boo
 	*hits = append(*hits, now)
 	return false, 0
 }
+
+// Throttled is how many API requests the list rate limit answered 429.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
+}
