@@ -42,6 +42,7 @@ var contractOperations = []struct{ method, path string }{
 	{"PUT", "/v1/orgs/{org}/platform"},
 	{"GET", "/v1/orgs/{org}/platform"},
 	{"DELETE", "/v1/orgs/{org}/platform"},
+	{"POST", "/v1/orgs/{org}/platform/sync"}, // an extension: a full run now, approving held deletions
 	{"POST", "/v1/hooks/officernd/{org}"},
 	{"POST", "/v1/hooks/nexudus/{org}"},
 

@@ -23,6 +23,9 @@ type PlatformSyncer interface {
 	StopPlatformSync(ctx context.Context, orgID string) error
 	// EnsurePlatformSchedule sets the schedule's interval, starting no run.
 	EnsurePlatformSchedule(ctx context.Context, orgID string, every time.Duration) error
+	// SyncPlatformNow starts a full run now, approving the deletions the
+	// removal guard held if approveRemovals; false when a run is going on.
+	SyncPlatformNow(ctx context.Context, orgID string, approveRemovals bool) (bool, error)
 }
 
 // platformBody is PUT …/platform: one platform's credentials.
@@ -219,3 +222,43 @@ func hookPath(p connectors.Platform, orgID string) string {
 }
 
 var errPlatformsOff = httpError(http.StatusServiceUnavailable, "platform connections are not configured on this deployment")
+
+// platformSyncBody is POST …/platform/sync.
+type platformSyncBody struct {
+	// ApproveRemovals approves, for this run, the deletions the removal
+	// guard held (the operator has checked the platform really dropped
+	// them).
+	ApproveRemovals bool `json:"approve_removals"`
+}
+
+// syncPlatform starts a full platform sync now (202), approving the held
+// deletions if asked; 409 while another run is going on, 404 when the org
+// is not connected.
+func (h *handlers) syncPlatform(w http.ResponseWriter, r *http.Request) error {
+	var body platformSyncBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		return err
+	}
+	if h.platforms == nil || h.platformSync == nil {
+		return errPlatformsOff
+	}
+	ctx, orgID := r.Context(), chi.URLParam(r, "org")
+	if _, err := h.store.GetOrg(ctx, orgID); err != nil {
+		return err
+	}
+	if st, err := h.platforms.Status(ctx, orgID); err != nil {
+		return err
+	} else if !st.Connected {
+		return errNotFound
+	}
+	started, err := h.platformSync.SyncPlatformNow(ctx, orgID, body.ApproveRemovals)
+	if err != nil {
+		h.log.WarnContext(ctx, "could not start a platform sync", "org", orgID, "err", err)
+		return httpError(http.StatusServiceUnavailable, "the platform sync could not be started: try again")
+	}
+	if !started {
+		return httpError(http.StatusConflict, "a platform sync is under way: try again when it has ended")
+	}
+	writeJSON(w, http.StatusAccepted, map[string]bool{"approve_removals": body.ApproveRemovals})
+	return nil
+}

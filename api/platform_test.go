@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -91,6 +92,7 @@ type syncCalls struct {
 	mu    sync.Mutex
 	calls []string
 	err   error
+	busy  bool // a run is under way: SyncPlatformNow starts none
 }
 
 func (s *syncCalls) StartPlatformSync(_ context.Context, orgID string, every time.Duration) error {
@@ -105,6 +107,13 @@ func (s *syncCalls) EnsurePlatformSchedule(_ context.Context, orgID string, ever
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, "schedule "+orgID+" "+every.String())
 	return s.err
+}
+
+func (s *syncCalls) SyncPlatformNow(_ context.Context, orgID string, approve bool) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, fmt.Sprintf("now %s approve=%t", orgID, approve))
+	return !s.busy, s.err
 }
 
 func (s *syncCalls) StopPlatformSync(_ context.Context, orgID string) error {
@@ -487,4 +496,28 @@ func TestPlatformHookWritesAndPokes(t *testing.T) {
 	if n := metricValue(t, a.metrics(), `doorsync_platform_webhooks_total{platform="officernd",result="applied"}`); n != 2 {
 		t.Errorf("applied deliveries counted %v, want 2", n)
 	}
+}
+
+// POST …/platform/sync starts a full run now, approving held deletions when
+// asked: 202; 409 while a run is going on; 404 when not connected; an
+// operator's act.
+func TestSyncPlatformNow(t *testing.T) {
+	a := newPlatformAPI(t)
+	key := operatorKey(a.testAPI, "acme")
+	a.must(404, "POST", "/v1/orgs/acme/platform/sync", key, map[string]any{})
+	a.must(200, "PUT", "/v1/orgs/acme/platform", key, orndBody())
+	a.sync.take()
+
+	got := a.must(202, "POST", "/v1/orgs/acme/platform/sync", key, map[string]any{"approve_removals": true}).JSON(t)
+	checkFields(t, got, map[string]any{"approve_removals": true})
+	a.sync.mu.Lock()
+	a.sync.busy = true
+	a.sync.mu.Unlock()
+	a.must(409, "POST", "/v1/orgs/acme/platform/sync", key, map[string]any{})
+	a.must(400, "POST", "/v1/orgs/acme/platform/sync", key, map[string]any{"approve": true})
+	if calls := a.sync.take(); !slices.Equal(calls, []string{"now acme approve=true", "now acme approve=false"}) {
+		t.Errorf("sync calls = %v", calls)
+	}
+	platformKey := a.createKey("acme", "bridge", "platform")
+	a.must(403, "POST", "/v1/orgs/acme/platform/sync", platformKey, map[string]any{})
 }

@@ -39,6 +39,7 @@ func routeRoles() map[string]string {
 		"PUT /v1/orgs/{org}/platform":         operatorRoute,
 		"GET /v1/orgs/{org}/platform":         operatorRoute,
 		"DELETE /v1/orgs/{org}/platform":      operatorRoute,
+		"POST /v1/orgs/{org}/platform/sync":   operatorRoute,
 		"GET /v1/orgs":                        adminRoute,
 		"POST /v1/codec/encode":               adminRoute,
 		"POST /v1/codec/decode":               adminRoute,

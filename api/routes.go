@@ -237,6 +237,7 @@ func (h *handlers) orgRoutes() []route {
 		{"PUT", "/platform", roleOperator, h.putPlatform},
 		{"GET", "/platform", roleOperator, h.getPlatform},
 		{"DELETE", "/platform", roleOperator, h.deletePlatform},
+		{"POST", "/platform/sync", roleOperator, h.syncPlatform},
 	}
 	for _, k := range entity.Kinds {
 		rs = append(rs,
