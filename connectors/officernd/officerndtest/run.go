@@ -62,21 +62,30 @@ func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 	})
 }
 
+// The ids SeedDemo gives the objects a demo maps or refers to (the
+// location, the plans and the meeting room); the others get fresh ids.
+const (
+	DemoLocationID      = "64a000000000000000000001"
+	DemoHotDeskPlanID   = "64a000000000000000000002"
+	DemoDedicatedPlanID = "64a000000000000000000003"
+	DemoBoardRoomID     = "64a000000000000000000004"
+)
+
 // SeedDemo seeds a small space: one location, a floor, two plans, a
 // company with a team membership, three members (one with a dedicated
 // desk), a meeting room with a booking that has a visitor, and a company's
 // day passes.
 func (s *Server) SeedDemo() {
 	now := time.Now().UTC().Truncate(24 * time.Hour)
-	loc := s.AddLocation(Location{ID: "64a000000000000000000001", Name: "Demo Space", Timezone: "Europe/London", IsOpen: true})
+	loc := s.AddLocation(Location{ID: DemoLocationID, Name: "Demo Space", Timezone: "Europe/London", IsOpen: true})
 	fl := s.AddFloor(Floor{Name: "Ground floor", Floor: "0", Location: loc, IsOpen: true})
-	hot := s.AddPlan(Plan{Name: "Hot desk", Type: "hotdesk", Locations: []string{loc}})
-	ded := s.AddPlan(Plan{Name: "Dedicated desk", Type: "desk", Locations: []string{loc}})
+	hot := s.AddPlan(Plan{ID: DemoHotDeskPlanID, Name: "Hot desk", Type: "hotdesk", Locations: []string{loc}})
+	ded := s.AddPlan(Plan{ID: DemoDedicatedPlanID, Name: "Dedicated desk", Type: "desk", Locations: []string{loc}})
 	acme := s.AddCompany(Company{Name: "Acme Ltd", Location: loc, Status: "active"})
 	ada := s.AddMember(Member{Name: "Ada Lovelace", Email: "ada@example.com", Location: loc, Status: "active"})
 	grace := s.AddMember(Member{Name: "Grace Hopper", Email: "grace@example.com", Location: loc, Status: "active"})
 	s.AddMember(Member{Name: "Alan Turing", Email: "alan@example.com", Location: loc, Company: acme, Status: "active"})
-	room := s.AddResource(Resource{Name: "Board room", Type: "meeting_room", Location: loc, Floor: fl, Size: 8})
+	room := s.AddResource(Resource{ID: DemoBoardRoomID, Name: "Board room", Type: "meeting_room", Location: loc, Floor: fl, Size: 8})
 	desk := s.AddResource(Resource{Name: "Desk 1", Type: "desk", Location: loc, Floor: fl})
 	s.AddMembership(Membership{Name: "Hot desk", IsPersonal: true, Status: "approved", CalculatedStatus: "active",
 		Type: "month_to_month", Location: loc, Plan: hot, Member: ada, StartDate: now.AddDate(0, -1, 0)})
