@@ -3,7 +3,10 @@
 # file under .data/), PostgreSQL (DATABASE_URL, else the local server, else a
 # private cluster under .data/pg), migrations, the fake Salto KS, then
 # `doorsync dev` with the demo org and the fake as the partner client.
-# Ctrl-C stops everything this script started.
+# DOORSYNC_DEMO_PLATFORM=officernd also starts the fake OfficeRnD
+# (FAKE_OFFICERND_ADDR, its webhooks pointed at the API) and loads the demo
+# org from it (a platform connection and its backfill) instead of the
+# built-in space. Ctrl-C stops everything this script started.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +18,8 @@ TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
 TEMPORAL_METRICS_PORT=${TEMPORAL_METRICS_PORT:-8234}
 PRIVATE_PG_PORT=${PRIVATE_PG_PORT:-5433}
 FAKE_SALTO_ADDR=${FAKE_SALTO_ADDR:-127.0.0.1:8090}
+FAKE_OFFICERND_ADDR=${FAKE_OFFICERND_ADDR:-127.0.0.1:8091}
+DEMO_PLATFORM=${DOORSYNC_DEMO_PLATFORM:-}
 export DOORSYNC_HTTP_ADDR=${DOORSYNC_HTTP_ADDR:-127.0.0.1:8080}
 # The Salto KS authorization-code flow (the fake is the partner client)
 # comes back to the API here.
@@ -115,17 +120,41 @@ start_fake_salto() {
 	wait_for 30 "the fake Salto KS (log: $DATA/fake-salto.log)" fake_salto_ready
 }
 
+# The fake OfficeRnD delivers every change to the demo org's webhook
+# endpoint (changes before the API listens, its seed, are refused and
+# reach doorsync through the backfill instead).
+start_fake_officernd() {
+	"$DOORSYNC" fake-officernd --addr "$FAKE_OFFICERND_ADDR" \
+		--webhook-url "http://$DOORSYNC_HTTP_ADDR/v1/hooks/officernd/demo" >"$DATA/fake-officernd.log" 2>&1 &
+	children+=($!)
+	wait_for 30 "the fake OfficeRnD (log: $DATA/fake-officernd.log)" fake_officernd_ready
+}
+
+fake_officernd_ready() { curl -fsS "http://$FAKE_OFFICERND_ADDR/__fake/calls" >/dev/null 2>&1; }
+
 fake_salto_ready() { curl -fsS "http://$FAKE_SALTO_ADDR/.well-known/openid-configuration" >/dev/null 2>&1; }
 
 api_ready() { curl -fsS "http://$DOORSYNC_HTTP_ADDR/readyz" >/dev/null 2>&1; }
 
 main() {
+	local demo=(--demo-salto "http://$FAKE_SALTO_ADDR") fake_officernd=""
+	case "$DEMO_PLATFORM" in
+	"") ;;
+	officernd) demo+=(--demo-officernd "http://$FAKE_OFFICERND_ADDR") ;;
+	*) log "DOORSYNC_DEMO_PLATFORM=$DEMO_PLATFORM: the demo can load from officernd (or, unset, the built-in space)"; exit 1 ;;
+	esac
 	log "starting Temporal dev server"
 	start_temporal
 	ensure_postgres
 	"$DOORSYNC" migrate up --create-db
 	start_fake_salto
-	"$DOORSYNC" dev --demo-salto "http://$FAKE_SALTO_ADDR" &
+	if [ "$DEMO_PLATFORM" = officernd ]; then
+		start_fake_officernd
+		fake_officernd=$(printf '\n  %-18s%s\n  %-18s%s' "Fake OfficeRnD" \
+			"http://$FAKE_OFFICERND_ADDR (slug demo-space; webhooks to /v1/hooks/officernd/demo;" \
+			"" "control: /__fake/objects/{collection}, /__fake/calls)")
+	fi
+	"$DOORSYNC" dev "${demo[@]}" &
 	children+=($!)
 	wait_for 60 "the doorsync API" api_ready
 	cat >&2 <<-BANNER
@@ -137,7 +166,7 @@ main() {
 	  Temporal          $TEMPORAL_ADDRESS
 	  Temporal metrics  http://127.0.0.1:$TEMPORAL_METRICS_PORT/metrics
 	  Fake Salto        http://$FAKE_SALTO_ADDR (state: /__fake/state; also the partner client:
-	                    GET /v1/orgs/{org}/salto/authorize runs the authorization-code flow)
+	                    GET /v1/orgs/{org}/salto/authorize runs the authorization-code flow)$fake_officernd
 
 	BANNER
 	wait "${children[-1]}"

@@ -62,6 +62,9 @@ func loadDemo(ctx context.Context, env *environment, apiBase, saltoURL string) e
 	now := time.Now()
 	steps := demoSpace(now)
 	platform := newDemoClient(apiBase, key)
+	if err := platform.disconnectStalePlatform(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	for _, s := range steps {
 		if _, err := platform.call(ctx, "PUT", demoOrgPath+s.path, s.body); err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -69,10 +72,8 @@ func loadDemo(ctx context.Context, env *environment, apiBase, saltoURL string) e
 	}
 	// A database kept from an earlier run may say access is applied that a
 	// fresh fake Salto KS (after make clean) does not hold: reconcile now
-	// rather than at the schedule's first run (or let the one under way, a
-	// 409, do it).
-	if _, err := platform.call(ctx, "POST", demoOrgPath+"/reconcile", map[string]any{"dry_run": false}); err != nil &&
-		!strings.Contains(err.Error(), ": 409 ") {
+	// rather than at the schedule's first run.
+	if err := platform.reconcileNow(ctx); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	printDemo(env.stdout, demoBanner{admin: env.cfg.AdminToken, key: key, api: apiBase, salto: saltoURL}, steps)
@@ -222,7 +223,8 @@ func printDemo(w io.Writer, b demoBanner, steps []demoStep) {
 	fmt.Fprintf(w, "  explain a member's access:\n    curl -s -H 'Authorization: Bearer %s' %s%s/members/m-alice/access\n",
 		b.key, b.api, demoOrgPath)
 	fmt.Fprintf(w, "  the fake Salto KS is also the partner client: connect an org by the authorization-code flow at\n"+
-		"    %s/v1/orgs/{org}/salto/authorize (as an operator; it redirects to the fake, which approves at once)\n\n", b.api)
+		"    %s/v1/orgs/{org}/salto/authorize (as an operator; it redirects to the fake, which approves at once)\n", b.api)
+	fmt.Fprint(w, demoPlatformHint+"\n")
 }
 
 // demoCounts counts the steps by kind, e.g. "locations 2 · floors 1".

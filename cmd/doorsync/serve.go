@@ -167,17 +167,26 @@ func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 }
 
 // runDev runs the api and the worker in one process; with -demo-salto it
-// also loads the demo org against that (fake) Salto KS.
+// also loads the demo org against that (fake) Salto KS, its space from the
+// (fake) OfficeRnD at -demo-officernd when given, else the built-in one.
 func runDev(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	demoSalto := fs.String("demo-salto", "", "load the demo org, connected to the Salto KS at this URL (also the partner client unless DOORSYNC_SALTO_CLIENT_ID is set)")
+	demoOfficeRnD := fs.String("demo-officernd", "", "with -demo-salto: load the demo org from the (fake) OfficeRnD at this URL "+
+		"instead of the built-in space, allowing it on the platforms' allow-list")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *demoOfficeRnD != "" && *demoSalto == "" {
+		return errDemoPlatformNeedsSalto
 	}
 	if err := env.devDefaults(); err != nil {
 		return err
 	}
 	if err := env.allowDemoSalto(*demoSalto); err != nil {
+		return err
+	}
+	if err := env.allowDemoPlatform(*demoOfficeRnD); err != nil {
 		return err
 	}
 	env.demoPartnerClient(*demoSalto)
@@ -195,8 +204,11 @@ func runDev(ctx context.Context, env *environment, args []string) error {
 	g.Go(func() error { return runWorkerLoop(ctx, env, svc) })
 	g.Go(func() error { return svc.relay.Run(ctx) })
 	g.Go(func() error { return svc.sender.Run(ctx) })
-	if *demoSalto != "" {
-		g.Go(func() error { return loadDemo(ctx, env, "http://"+l.Addr().String(), *demoSalto) })
+	switch apiBase := "http://" + l.Addr().String(); {
+	case *demoOfficeRnD != "":
+		g.Go(func() error { return loadOfficeRnDDemo(ctx, env, apiBase, *demoSalto, *demoOfficeRnD) })
+	case *demoSalto != "":
+		g.Go(func() error { return loadDemo(ctx, env, apiBase, *demoSalto) })
 	}
 	return g.Wait()
 }
