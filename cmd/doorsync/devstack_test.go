@@ -35,31 +35,9 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(testenv.TemporalCLI()); err != nil {
 		t.Skipf("temporal CLI missing: %v", err)
 	}
-	bin := testenv.BuildDoorsync(t)
-	apiAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	uiPort := testenv.FreePort(t)
-	temporalMetricsPort := testenv.FreePort(t)
-	fakeAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-
-	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(), "scripts", "dev-stack.sh"))
-	cmd.Env = append(os.Environ(),
-		"DOORSYNC_BIN="+bin,
-		"DOORSYNC_DATA_DIR="+t.TempDir(),
-		"DOORSYNC_HTTP_ADDR="+apiAddr,
-		"DATABASE_URL="+testenv.NewDatabase(t),
-		fmt.Sprintf("TEMPORAL_PORT=%d", testenv.FreePort(t)),
-		fmt.Sprintf("TEMPORAL_UI_PORT=%d", uiPort),
-		fmt.Sprintf("TEMPORAL_METRICS_PORT=%d", temporalMetricsPort),
-		"FAKE_SALTO_ADDR="+fakeAddr,
-	)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) })
+	ds := startDevStack(t)
+	out, apiAddr, fakeAddr := ds.out, ds.apiAddr, ds.fakeAddr
+	uiPort, temporalMetricsPort := ds.uiPort, ds.temporalMetricsPort
 
 	waitFor(t, 90*time.Second, "the ready banner", func() bool { return strings.Contains(out.String(), "doorsync is running") })
 	bannerAt := time.Now()
@@ -80,6 +58,13 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	}
 
 	waitFor(t, 30*time.Second, "the demo org", func() bool { return strings.Contains(out.String(), "demo org API key: dsk_") })
+	if !strings.Contains(out.String(), demoPlatformVar+"=officernd make run") {
+		t.Errorf("the built-in demo's banner does not say how to load the demo from the fake OfficeRnD (%s):\n%s",
+			demoPlatformVar, out.String())
+	}
+	if strings.Contains(out.String(), "Fake OfficeRnD") {
+		t.Errorf("without %s the dev stack started the fake OfficeRnD:\n%s", demoPlatformVar, out.String())
+	}
 	if !eventually(time.Until(bannerAt.Add(20*time.Second)), func() bool { return demoGroupsFilled(t, "http://"+fakeAddr) }) {
 		t.Fatalf("20 s after the banner the demo's people are not all in their Salto KS groups\n%s", out.String())
 	}
@@ -91,16 +76,63 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 		t.Errorf("the dev stack logged at ERROR:\n%s", strings.Join(lines, "\n"))
 	}
 
-	syscall.Kill(-pgid, syscall.SIGINT) // what Ctrl-C does to the foreground group
+	ds.interrupt()
+}
+
+// devStackRun is a running scripts/dev-stack.sh on free ports.
+type devStackRun struct {
+	t                           *testing.T
+	cmd                         *exec.Cmd
+	out                         *lockedBuffer
+	pgid                        int
+	apiAddr, fakeAddr           string
+	uiPort, temporalMetricsPort int
+}
+
+// startDevStack starts the script behind `make run` on free ports, with a
+// database of its own, and env added to the test's environment.
+func startDevStack(t *testing.T, env ...string) *devStackRun {
+	t.Helper()
+	bin := testenv.BuildDoorsync(t)
+	ds := &devStackRun{t: t, out: &lockedBuffer{},
+		apiAddr: fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)), fakeAddr: fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)),
+		uiPort: testenv.FreePort(t), temporalMetricsPort: testenv.FreePort(t)}
+	ds.cmd = exec.Command("bash", filepath.Join(testenv.RepoRoot(), "scripts", "dev-stack.sh"))
+	ds.cmd.Env = append(append(os.Environ(),
+		"DOORSYNC_BIN="+bin,
+		"DOORSYNC_DATA_DIR="+t.TempDir(),
+		"DOORSYNC_HTTP_ADDR="+ds.apiAddr,
+		"DATABASE_URL="+testenv.NewDatabase(t),
+		fmt.Sprintf("TEMPORAL_PORT=%d", testenv.FreePort(t)),
+		fmt.Sprintf("TEMPORAL_UI_PORT=%d", ds.uiPort),
+		fmt.Sprintf("TEMPORAL_METRICS_PORT=%d", ds.temporalMetricsPort),
+		"FAKE_SALTO_ADDR="+ds.fakeAddr,
+	), env...)
+	ds.cmd.Stdout, ds.cmd.Stderr = ds.out, ds.out
+	ds.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := ds.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := ds.cmd.Process.Pid
+	ds.pgid = pgid
+	t.Cleanup(func() { syscall.Kill(-pgid, syscall.SIGKILL) })
+	return ds
+}
+
+// interrupt sends SIGINT, as Ctrl-C does to the foreground group: the
+// script must stop within 30 s and leave no process behind.
+func (ds *devStackRun) interrupt() {
+	t := ds.t
+	syscall.Kill(-ds.pgid, syscall.SIGINT)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- ds.cmd.Wait() }()
 	select {
 	case <-done:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("dev stack still running 30s after SIGINT\n%s", out.String())
+		t.Fatalf("dev stack still running 30s after SIGINT\n%s", ds.out.String())
 	}
 	waitFor(t, 10*time.Second, "no process left in the group", func() bool {
-		return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
+		return errors.Is(syscall.Kill(-ds.pgid, 0), syscall.ESRCH)
 	})
 }
 
