@@ -48,7 +48,9 @@ func TestDevStackDemoFromOfficeRnD(t *testing.T) {
 	salto := "http://" + ds.fakeAddr
 
 	seeded := []string{"ada@example.com", "grace@example.com", "alan@example.com"}
-	if !eventually(30*time.Second, func() bool { return holdsAll(groupEmails(fakeState(t, salto), demoSiteLondon, demoLondonMembers), seeded) }) {
+	if !eventually(30*time.Second, func() bool {
+		return holdsAll(groupEmails(fakeState(t, salto), demoSiteLondon, demoLondonMembers), seeded)
+	}) {
 		t.Fatalf("the backfilled members (a Hot desk, a Dedicated desk and a team membership) are not in the London members group:\n%s",
 			out.String())
 	}
