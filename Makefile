@@ -19,6 +19,8 @@ help:
 		/^## / && t != "" { sub(/^## /, ""); printf "  %-8s %s\n", "", $$0; next } { t = "" }' $(MAKEFILE_LIST)
 
 ## run: the whole system on one machine (Temporal dev server, Postgres, doorsync dev)
+## DOORSYNC_DEMO_PLATFORM=officernd make run loads the demo org from a fake OfficeRnD
+## (a platform connection, its backfill and webhooks) instead of the built-in space
 run: build $(TEMPORAL_BIN)
 	DOORSYNC_BIN=$(CURDIR)/bin/doorsync scripts/dev-stack.sh
 
