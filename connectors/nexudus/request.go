@@ -121,18 +121,18 @@ func (c *Client) getOnce(ctx context.Context, path string, q url.Values, out any
 		return &transportError{fmt.Errorf("nexudus: GET %s: %w", path, err)}
 	}
 	defer drain(resp)
-	switch status := resp.StatusCode; {
-	case status == http.StatusOK:
+	switch status := resp.StatusCode; status {
+	case http.StatusOK:
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 			return fmt.Errorf("nexudus: GET %s: decoding: %w", path, err)
 		}
 		noteRead(ctx, sent)
 		return nil
-	case status == http.StatusUnauthorized:
+	case http.StatusUnauthorized:
 		return &rejectedError{token: tok.AccessToken}
-	case status == http.StatusConflict:
+	case http.StatusConflict:
 		return &connectors.ThrottledError{RetryAfter: retryAfter(resp.Header)}
-	case status == http.StatusNotFound:
+	case http.StatusNotFound:
 		return fmt.Errorf("nexudus: GET %s: %w", path, errNotFound)
 	default:
 		return &StatusError{Path: path, Status: status}
@@ -174,5 +174,5 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 }

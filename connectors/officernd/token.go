@@ -68,10 +68,10 @@ func (t *tokens) classify(err error, backoff time.Duration) (time.Duration, erro
 	if !errors.As(err, &re) || re.Response == nil {
 		return 0, fmt.Errorf("officernd: fetching a token: %w", err)
 	}
-	switch code := re.Response.StatusCode; {
-	case code == http.StatusTooManyRequests:
+	switch code := re.Response.StatusCode; code {
+	case http.StatusTooManyRequests:
 		return max(retryAfter(re.Response.Header, backoff), 100*time.Millisecond), nil
-	case code == http.StatusBadRequest || code == http.StatusUnauthorized || code == http.StatusForbidden:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 		return 0, fmt.Errorf("officernd: token request answered %d: %w", code, connectors.ErrUnauthorized)
 	default:
 		return 0, fmt.Errorf("officernd: token request answered %d: %w", code, ErrUnavailable)

@@ -139,7 +139,9 @@ func TestPlatformThrottleLosesNothing(t *testing.T) {
 }
 
 // A booking with visitors in Nexudus grants the room to the booker and the
-// visitors within its buffered window, reaching doorsync through the sync.
+// visitors within its buffered window, reaching doorsync through a sync
+// that Nexudus throttles (409, Retry-After) on the way: it slows, and
+// loses nothing.
 func TestNexudusBookingWithVisitors(t *testing.T) {
 	fake := nexudustest.NewServer()
 	t.Cleanup(fake.Close)
@@ -164,7 +166,11 @@ func TestNexudusBookingWithVisitors(t *testing.T) {
 		"FromTime": start.UTC().Format(time.RFC3339), "ToTime": end.UTC().Format(time.RFC3339)})
 	fake.Put(nexudustest.BookingVisitors, nexudustest.M{"BookingId": booking, "VisitorId": 1,
 		"VisitorFullName": "Gus Guest", "VisitorEmail": "guest@example.com"})
+	fake.ThrottleNext("", 3, time.Second)
 	s.syncNow(last)
+	if left := fake.FaultsLeft(); left != 0 {
+		t.Fatalf("%d of the 409s were never served: the sync met no throttle", left)
+	}
 	s.accessWindow(start.Add(-2*time.Second), end.Add(2*time.Second), "booker@example.com", "guest@example.com")
 }
 

@@ -87,3 +87,15 @@ func window(now time.Time, d time.Duration, limit int, start *time.Time, calls *
 	}
 	return 0, false
 }
+
+// FaultsLeft is how many injected answers (FailNext, ThrottleNext) are yet
+// to be served: a test sees that its faults were met.
+func (s *Server) FaultsLeft() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.left
+	}
+	return n
+}

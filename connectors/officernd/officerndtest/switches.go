@@ -46,7 +46,7 @@ func (s *Server) FailNext(n, status int) {
 	}
 }
 
-// SetMembershipsRefuseModifiedAt: whether /memberships answers 400 to
+// SetMembershipsRefuseModifiedAt sets whether /memberships answers 400 to
 // createdAt/modifiedAt filters and $sort, as observed on staging (on by
 // default).
 func (s *Server) SetMembershipsRefuseModifiedAt(on bool) {
@@ -55,7 +55,7 @@ func (s *Server) SetMembershipsRefuseModifiedAt(on bool) {
 	s.cfg.membershipsRefuseModified = on
 }
 
-// SetUndocumentedIn: whether [$in] works on filters the record documents
+// SetUndocumentedIn sets whether [$in] works on filters the record documents
 // only as plain values (assignments' membership, memberships' member...).
 // ASSUMED; on by default. _id[$in] and status[$in] are documented and
 // always work.
@@ -65,7 +65,7 @@ func (s *Server) SetUndocumentedIn(on bool) {
 	s.cfg.undocumentedIn = on
 }
 
-// SetAssignmentTimes: whether assignments carry createdAt and modifiedAt.
+// SetAssignmentTimes sets whether assignments carry createdAt and modifiedAt.
 // The record lists only _id, resource, membership, startDate and endDate:
 // off by default. Applies to assignments added afterwards.
 func (s *Server) SetAssignmentTimes(on bool) {
