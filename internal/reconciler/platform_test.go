@@ -24,7 +24,8 @@ func syncUntilDone(ctx workflow.Context, _ contract.PlatformSyncInput) (contract
 }
 
 // StartPlatformSync starts the full backfill run and the schedule; a
-// second call leaves the running backfill alone and updates the schedule;
+// second call (a reconnection) replaces the running backfill with a fresh
+// one and updates the schedule;
 // StopPlatformSync deletes the schedule and terminates the backfill, and
 // stopping again is no error.
 func TestStartAndStopPlatformSync(t *testing.T) {
@@ -46,9 +47,14 @@ func TestStartAndStopPlatformSync(t *testing.T) {
 	if err := rec.StartPlatformSync(ctx, org, 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	// A second start is a reconnection: the backfill of the old account
+	// is replaced by a fresh one.
 	again := describe(t, c, contract.PlatformSyncWorkflowID(org))
-	if got, want := again.GetWorkflowExecutionInfo().GetExecution().GetRunId(), first.GetWorkflowExecutionInfo().GetExecution().GetRunId(); got != want {
-		t.Fatalf("second start replaced the running backfill: run %s, want %s", got, want)
+	if got, old := again.GetWorkflowExecutionInfo().GetExecution().GetRunId(), first.GetWorkflowExecutionInfo().GetExecution().GetRunId(); got == old {
+		t.Fatalf("second start left the old backfill running (run %s)", got)
+	}
+	if st := again.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Fatalf("the new backfill is %v, want running", st)
 	}
 	sched, err := c.ScheduleClient().GetHandle(ctx, contract.PlatformSyncScheduleID(org)).Describe(ctx)
 	if err != nil {
