@@ -46,7 +46,16 @@ var contractOperations = []struct{ method, path string }{
 	{"POST", "/v1/hooks/officernd/{org}"},
 	{"POST", "/v1/hooks/nexudus/{org}"},
 
-	// Space entities.
+	// Space entities, and their lists (issue 21).
+	{"GET", "/v1/orgs/{org}/locations"},
+	{"GET", "/v1/orgs/{org}/floors"},
+	{"GET", "/v1/orgs/{org}/resources"},
+	{"GET", "/v1/orgs/{org}/plans"},
+	{"GET", "/v1/orgs/{org}/teams"},
+	{"GET", "/v1/orgs/{org}/members"},
+	{"GET", "/v1/orgs/{org}/memberships"},
+	{"GET", "/v1/orgs/{org}/bookings"},
+	{"GET", "/v1/orgs/{org}/day-passes"},
 	{"PUT", "/v1/orgs/{org}/locations/{id}"},
 	{"GET", "/v1/orgs/{org}/locations/{id}"},
 	{"DELETE", "/v1/orgs/{org}/locations/{id}"},
@@ -392,6 +401,7 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 		has("PUT", p, "200", "201", "400", "401", "404", "409", "413", "415")
 		has("GET", p, "200", "401", "404")
 		has("DELETE", p, "204", "401", "404")
+		has("GET", "/v1/orgs/{org}/"+e, "200", "400", "401", "404")
 	}
 	for _, e := range []string{"locations", "resources"} {
 		has("PATCH", "/v1/orgs/{org}/"+e+"/{id}", "200", "400", "401", "403", "404", "415")

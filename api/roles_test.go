@@ -81,6 +81,7 @@ func routeRoles() map[string]string {
 		for _, m := range []string{"PUT", "GET", "DELETE"} {
 			roles[m+" /v1/orgs/{org}/"+kind+"/{id}"] = platformRoute
 		}
+		roles["GET /v1/orgs/{org}/"+kind] = platformRoute
 	}
 	return roles
 }

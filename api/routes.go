@@ -241,6 +241,7 @@ func (h *handlers) orgRoutes() []route {
 	}
 	for _, k := range entity.Kinds {
 		rs = append(rs,
+			route{"GET", "/" + k.Path, rolePlatform, h.listEntities(k)},
 			route{"PUT", "/" + k.Path + "/{id}", rolePlatform, h.putEntity(k)},
 			route{"GET", "/" + k.Path + "/{id}", rolePlatform, h.getEntity(k)},
 			route{"DELETE", "/" + k.Path + "/{id}", rolePlatform, h.deleteEntity(k)})

@@ -53,3 +53,42 @@ func unresolved(ctx context.Context, missing Missing, orgID string, refs []Ref) 
 	}
 	return out, nil
 }
+
+// Views are the views of es (a page of a list), in order, with one look-up
+// of the references none of them resolves rather than one per entity.
+func Views(ctx context.Context, missing Missing, orgID string, es []store.Entity) ([]Body, error) {
+	bodies, refs := make([]Body, len(es)), make([][]Ref, len(es))
+	var all []Ref
+	for i, e := range es {
+		k := ByKind(e.Kind)
+		if k == nil {
+			return nil, invalid("kind", string(e.Kind)+" is not a kind of space entity")
+		}
+		b, rs, err := k.view(e.Body)
+		if err != nil {
+			return nil, err
+		}
+		m := b.meta()
+		m.ID, m.Version = e.ID, e.Version
+		bodies[i], refs[i] = b, rs
+		all = append(all, rs...)
+	}
+	gone, err := unresolved(ctx, missing, orgID, all)
+	if err != nil {
+		return nil, err
+	}
+	isGone := make(map[Ref]bool, len(gone))
+	for _, g := range gone {
+		isGone[g] = true
+	}
+	for i, b := range bodies {
+		m := b.meta()
+		m.Unresolved = []Ref{}
+		for _, r := range refs[i] {
+			if isGone[r] {
+				m.Unresolved = append(m.Unresolved, r)
+			}
+		}
+	}
+	return bodies, nil
+}
