@@ -103,6 +103,7 @@ var contractOperations = []struct{ method, path string }{
 	{"POST", "/v1/orgs/{org}/holds/{id}/approve"},
 	{"POST", "/v1/orgs/{org}/holds/{id}/reject"},
 	{"GET", "/v1/orgs/{org}/problems"},
+	{"POST", "/v1/orgs/{org}/members/{id}/reapply"},
 
 	// Notifications. The list of webhooks (GET …/webhooks) extends API.md's
 	// table, which names one webhook's GET.
@@ -432,6 +433,7 @@ func TestOpenAPIStatusCodes(t *testing.T) {
 	has("GET", "/v1/orgs/{org}/webhooks/{id}/deliveries", "200", "404")
 	has("POST", "/v1/orgs/{org}/webhooks/{id}/test", "202", "404")
 	has("GET", "/v1/orgs/{org}/problems", "200", "401", "404")
+	has("POST", "/v1/orgs/{org}/members/{id}/reapply", "202", "401", "404")
 
 	if dig(ops[[2]string{"POST", "/v1/orgs/{org}/import"}], "requestBody", "content", "application/x-ndjson") == nil {
 		t.Error("the import must take application/x-ndjson")

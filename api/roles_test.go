@@ -68,6 +68,7 @@ func routeRoles() map[string]string {
 		"POST /v1/orgs/{org}/holds/{id}/approve":              operatorRoute,
 		"POST /v1/orgs/{org}/holds/{id}/reject":               operatorRoute,
 		"GET /v1/orgs/{org}/problems":                         platformRoute,
+		"POST /v1/orgs/{org}/members/{id}/reapply":            platformRoute,
 		"GET /v1/orgs/{org}/webhooks":                         operatorRoute,
 		"PUT /v1/orgs/{org}/webhooks/{id}":                    operatorRoute,
 		"GET /v1/orgs/{org}/webhooks/{id}":                    operatorRoute,

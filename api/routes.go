@@ -263,6 +263,9 @@ func (h *handlers) orgRoutes() []route {
 		route{"GET", "/guests/{email}/access", rolePlatform, h.explainGuest},
 		route{"GET", "/audit", rolePlatform, h.listAudit},
 		route{"GET", "/problems", rolePlatform, h.listProblems},
+		// A platform may ask too: it changes no data, and it is how a
+		// problem it reads is retried once its cause is fixed.
+		route{"POST", "/members/{id}/reapply", rolePlatform, h.reapply},
 
 		route{"POST", "/reconcile", roleOperator, h.reconcile},
 		route{"GET", "/reconcile/runs/{run_id}", roleOperator, h.getRun},
