@@ -42,8 +42,13 @@ type saltoUserView struct {
 }
 
 type groupAccessView struct {
-	SiteID  string       `json:"site_id"`
-	GroupID string       `json:"group_id"`
+	SiteID  string `json:"site_id"`
+	GroupID string `json:"group_id"`
+	// SiteName and GroupName are the names Salto KS gave them when doorsync
+	// last listed them (absent when it never has): read from the store, so
+	// explain never waits on Salto KS.
+	SiteName  string       `json:"site_name,omitempty"`
+	GroupName string       `json:"group_name,omitempty"`
 	Active  bool         `json:"active"`
 	From    time.Time    `json:"from"`
 	Until   *time.Time   `json:"until"`
@@ -62,6 +67,8 @@ type reasonView struct {
 type appliedView struct {
 	SiteID    string    `json:"site_id"`
 	GroupID   string    `json:"group_id"`
+	SiteName  string    `json:"site_name,omitempty"`
+	GroupName string    `json:"group_name,omitempty"`
 	AppliedAt time.Time `json:"applied_at"`
 }
 
@@ -120,11 +127,15 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 	if err != nil {
 		return err
 	}
+	names, err := h.store.SaltoNames(ctx, orgID, explainedSites(ex, applied))
+	if err != nil {
+		return err
+	}
 	out := explainedAccess{
 		Person:     personView{Kind: p.Kind, ID: p.ID, Email: email},
 		SaltoUsers: []saltoUserView{},
-		Groups:     groupViews(ex.Active, isApplied, sources),
-		Upcoming:   groupViews(ex.Upcoming, isApplied, sources),
+		Groups:     groupViews(ex.Active, isApplied, sources, names),
+		Upcoming:   groupViews(ex.Upcoming, isApplied, sources, names),
 		Problem:    problem,
 	}
 	for _, id := range identities {
@@ -138,14 +149,17 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 	out.AppliedNotGranted = []appliedView{}
 	for _, a := range applied {
 		if !granted[store.GroupRef{SiteID: a.SiteID, GroupID: a.GroupID}] {
-			out.AppliedNotGranted = append(out.AppliedNotGranted, appliedView{SiteID: a.SiteID, GroupID: a.GroupID, AppliedAt: a.AppliedAt})
+			out.AppliedNotGranted = append(out.AppliedNotGranted, appliedView{SiteID: a.SiteID, GroupID: a.GroupID,
+				SiteName: names[store.GroupRef{SiteID: a.SiteID}], GroupName: names[store.GroupRef{SiteID: a.SiteID, GroupID: a.GroupID}],
+				AppliedAt: a.AppliedAt})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-func groupViews(groups []access.GroupExplanation, applied map[store.GroupRef]bool, sources map[store.EntityRef]store.EntitySource) []groupAccessView {
+func groupViews(groups []access.GroupExplanation, applied map[store.GroupRef]bool, sources map[store.EntityRef]store.EntitySource,
+	names map[store.GroupRef]string) []groupAccessView {
 	out := make([]groupAccessView, 0, len(groups))
 	for _, g := range groups {
 		reasons := make([]reasonView, len(g.Reasons))
@@ -153,8 +167,10 @@ func groupViews(groups []access.GroupExplanation, applied map[store.GroupRef]boo
 			src := sources[store.EntityRef{Kind: r.Kind, ID: r.ID}]
 			reasons[i] = reasonView{Reason: r, Source: src.Source, SourceID: src.SourceID}
 		}
-		out = append(out, groupAccessView{SiteID: g.SiteID, GroupID: g.GroupID, Active: g.Active, From: g.From, Until: g.Until,
-			Applied: applied[store.GroupRef{SiteID: g.SiteID, GroupID: g.GroupID}], Reasons: reasons})
+		ref := store.GroupRef{SiteID: g.SiteID, GroupID: g.GroupID}
+		out = append(out, groupAccessView{SiteID: g.SiteID, GroupID: g.GroupID,
+			SiteName: names[store.GroupRef{SiteID: g.SiteID}], GroupName: names[ref],
+			Active: g.Active, From: g.From, Until: g.Until, Applied: applied[ref], Reasons: reasons})
 	}
 	return out
 }
@@ -173,6 +189,28 @@ func reasonEntities(ex access.Explanation) []store.EntityRef {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// explainedSites are the sites an explanation and what was applied name,
+// each once: whose names explain looks up.
+func explainedSites(ex access.Explanation, applied []store.AppliedGroup) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(site string) {
+		if !seen[site] {
+			seen[site] = true
+			out = append(out, site)
+		}
+	}
+	for _, gs := range [][]access.GroupExplanation{ex.Active, ex.Upcoming} {
+		for _, g := range gs {
+			add(g.SiteID)
+		}
+	}
+	for _, a := range applied {
+		add(a.SiteID)
 	}
 	return out
 }

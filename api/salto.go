@@ -131,9 +131,16 @@ func (h *handlers) listSaltoGroups(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	out := make([]groupView, 0, len(groups))
+	names := make([]store.SaltoName, 0, len(groups))
 	for _, g := range groups {
 		ref := store.GroupRef{SiteID: siteID, GroupID: g.ID}
 		out = append(out, groupView{ID: g.ID, Name: g.Name, Managed: managed[ref], Problem: problems[ref]})
+		names = append(names, store.SaltoName{SiteID: siteID, GroupID: g.ID, Name: g.Name})
+	}
+	// Explain shows these names without calling Salto KS; failing to keep
+	// them spoils no listing.
+	if err := h.store.RememberSaltoNames(r.Context(), orgID, names); err != nil {
+		h.log.WarnContext(r.Context(), "could not remember salto group names", "org", orgID, "err", err)
 	}
 	writeJSON(w, http.StatusOK, listPage[groupView]{Data: out})
 	return nil

@@ -133,6 +133,9 @@ func (m *Manager) CompleteAuthorization(ctx context.Context, code, state, nonce 
 		TokenEnc:        sealedToken,
 		AccountID:       v.accountID,
 	}, st.Replace)
+	if err == nil {
+		m.rememberSites(ctx, st.OrgID, v.sites)
+	}
 	return st.OrgID, len(v.sites), err
 }
 

@@ -64,6 +64,9 @@ func (m *Manager) ConnectPassword(ctx context.Context, orgID string, p PasswordC
 		TokenEnc:        sealedToken,
 		AccountID:       v.accountID,
 	}, p.Replace)
+	if err == nil {
+		m.rememberSites(ctx, orgID, v.sites)
+	}
 	return len(v.sites), err
 }
 
@@ -204,7 +207,23 @@ func (m *Manager) Sites(ctx context.Context, orgID string) ([]saltoks.Site, erro
 	}
 	sites, err := c.ListSites(ctx)
 	m.Record(ctx, orgID, err)
+	if err == nil {
+		m.rememberSites(ctx, orgID, sites)
+	}
 	return sites, err
+}
+
+// rememberSites keeps the sites' names for explain (store.SaltoNames). A
+// failure is logged, not returned: the names are a convenience, and the
+// listing that read them succeeded.
+func (m *Manager) rememberSites(ctx context.Context, orgID string, sites []saltoks.Site) {
+	names := make([]store.SaltoName, len(sites))
+	for i, s := range sites {
+		names[i] = store.SaltoName{SiteID: s.ID, Name: s.Name}
+	}
+	if err := m.opts.Store.RememberSaltoNames(ctx, orgID, names); err != nil {
+		m.opts.Logger.WarnContext(ctx, "could not remember salto site names", "org", orgID, "err", err)
+	}
 }
 
 // Record notes the outcome of a Salto KS call on the org's connection: an
