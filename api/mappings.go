@@ -54,35 +54,56 @@ func mappingPath(r *http.Request) (kind, ref string, err error) {
 // putMapping replaces the groups a plan, location, floor, resource or
 // day-pass location grants. A location-bound mapping's groups must be on
 // that location's site; a location not known yet accepts any (the engine
-// grants only those on its site once it arrives).
+// grants only those on its site once it arrives). With ?dry_run=true it
+// changes nothing and answers whom the change would add and remove.
 func (h *handlers) putMapping(w http.ResponseWriter, r *http.Request) error {
-	kind, ref, err := mappingPath(r)
+	dryRun, err := queryBool(r, "dry_run")
+	if err != nil {
+		ve := &validationError{}
+		ve.add("dry_run", "must be true or false")
+		return ve
+	}
+	orgID, m, err := h.mappingRequest(w, r)
 	if err != nil {
 		return err
 	}
-	var body mappingBody
-	if err := decodeJSON(w, r, &body); err != nil {
-		return err
+	ctx := r.Context()
+	if dryRun {
+		return h.previewMapping(w, r, orgID, m)
 	}
-	ctx, orgID := r.Context(), chi.URLParam(r, "org")
-	if _, err := h.store.GetOrg(ctx, orgID); err != nil {
-		return err
-	}
-	site, err := h.mappingSite(ctx, orgID, kind, ref)
-	if err != nil {
-		return err
-	}
-	groups, err := checkGroups(body.AccessGroups, site)
-	if err != nil {
-		return err
-	}
-	created, ids, err := h.write.Mapping(ctx, orgID, store.Mapping{Kind: kind, RefID: ref, Groups: groups})
+	created, ids, err := h.write.Mapping(ctx, orgID, m)
 	if err != nil {
 		return err
 	}
 	h.flush(ctx, ids)
-	writeJSON(w, createdOrOK(created && len(groups) > 0), mappingView{Kind: kind, ID: ref, AccessGroups: groups})
+	writeJSON(w, createdOrOK(created && len(m.Groups) > 0), mappingView{Kind: m.Kind, ID: m.RefID, AccessGroups: m.Groups})
 	return nil
+}
+
+// mappingRequest reads and validates a PUT of a mapping, as the write and
+// its dry run both take it.
+func (h *handlers) mappingRequest(w http.ResponseWriter, r *http.Request) (string, store.Mapping, error) {
+	kind, ref, err := mappingPath(r)
+	if err != nil {
+		return "", store.Mapping{}, err
+	}
+	var body mappingBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		return "", store.Mapping{}, err
+	}
+	ctx, orgID := r.Context(), chi.URLParam(r, "org")
+	if _, err := h.store.GetOrg(ctx, orgID); err != nil {
+		return "", store.Mapping{}, err
+	}
+	site, err := h.mappingSite(ctx, orgID, kind, ref)
+	if err != nil {
+		return "", store.Mapping{}, err
+	}
+	groups, err := checkGroups(body.AccessGroups, site)
+	if err != nil {
+		return "", store.Mapping{}, err
+	}
+	return orgID, store.Mapping{Kind: kind, RefID: ref, Groups: groups}, nil
 }
 
 // checkGroups validates a mapping's groups (site is the site they must be

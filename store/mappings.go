@@ -91,11 +91,18 @@ func groupKeys(groups []GroupRef) []string {
 	return keys
 }
 
+// CheckGroupsFree refuses groups another org maps (GroupTakenError), as a
+// mapping's write would, taking no lock: a dry run's check, which a
+// concurrent mapping may overtake before the real write.
+func (s *Store) CheckGroupsFree(ctx context.Context, orgID string, groups []GroupRef) error {
+	return checkGroupsFree(ctx, s.db, orgID, groups)
+}
+
 // checkGroupsFree refuses groups another org maps (GroupTakenError). The
 // caller holds their group locks, so a concurrent mapping by another org
 // has committed before this reads (each statement reads what was committed
 // when it began) or waits until this transaction ends.
-func checkGroupsFree(ctx context.Context, tx pgx.Tx, orgID string, groups []GroupRef) error {
+func checkGroupsFree(ctx context.Context, tx dbtx, orgID string, groups []GroupRef) error {
 	if len(groups) == 0 {
 		return nil
 	}
