@@ -49,11 +49,11 @@ type groupAccessView struct {
 	// explain never waits on Salto KS.
 	SiteName  string       `json:"site_name,omitempty"`
 	GroupName string       `json:"group_name,omitempty"`
-	Active  bool         `json:"active"`
-	From    time.Time    `json:"from"`
-	Until   *time.Time   `json:"until"`
-	Applied bool         `json:"applied"`
-	Reasons []reasonView `json:"reasons"`
+	Active    bool         `json:"active"`
+	From      time.Time    `json:"from"`
+	Until     *time.Time   `json:"until"`
+	Applied   bool         `json:"applied"`
+	Reasons   []reasonView `json:"reasons"`
 }
 
 // reasonView is a reason as explain answers it: the engine's, and where
