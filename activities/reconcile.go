@@ -100,6 +100,7 @@ func (a *Activities) ReconcileOrg(ctx context.Context, in contract.ReconcileOrgI
 			return progress.Result, err
 		}
 	}
+	rc.rememberNames(ctx)
 	progress.Result.Groups = len(rc.groups)
 	var drift []store.RunDrift
 	if !in.DryRun { // a dry run only shows; the run that repairs reports drift
