@@ -43,11 +43,12 @@ func (h *handlers) listEntities(k *entity.Kind) handlerFunc {
 	}
 }
 
-// entityQuery reads a list's ?limit=, ?cursor= and ?query=.
+// entityQuery reads a list's ?limit=, ?cursor= and ?query= (trimmed: a
+// search box's stray space finds the same).
 func entityQuery(r *http.Request, k *entity.Kind) (store.EntityQuery, error) {
 	q := r.URL.Query()
 	v := &validationError{}
-	eq := store.EntityQuery{Kind: k.Kind, Limit: pageLimit(v, q), After: pageCursor(v, q), Search: q.Get("query")}
+	eq := store.EntityQuery{Kind: k.Kind, Limit: pageLimit(v, q), After: pageCursor(v, q), Search: strings.TrimSpace(q.Get("query"))}
 	// Postgres text holds no NUL: refused here rather than failing there.
 	if !utf8.ValidString(eq.Search) || utf8.RuneCountInString(eq.Search) > maxQuery || strings.ContainsRune(eq.Search, 0) {
 		v.add("query", "must be text of at most 200 characters")
