@@ -13,6 +13,7 @@ import (
 
 	"doorsync/connectors"
 	"doorsync/contract"
+	"doorsync/internal/console"
 	"doorsync/internal/entity"
 	"doorsync/internal/health"
 	"doorsync/internal/platformconn"
@@ -167,6 +168,10 @@ func NewHandlers(d Deps) (app, metrics http.Handler) {
 		r.Handle("/metrics", m.handler())
 	}
 	r.Get("/openapi.yaml", handleOpenAPI)
+	// The operator console: pages that call these routes in process as
+	// the signed-in key (console.go).
+	r.Mount("/console", console.New(console.Options{Store: d.Store, Logger: d.Logger, PublicURL: d.PublicURL,
+		Now: h.now, Backend: consoleBackend{h: h, routes: r}}))
 
 	r.Get("/v1/salto/callback", h.handle(h.saltoCallback))
 	// A platform signs its webhooks with the connection's secret; it has

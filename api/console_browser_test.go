@@ -1,0 +1,157 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"doorsync/store"
+)
+
+// browser is a headless Chromium driven by chromedp. Without Chromium the
+// test is skipped, unless CI=true, where that is a failure (.ci/run
+// installs it).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed; the console's browser tests need it (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed: skipping the console's browser test (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path),
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first run starts the browser, on a context without a deadline
+	// (a deadline there would stop the browser); the steps get one.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// run runs browser actions, failing the test on error.
+func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
+	}
+}
+
+// text returns the visible text of the first element matching sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// shot saves a screenshot of the page as docs/console/name.png when
+// DOORSYNC_CONSOLE_SCREENSHOTS=1 (the README shows them).
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("DOORSYNC_CONSOLE_SCREENSHOTS") != "1" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "docs", "console", name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.T) {
+	ctx := browser(t)
+	a, rec := newReconcileAPI(t)
+	key := a.createOrg("acme")
+	a.must(200, "PUT", "/v1/orgs/acme", adminToken, map[string]any{"name": "Acme Coworking", "time_zone": "Europe/London"})
+	console := a.URL + "/console/"
+
+	// Unsigned, the console sends the browser to sign in.
+	run(t, ctx, "open the console", chromedp.Navigate(console), chromedp.WaitVisible(chromedp.CSS("#token")))
+	shot(t, ctx, "signin")
+	run(t, ctx, "sign in", chromedp.SendKeys(chromedp.CSS("#token"), key), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#salto-state")))
+	if got := text(t, ctx, "#salto-state"); got != "Not connected" {
+		t.Fatalf("overview's Salto KS state = %q", got)
+	}
+	if got := text(t, ctx, "#zone"); got != "Times in Europe/London" {
+		t.Fatalf("zone = %q", got)
+	}
+
+	// Connect Salto KS with the system-user form.
+	run(t, ctx, "open Salto KS", chromedp.Click(chromedp.CSS(`a[href="/console/salto"]`)), chromedp.WaitVisible(chromedp.CSS("#connect")))
+	run(t, ctx, "connect",
+		chromedp.SetValue(chromedp.CSS("#client_id"), "doorsync"),
+		chromedp.SetValue(chromedp.CSS("#client_secret"), clientSecret),
+		chromedp.SetValue(chromedp.CSS("#username"), "integration@example.com"),
+		chromedp.SetValue(chromedp.CSS("#password"), saltoPassword),
+		chromedp.SetValue(chromedp.CSS("#identity_url"), a.Fake.URL),
+		chromedp.SetValue(chromedp.CSS("#api_url"), a.Fake.URL),
+		chromedp.Click(chromedp.CSS("#connect")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(t, ctx, "#salto-state"); !strings.HasPrefix(got, "Connected to Salto KS (a system user), 2 sites") {
+		t.Fatalf("Salto KS page = %q", got)
+	}
+	if body := text(t, ctx, "main"); !strings.Contains(body, "London Members") || !strings.Contains(body, "New York") {
+		t.Fatalf("the Salto KS page names no sites and groups:\n%s", body)
+	}
+	shot(t, ctx, "salto")
+
+	// A hold of two removals in London Members.
+	if _, _, err := a.Store.HoldRemovals(context.Background(), store.Hold{ID: "hold-1", OrgID: "acme", SiteID: siteLondon,
+		GroupID: groupMembers, RunID: "run-1", Members: 40, Remove: []store.HeldRemoval{
+			{SaltoUserID: "u1", Person: "member:m1"}, {SaltoUserID: "u2", Person: "member:m2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "overview", chromedp.Click(chromedp.CSS(`a[href="/console/"]`)), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
+	if got := text(t, ctx, "#holds-count"); got != "1" {
+		t.Fatalf("overview's holds = %q", got)
+	}
+	shot(t, ctx, "overview")
+	run(t, ctx, "holds", chromedp.Click(chromedp.CSS(`nav a[href="/console/holds"]`)), chromedp.WaitVisible(chromedp.CSS("#hold-hold-1")))
+	if got := text(t, ctx, "#h-hold-1"); got != "London Members at London" {
+		t.Fatalf("hold heading = %q", got)
+	}
+	shot(t, ctx, "holds")
+	run(t, ctx, "approve…", chromedp.Click(chromedp.CSS("#approve-hold-1")), chromedp.WaitVisible(chromedp.CSS("#confirm-text")))
+	if got := text(t, ctx, "#confirm-text"); got != "Approving removes 2 people from London Members at London." {
+		t.Fatalf("confirmation = %q", got)
+	}
+	shot(t, ctx, "hold-confirm")
+	run(t, ctx, "confirm", chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if hd, err := a.Store.GetHold(context.Background(), "acme", "hold-1"); err != nil || hd.Status != store.HoldApproved {
+		t.Fatalf("hold after approval = %+v, %v", hd, err)
+	}
+	if calls := rec.recorded(); len(calls) != 1 || calls[0].in.HoldID != "hold-1" {
+		t.Fatalf("reconciler calls = %+v", calls)
+	}
+	if !strings.Contains(a.dumpTable("audit_log"), "approve_hold") {
+		t.Log(a.dumpTable("audit_log"))
+	}
+
+	for _, p := range []string{"problems", "audit"} {
+		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		shot(t, ctx, p)
+	}
+
+	// Signed out, the console is closed again.
+	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")))
+	run(t, ctx, "reopen", chromedp.Navigate(console+"holds"), chromedp.WaitVisible(chromedp.CSS("#token")))
+}

@@ -1,0 +1,158 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"doorsync/store"
+)
+
+// consoleClient is a browser-less console client: a cookie jar, no
+// redirects followed.
+type consoleClient struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newConsoleClient(t *testing.T, base string) *consoleClient {
+	jar, _ := cookiejar.New(nil)
+	return &consoleClient{t: t, base: base, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get returns the status, body and the page's CSRF token.
+func (cc *consoleClient) get(path string) (int, string, string) {
+	cc.t.Helper()
+	resp, err := cc.c.Get(cc.base + path)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	csrf := ""
+	if m := csrfInput.FindStringSubmatch(string(b)); m != nil {
+		csrf = m[1]
+	}
+	return resp.StatusCode, string(b), csrf
+}
+
+func (cc *consoleClient) post(path string, form url.Values) *http.Response {
+	cc.t.Helper()
+	resp, err := cc.c.PostForm(cc.base+path, form)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// signIn signs in with token and returns the session's CSRF token.
+func (cc *consoleClient) signIn(token string) *http.Response {
+	cc.t.Helper()
+	_, _, pre := cc.get("/console/signin")
+	return cc.post("/console/signin", url.Values{"csrf": {pre}, "token": {token}})
+}
+
+func TestConsoleRefusesWithoutSessionOrWithAWrongCSRFToken(t *testing.T) {
+	a, _ := newReconcileAPI(t)
+	key := a.createOrg("acme")
+	cc := newConsoleClient(t, a.URL)
+
+	// Without a session: pages send to sign-in, forms are refused.
+	resp, err := cc.c.Get(a.URL + "/console/holds")
+	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/signin" {
+		t.Fatalf("GET without a session = %v, %v", resp, err)
+	}
+	if r := cc.post("/console/holds/h1/approve", url.Values{"csrf": {"x"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("POST without a session = %d", r.StatusCode)
+	}
+	// Signing in needs the sign-in form's own token.
+	if r := cc.post("/console/signin", url.Values{"token": {key}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("sign-in without its CSRF token = %d", r.StatusCode)
+	}
+	if r := cc.signIn("dsk_nope_nope"); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("sign-in with a wrong key = %d", r.StatusCode)
+	}
+	platformKey := a.createKey("acme", "feed", "platform")
+	if r := cc.signIn(platformKey); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("sign-in with a platform key = %d", r.StatusCode)
+	}
+
+	r := cc.signIn(key)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/console/" {
+		t.Fatalf("sign-in = %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == "doorsync_console" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Secure {
+		t.Fatalf("session cookie = %+v", session)
+	}
+	if rows := a.dumpTable("console_sessions"); strings.Contains(rows, key) || strings.Contains(rows, session.Value) {
+		t.Fatalf("the session table keeps the key or the session id:\n%s", rows)
+	}
+	status, body, csrf := cc.get("/console/holds")
+	if status != 200 || csrf == "" || !strings.Contains(body, "No holds await a decision.") {
+		t.Fatalf("holds page = %d\n%s", status, body)
+	}
+
+	// A wrong or missing CSRF token is refused, and nothing is decided.
+	a.hold("acme", "hold-1", "g1", "2026-01-01T10:00:00Z", storeRemoval("u1"))
+	for _, form := range []url.Values{{}, {"csrf": {"wrong"}}} {
+		if r := cc.post("/console/holds/hold-1/approve", form); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("approve with csrf %v = %d", form, r.StatusCode)
+		}
+	}
+	if hd, _ := a.Store.GetHold(t.Context(), "acme", "hold-1"); hd.Status != "pending" {
+		t.Fatalf("hold = %s after refused forms", hd.Status)
+	}
+	if r := cc.post("/console/holds/hold-1/reject", url.Values{"csrf": {csrf}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reject with the session's token = %d", r.StatusCode)
+	}
+	if hd, _ := a.Store.GetHold(t.Context(), "acme", "hold-1"); hd.Status != "rejected" {
+		t.Fatalf("hold = %s after reject", hd.Status)
+	}
+
+	// Deleting the key ends its sessions.
+	a.must(204, "DELETE", "/v1/orgs/acme/api-keys/"+keyID(key), adminToken, nil)
+	if status, _, _ := cc.get("/console/holds"); status != http.StatusSeeOther {
+		t.Fatalf("holds after the key's deletion = %d", status)
+	}
+
+	// Signing out ends the session.
+	cc2 := newConsoleClient(t, a.URL)
+	cc2.signIn(adminToken)
+	_, _, csrf = cc2.get("/console/orgs")
+	if r := cc2.post("/console/org", url.Values{"csrf": {csrf}, "org": {"acme"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("admin picks an org = %d", r.StatusCode)
+	}
+	if status, body, _ := cc2.get("/console/"); status != 200 || !strings.Contains(body, "acme") {
+		t.Fatalf("admin's overview = %d\n%s", status, body)
+	}
+	cc2.post("/console/signout", url.Values{"csrf": {csrf}})
+	if status, _, _ := cc2.get("/console/"); status != http.StatusSeeOther {
+		t.Fatalf("overview after sign-out = %d", status)
+	}
+	if r := cc2.post("/console/signout", url.Values{"csrf": {csrf}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("a form after sign-out = %d", r.StatusCode)
+	}
+}
+
+// keyID is the id part of a "dsk_<id>_<secret>" key.
+func keyID(key string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(key, "dsk_"), "_")
+	return id
+}
+
+func storeRemoval(saltoUser string) store.HeldRemoval { return store.HeldRemoval{SaltoUserID: saltoUser} }
