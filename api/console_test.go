@@ -155,4 +155,6 @@ func keyID(key string) string {
 	return id
 }
 
-func storeRemoval(saltoUser string) store.HeldRemoval { return store.HeldRemoval{SaltoUserID: saltoUser} }
+func storeRemoval(saltoUser string) store.HeldRemoval {
+	return store.HeldRemoval{SaltoUserID: saltoUser}
+}
