@@ -220,6 +220,7 @@ func printDemo(w io.Writer, b demoBanner, steps []demoStep) {
 			fmt.Fprintf(w, "    - %s\n", s.note)
 		}
 	}
+	fmt.Fprintf(w, "  the operator console: %s/console/ (sign in with the demo org API key)\n", b.api)
 	fmt.Fprintf(w, "  explain a member's access:\n    curl -s -H 'Authorization: Bearer %s' %s%s/members/m-alice/access\n",
 		b.key, b.api, demoOrgPath)
 	fmt.Fprintf(w, "  the fake Salto KS is also the partner client: connect an org by the authorization-code flow at\n"+

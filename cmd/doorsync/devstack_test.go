@@ -70,6 +70,10 @@ func TestDevStackStartsAndStopsCleanly(t *testing.T) {
 	}
 	stack := devStack{t: t, api: "http://" + apiAddr, fake: "http://" + fakeAddr,
 		admin: bannerValue(t, out.String(), "admin token:"), key: bannerValue(t, out.String(), "demo org API key:")}
+	// The banner's console URL serves the console (its sign-in page).
+	if console := bannerValue(t, out.String(), "the operator console:"); console != stack.api+"/console/" || httpStatus(console) != 200 {
+		t.Errorf("the banner's console URL %q does not serve the console", console)
+	}
 	stack.freshMemberThroughRetries()
 	stack.connectByAuthorizationCode()
 	if lines := errorLines(out.String()); len(lines) > 0 {
