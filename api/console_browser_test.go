@@ -146,6 +146,39 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Log(a.dumpTable("audit_log"))
 	}
 
+	// Search a person and read why they have access.
+	for path, body := range map[string]any{
+		"locations/l1":            map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
+		"plans/hot-desk":          map[string]any{"name": "Hot desk"},
+		"members/m-alice":         map[string]any{"email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
+		"members/m-bob":           map[string]any{"email": "bob@example.com", "first_name": "Bob"},
+		"memberships/ms-alice":    map[string]any{"plan_id": "hot-desk", "member_id": "m-alice", "starts_at": "2026-01-01"},
+		"mappings/plans/hot-desk": groups(siteLondon, groupMembers),
+	} {
+		a.must(201, "PUT", "/v1/orgs/acme/"+path, key, body)
+	}
+	run(t, ctx, "people", chromedp.Click(chromedp.CSS(`nav a[href="/console/people"]`)), chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "lidd"), chromedp.Click(chromedp.CSS("#search")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/console/people/m-alice"]`)))
+	if body := text(t, ctx, "main"); strings.Contains(body, "bob@example.com") {
+		t.Fatalf("searching %q found Bob:\n%s", "lidd", body)
+	}
+	shot(t, ctx, "people")
+	run(t, ctx, "a person", chromedp.Click(chromedp.CSS(`a[href="/console/people/m-alice"]`)), chromedp.WaitVisible(chromedp.CSS(".reasons")))
+	if got := text(t, ctx, "main h1"); got != "Alice Liddell" {
+		t.Fatalf("person page title = %q", got)
+	}
+	if got := text(t, ctx, ".group h3"); got != "London Members at London" {
+		t.Fatalf("group = %q", got)
+	}
+	if got := text(t, ctx, ".reasons"); got != "Membership ms-alice, via plan Hot desk" {
+		t.Fatalf("reason = %q", got)
+	}
+	if got := text(t, ctx, ".group p"); got != "From 1 Jan 2026 00:00 GMT, no end · not applied yet" {
+		t.Fatalf("window = %q", got)
+	}
+	shot(t, ctx, "person")
+
 	for _, p := range []string{"problems", "audit"} {
 		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(t, ctx, p)

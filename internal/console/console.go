@@ -100,6 +100,8 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /console/holds/{id}/{decision}", c.inOrg(c.confirmHold))
 	mux.Handle("POST /console/holds/{id}/{decision}", c.inOrg(c.decideHold))
 	mux.Handle("GET /console/audit", c.inOrg(c.audit))
+	mux.Handle("GET /console/people", c.inOrg(c.people))
+	mux.Handle("GET /console/people/{id}", c.inOrg(c.person))
 	mux.Handle("GET /console/salto", c.inOrg(c.saltoPage))
 	mux.Handle("POST /console/salto", c.inOrg(c.connectSalto))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
