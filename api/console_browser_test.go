@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -146,16 +147,32 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Log(a.dumpTable("audit_log"))
 	}
 
-	// Search a person and read why they have access.
+	// Map a plan to a group with the picker, then search a person and
+	// read why they have access.
 	for path, body := range map[string]any{
 		"locations/l1":            map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
 		"plans/hot-desk":          map[string]any{"name": "Hot desk"},
 		"members/m-alice":         map[string]any{"email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
 		"members/m-bob":           map[string]any{"email": "bob@example.com", "first_name": "Bob"},
 		"memberships/ms-alice":    map[string]any{"plan_id": "hot-desk", "member_id": "m-alice", "starts_at": "2026-01-01"},
-		"mappings/plans/hot-desk": groups(siteLondon, groupMembers),
 	} {
 		a.must(201, "PUT", "/v1/orgs/acme/"+path, key, body)
+	}
+	run(t, ctx, "mappings", chromedp.Click(chromedp.CSS(`nav a[href="/console/mappings"]`)), chromedp.WaitVisible(chromedp.CSS("#groups-hot-desk")))
+	if got := text(t, ctx, "#groups-hot-desk"); !strings.Contains(got, "London · London Members") {
+		t.Fatalf("plan's picker = %q", got)
+	}
+	shot(t, ctx, "mappings")
+	run(t, ctx, "map the plan", chromedp.SetValue(chromedp.CSS("#groups-hot-desk"), siteLondon+"/"+groupMembers),
+		chromedp.Click(chromedp.CSS("#save-hot-desk")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	ms := a.must(200, "GET", "/v1/orgs/acme/mappings", key, nil).JSON(t)["data"].([]any)
+	if len(ms) != 1 || !reflect.DeepEqual(ms[0].(map[string]any)["access_groups"],
+		[]any{map[string]any{"site_id": siteLondon, "group_id": groupMembers}}) {
+		t.Fatalf("the mappings after saving = %v", ms)
+	}
+	run(t, ctx, "locations tab", chromedp.Click(chromedp.CSS("#tab-locations")), chromedp.WaitVisible(chromedp.CSS("#groups-l1")))
+	if got := text(t, ctx, "#map-l1 h2"); got != "London l1 · London" {
+		t.Fatalf("location row = %q", got)
 	}
 	run(t, ctx, "people", chromedp.Click(chromedp.CSS(`nav a[href="/console/people"]`)), chromedp.WaitVisible(chromedp.CSS("#q")),
 		chromedp.SendKeys(chromedp.CSS("#q"), "lidd"), chromedp.Click(chromedp.CSS("#search")),

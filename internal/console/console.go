@@ -102,6 +102,8 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /console/audit", c.inOrg(c.audit))
 	mux.Handle("GET /console/people", c.inOrg(c.people))
 	mux.Handle("GET /console/people/{id}", c.inOrg(c.person))
+	mux.Handle("GET /console/mappings", c.inOrg(c.mappings))
+	mux.Handle("POST /console/mappings/{tab}/{id}", c.inOrg(c.saveMapping))
 	mux.Handle("GET /console/salto", c.inOrg(c.saltoPage))
 	mux.Handle("POST /console/salto", c.inOrg(c.connectSalto))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
