@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,6 +196,20 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Fatalf("window = %q", got)
 	}
 	shot(t, ctx, "person")
+
+	// Reconcile: a dry run's plan, then the run.
+	rec.report = json.RawMessage(`{"groups":[{"site_id":"` + siteLondon + `","group_id":"` + groupMembers + `","members":3,
+		"add":[{"salto_user_id":"","person":"member:m-alice"}],"remove":[],"held":false}]}`)
+	run(t, ctx, "dry run", chromedp.Click(chromedp.CSS(`nav a[href="/console/reconcile"]`)), chromedp.WaitVisible(chromedp.CSS("#dry-run")),
+		chromedp.Click(chromedp.CSS("#dry-run")), chromedp.WaitVisible(chromedp.CSS("#plan-h")))
+	if got := text(t, ctx, ".plan-group"); !strings.Contains(got, "London Members at London") || !strings.Contains(got, "adds 1 person, removes 0 people of 3") {
+		t.Fatalf("dry run's plan = %q", got)
+	}
+	shot(t, ctx, "reconcile")
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if calls := rec.recorded(); len(calls) != 3 || !calls[1].in.DryRun || calls[2].in.DryRun {
+		t.Fatalf("reconciler calls = %+v", calls)
+	}
 
 	for _, p := range []string{"problems", "audit"} {
 		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))

@@ -104,6 +104,8 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /console/people/{id}", c.inOrg(c.person))
 	mux.Handle("GET /console/mappings", c.inOrg(c.mappings))
 	mux.Handle("POST /console/mappings/{tab}/{id}", c.inOrg(c.saveMapping))
+	mux.Handle("GET /console/reconcile", c.inOrg(c.reconcilePage))
+	mux.Handle("POST /console/reconcile", c.inOrg(c.reconcile))
 	mux.Handle("GET /console/salto", c.inOrg(c.saltoPage))
 	mux.Handle("POST /console/salto", c.inOrg(c.connectSalto))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
