@@ -122,9 +122,24 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 			{SaltoUserID: "u1", Person: "member:m1"}, {SaltoUserID: "u2", Person: "member:m2"}}}); err != nil {
 		t.Fatal(err)
 	}
+	// A night's reconciliation that found drift, and one person with access.
+	bg := context.Background()
+	if err := a.Store.StartRun(bg, store.ReconcileRun{ID: "run-night", OrgID: "acme", Trigger: "schedule"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.SaveRunReport(bg, "acme", "run-night", json.RawMessage(`{"groups":[{"site_id":"`+siteLondon+`","group_id":"`+
+		groupMembers+`","members":3,"add":[{"salto_user_id":"","person":"member:m1"}],"remove":[{"salto_user_id":"u9"}],"held":false}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.FinishRun(bg, "acme", "run-night", map[string]int{"applied": 2}, ""); err != nil {
+		t.Fatal(err)
+	}
+	a.exec(`insert into applied_access (org_id, person, site_id, group_id, user_id) values ('acme', 'member:m1', $1, $2, 'u1')`, siteLondon, groupMembers)
 	run(t, ctx, "overview", chromedp.Click(chromedp.CSS(`a[href="/console/"]`)), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
-	if got := text(t, ctx, "#holds-count"); got != "1" {
-		t.Fatalf("overview's holds = %q", got)
+	for sel, want := range map[string]string{"#holds-count": "1", "#people-count": "1", "#last-drift": "drift: 1 add, 1 removal", "#salto-state": "Connected"} {
+		if got := text(t, ctx, sel); got != want {
+			t.Fatalf("overview's %s = %q, want %q", sel, got, want)
+		}
 	}
 	shot(t, ctx, "overview")
 	run(t, ctx, "holds", chromedp.Click(chromedp.CSS(`nav a[href="/console/holds"]`)), chromedp.WaitVisible(chromedp.CSS("#hold-hold-1")))

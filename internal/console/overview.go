@@ -3,6 +3,8 @@ package console
 import (
 	"net/http"
 	"time"
+
+	"doorsync/store"
 )
 
 type saltoStatus struct {
@@ -19,6 +21,7 @@ type overviewData struct {
 	Holds         int
 	HoldsMore     bool
 	SaltoReadFail string
+	store.OrgOverview
 }
 
 // overview is the org at a glance: the Salto KS connection, problems and
@@ -40,6 +43,14 @@ func (c *console) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Holds, d.HoldsMore = len(holds.Data), holds.NextCursor != ""
+	// Read from the store until the API answers them (the last run, the
+	// count of people with access).
+	ov, err := c.opts.Store.Overview(r.Context(), sessionFrom(r.Context()).OrgID)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	d.OrgOverview = ov
 	c.render(w, r, "overview", page{Title: "Overview", Nav: "overview", Data: d})
 }
 
