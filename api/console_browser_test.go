@@ -235,3 +235,37 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")))
 	run(t, ctx, "reopen", chromedp.Navigate(console+"holds"), chromedp.WaitVisible(chromedp.CSS("#token")))
 }
+
+// TestConsoleWorksOnAPhoneAndByKeyboard signs in with the keyboard alone
+// on a phone-sized screen, and checks each page fits the screen and
+// labels its controls.
+func TestConsoleWorksOnAPhoneAndByKeyboard(t *testing.T) {
+	ctx := browser(t)
+	a, _ := newReconcileAPI(t)
+	key := a.createOrg("acme")
+	a.hold("acme", "hold-1", "g1", "2026-01-01T10:00:00Z", store.HeldRemoval{SaltoUserID: "u1", Person: "member:m1"})
+	run(t, ctx, "open on a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(a.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	// The key field has the focus; typing and Enter sign in.
+	run(t, ctx, "sign in by keyboard", chromedp.KeyEvent(key), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
+	// The first Tab reaches the skip link.
+	run(t, ctx, "tab", chromedp.KeyEvent("\t"))
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); err != nil || got != "Skip to content" {
+		t.Fatalf("first Tab focuses %q, %v", got, err)
+	}
+	shot(t, ctx, "phone-overview")
+	for _, p := range []string{"", "salto", "mappings", "people?q=a", "problems", "holds", "holds/hold-1/approve", "reconcile", "audit"} {
+		run(t, ctx, p, chromedp.Navigate(a.URL+"/console/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+		if err != nil || !fits {
+			t.Errorf("/console/%s is wider than the phone's screen (%v)", p, err)
+		}
+		unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter(e => !e.labels || e.labels.length == 0).map(e => e.name)`))
+		if err != nil || len(unlabelled) > 0 {
+			t.Errorf("/console/%s has controls without a label: %v (%v)", p, unlabelled, err)
+		}
+	}
+	run(t, ctx, "holds on a phone", chromedp.Navigate(a.URL+"/console/holds"), chromedp.WaitVisible(chromedp.CSS("#hold-hold-1")))
+	shot(t, ctx, "phone-holds")
+}
