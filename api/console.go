@@ -57,7 +57,7 @@ func (b consoleBackend) Valid(ctx context.Context, p console.Principal) (bool, e
 	return k.Role == p.Role && k.OrgID == p.OrgID && keyRoles[k.Role].allows(roleOperator), nil
 }
 
-func (b consoleBackend) Call(ctx context.Context, p console.Principal, method, target string, body []byte) (int, []byte) {
+func (b consoleBackend) Call(ctx context.Context, p console.Principal, method, target string, body []byte) console.Response {
 	pr := principal{role: roleAdmin, name: adminActor}
 	if p.Role != roleAdmin.String() {
 		pr = principal{role: keyRoles[p.Role], orgID: p.OrgID, keyID: p.KeyID, name: p.Actor}
@@ -71,5 +71,5 @@ func (b consoleBackend) Call(ctx context.Context, p console.Principal, method, t
 	}
 	rec := httptest.NewRecorder()
 	b.routes.ServeHTTP(rec, req)
-	return rec.Code, rec.Body.Bytes()
+	return console.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }

@@ -269,3 +269,24 @@ func TestConsoleWorksOnAPhoneAndByKeyboard(t *testing.T) {
 	run(t, ctx, "holds on a phone", chromedp.Navigate(a.URL+"/console/holds"), chromedp.WaitVisible(chromedp.CSS("#hold-hold-1")))
 	shot(t, ctx, "phone-holds")
 }
+
+// TestConsoleConnectsSaltoByAuthorizationCode follows the console's
+// "Connect with Salto KS" button through the fake's identity server (which
+// approves at once) back to doorsync's callback.
+func TestConsoleConnectsSaltoByAuthorizationCode(t *testing.T) {
+	ctx := browser(t)
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	run(t, ctx, "sign in", chromedp.Navigate(a.URL+"/console/salto"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), key), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#salto-state")),
+		chromedp.Navigate(a.URL+"/console/salto"), chromedp.WaitVisible(chromedp.CSS("#authorize")))
+	run(t, ctx, "authorize", chromedp.Click(chromedp.CSS("#authorize")), chromedp.WaitVisible(chromedp.CSS(`a[href$="/console/"]`)))
+	if body := text(t, ctx, "body"); !strings.Contains(body, "is now connected to Salto KS") {
+		t.Fatalf("after the flow:\n%s", body)
+	}
+	run(t, ctx, "back to the console", chromedp.Click(chromedp.CSS(`a[href$="/console/"]`)), chromedp.WaitVisible(chromedp.CSS("#salto-state")),
+		chromedp.Navigate(a.URL+"/console/salto"), chromedp.WaitVisible(chromedp.CSS("#authorize")))
+	if got := text(t, ctx, "#salto-state"); !strings.HasPrefix(got, "Connected to Salto KS (authorized by an owner)") {
+		t.Fatalf("Salto KS page = %q", got)
+	}
+}

@@ -38,9 +38,15 @@ type Backend interface {
 	SignIn(ctx context.Context, token string) (Principal, error)
 	// Valid says whether the principal still may act (its key exists).
 	Valid(ctx context.Context, p Principal) (bool, error)
-	// Call serves one API request as p in process and returns its status
-	// and JSON body.
-	Call(ctx context.Context, p Principal, method, target string, body []byte) (int, []byte)
+	// Call serves one API request as p in process and returns its answer.
+	Call(ctx context.Context, p Principal, method, target string, body []byte) Response
+}
+
+// Response is an API answer to an in-process call.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
 }
 
 // Options configure the console.
@@ -108,6 +114,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /console/reconcile", c.inOrg(c.reconcile))
 	mux.Handle("GET /console/salto", c.inOrg(c.saltoPage))
 	mux.Handle("POST /console/salto", c.inOrg(c.connectSalto))
+	mux.Handle("GET /console/salto/authorize", c.inOrg(c.authorizeSalto))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 	})

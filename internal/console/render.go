@@ -124,18 +124,10 @@ func (c *console) callAPI(r *http.Request, method, target string, body, out any)
 			return fmt.Errorf("console: encode %s %s: %w", method, target, err)
 		}
 	}
-	status, resp := c.opts.Backend.Call(r.Context(), s.principal(), method, target, b)
+	res := c.opts.Backend.Call(r.Context(), s.principal(), method, target, b)
+	status, resp := res.Status, res.Body
 	if status/100 != 2 {
-		var e struct {
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-		}
-		json.Unmarshal(resp, &e)
-		msg := e.Detail
-		if msg == "" {
-			msg = e.Title
-		}
-		return &apiError{Status: status, Message: msg}
+		return &apiError{Status: status, Message: apiMessage(resp)}
 	}
 	if out == nil || len(resp) == 0 {
 		return nil
@@ -148,4 +140,17 @@ func (c *console) callAPI(r *http.Request, method, target string, body, out any)
 
 func (c *console) get(r *http.Request, path string, out any) error {
 	return c.call(r, http.MethodGet, path, nil, out)
+}
+
+// apiMessage is an API problem's detail, or its title.
+func apiMessage(body []byte) string {
+	var e struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	json.Unmarshal(body, &e)
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.Title
 }

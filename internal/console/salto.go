@@ -81,3 +81,25 @@ func (c *console) connectSalto(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/console/salto?"+url.Values{"done": {"connected"}}.Encode(), http.StatusSeeOther)
 }
+
+// authorizeSalto starts the authorization-code flow through the API and
+// sends the browser on to Salto KS, with the flow's cookie the API set
+// (the callback checks it). A link, not a form: the page's CSP keeps forms
+// on this origin, redirects included.
+func (c *console) authorizeSalto(w http.ResponseWriter, r *http.Request) {
+	target := "/v1/orgs/" + sessionFrom(r.Context()).OrgID + "/salto/authorize"
+	if r.URL.Query().Get("replace") == "true" {
+		target += "?replace=true"
+	}
+	res := c.opts.Backend.Call(r.Context(), sessionFrom(r.Context()).principal(), http.MethodGet, target, nil)
+	loc := res.Header.Get("Location")
+	if res.Status != http.StatusFound || loc == "" {
+		w.WriteHeader(http.StatusBadGateway)
+		c.renderSalto(w, r, page{Title: "Salto KS", Nav: "salto", Error: "The authorization could not start: " + apiMessage(res.Body)})
+		return
+	}
+	for _, ck := range res.Header.Values("Set-Cookie") {
+		w.Header().Add("Set-Cookie", ck)
+	}
+	http.Redirect(w, r, loc, http.StatusSeeOther)
+}
