@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"doorsync/internal/webhook/webhooktest"
 	"doorsync/store"
 )
 
@@ -166,11 +167,11 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	// Map a plan to a group with the picker, then search a person and
 	// read why they have access.
 	for path, body := range map[string]any{
-		"locations/l1":            map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
-		"plans/hot-desk":          map[string]any{"name": "Hot desk"},
-		"members/m-alice":         map[string]any{"email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
-		"members/m-bob":           map[string]any{"email": "bob@example.com", "first_name": "Bob"},
-		"memberships/ms-alice":    map[string]any{"plan_id": "hot-desk", "member_id": "m-alice", "starts_at": "2026-01-01"},
+		"locations/l1":         map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
+		"plans/hot-desk":       map[string]any{"name": "Hot desk"},
+		"members/m-alice":      map[string]any{"email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
+		"members/m-bob":        map[string]any{"email": "bob@example.com", "first_name": "Bob"},
+		"memberships/ms-alice": map[string]any{"plan_id": "hot-desk", "member_id": "m-alice", "starts_at": "2026-01-01"},
 	} {
 		a.must(201, "PUT", "/v1/orgs/acme/"+path, key, body)
 	}
@@ -288,5 +289,34 @@ func TestConsoleConnectsSaltoByAuthorizationCode(t *testing.T) {
 		chromedp.Navigate(a.URL+"/console/salto"), chromedp.WaitVisible(chromedp.CSS("#authorize")))
 	if got := text(t, ctx, "#salto-state"); !strings.HasPrefix(got, "Connected to Salto KS (authorized by an owner)") {
 		t.Fatalf("Salto KS page = %q", got)
+	}
+}
+
+// TestConsoleAddsAndTestsAWebhook adds a webhook, reads its secret once,
+// sends it a test event and sees the delivery; the Platform page says
+// when platforms are off.
+func TestConsoleAddsAndTestsAWebhook(t *testing.T) {
+	ctx := browser(t)
+	rcv := webhooktest.NewReceiver(t)
+	a, sender := newHookAPI(t, rcv)
+	key := a.createOrg("acme")
+	run(t, ctx, "sign in", chromedp.Navigate(a.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), key), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#salto-state")))
+	run(t, ctx, "add a webhook", chromedp.Click(chromedp.CSS(`nav a[href="/console/webhooks"]`)), chromedp.WaitVisible(chromedp.CSS("#wh-url")),
+		chromedp.SendKeys(chromedp.CSS("#wh-url"), rcv.URL()+"/doorsync"), chromedp.Click(chromedp.CSS("#add-webhook")),
+		chromedp.WaitVisible(chromedp.CSS("#secret")))
+	if got := text(t, ctx, "#secret"); !strings.Contains(got, "shown this once") {
+		t.Fatalf("secret = %q", got)
+	}
+	run(t, ctx, "test it", chromedp.Click(chromedp.CSS(`button[id^="test-"]`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	deliverUntil(t, sender, rcv, 1)
+	run(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".webhook table")))
+	if got := text(t, ctx, ".webhook tbody"); !strings.Contains(got, "webhook.test") || !strings.Contains(got, "delivered") {
+		t.Fatalf("deliveries = %q", got)
+	}
+	shot(t, ctx, "webhooks")
+	run(t, ctx, "platform", chromedp.Click(chromedp.CSS(`nav a[href="/console/platform"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := text(t, ctx, "main"); !strings.Contains(got, "not available") {
+		t.Fatalf("platform page without platforms = %q", got)
 	}
 }

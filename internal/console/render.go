@@ -50,7 +50,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var pageNames = []string{"signin", "orgs", "overview", "problems", "holds", "confirmhold", "audit", "salto", "people", "person", "mappings", "reconcile"}
+var pageNames = []string{"signin", "orgs", "overview", "problems", "holds", "confirmhold", "audit", "salto", "people", "person", "mappings", "reconcile", "webhooks", "platform"}
 
 // parsePages parses each page with the layout; a broken template is a
 // bug caught by any test that starts the console.
@@ -77,7 +77,10 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, name string, p 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	buf.WriteTo(w)
+	if _, err := buf.WriteTo(w); err != nil {
+		// The browser went away; nothing to answer.
+		c.opts.Logger.DebugContext(r.Context(), "console: writing a page failed", "path", r.URL.Path, "err", err)
+	}
 }
 
 // loadOrg fills in the org's name and time zone for the header.
@@ -148,7 +151,8 @@ func apiMessage(body []byte) string {
 		Title  string `json:"title"`
 		Detail string `json:"detail"`
 	}
-	json.Unmarshal(body, &e)
+	// A body that is not a problem leaves the message empty.
+	_ = json.Unmarshal(body, &e)
 	if e.Detail != "" {
 		return e.Detail
 	}
