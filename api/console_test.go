@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"doorsync/api"
 	"doorsync/store"
 )
 
@@ -157,4 +160,67 @@ func keyID(key string) string {
 
 func storeRemoval(saltoUser string) store.HeldRemoval {
 	return store.HeldRemoval{SaltoUserID: saltoUser}
+}
+
+func TestConsoleSessionsExpireWhenUnusedAndAreSecureBehindHTTPS(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	a, _ := newReconcileAPI(t)
+	a.deps.Now = clock
+	a.srv.Config.Handler = api.NewHandler(a.deps)
+	key := a.createOrg("acme")
+	cc := newConsoleClient(t, a.URL)
+	cc.signIn(key)
+
+	// Each use moves the expiry: 7 h later it still works, and 7 h after that.
+	advance(7 * time.Hour)
+	if status, _, _ := cc.get("/console/"); status != 200 {
+		t.Fatalf("after 7 h = %d", status)
+	}
+	advance(7 * time.Hour)
+	if status, _, _ := cc.get("/console/"); status != 200 {
+		t.Fatalf("after 7 more h = %d", status)
+	}
+	// 8 h unused, it is over, and its row is gone.
+	advance(8*time.Hour + time.Second)
+	if status, _, _ := cc.get("/console/"); status != http.StatusSeeOther {
+		t.Fatalf("after 8 h unused = %d", status)
+	}
+	if rows := a.dumpTable("console_sessions"); rows != "" {
+		t.Fatalf("expired session kept:\n%s", rows)
+	}
+
+	// Behind https (DOORSYNC_PUBLIC_URL), the cookie is Secure.
+	a.deps.PublicURL = "https://doors.example.com"
+	a.srv.Config.Handler = api.NewHandler(a.deps)
+	resp, err := http.Get(a.URL + "/console/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	pre := resp.Cookies()
+	if len(pre) != 1 || !pre[0].Secure {
+		t.Fatalf("sign-in form's cookie behind https = %+v", pre)
+	}
+	req, _ := http.NewRequest("POST", a.URL+"/console/signin", strings.NewReader(url.Values{
+		"csrf": {csrfInput.FindStringSubmatch(string(body))[1]}, "token": {key}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(pre[0])
+	resp, err = http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "doorsync_console" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.Secure {
+		t.Fatalf("sign-in behind https = %d, session cookie %+v", resp.StatusCode, session)
+	}
 }
