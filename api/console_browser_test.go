@@ -117,7 +117,8 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	}
 	shot(t, ctx, "salto")
 
-	// A hold of two removals in London Members.
+	// A hold of two removals in London Members, one of a member doorsync knows.
+	a.must(201, "PUT", "/v1/orgs/acme/members/m1", key, map[string]any{"email": "mo@example.com", "first_name": "Mo", "last_name": "Held"})
 	if _, _, err := a.Store.HoldRemovals(context.Background(), store.Hold{ID: "hold-1", OrgID: "acme", SiteID: siteLondon,
 		GroupID: groupMembers, RunID: "run-1", Members: 40, Remove: []store.HeldRemoval{
 			{SaltoUserID: "u1", Person: "member:m1"}, {SaltoUserID: "u2", Person: "member:m2"}}}); err != nil {
@@ -146,6 +147,10 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	run(t, ctx, "holds", chromedp.Click(chromedp.CSS(`nav a[href="/console/holds"]`)), chromedp.WaitVisible(chromedp.CSS("#hold-hold-1")))
 	if got := text(t, ctx, "#h-hold-1"); got != "London Members at London" {
 		t.Fatalf("hold heading = %q", got)
+	}
+	run(t, ctx, "who", chromedp.Click(chromedp.CSS("#hold-hold-1 summary")), chromedp.WaitVisible(chromedp.CSS(".removals")))
+	if got := text(t, ctx, ".removals"); got != "Mo Held\nm2" {
+		t.Fatalf("held removals = %q", got)
 	}
 	shot(t, ctx, "holds")
 	run(t, ctx, "approve…", chromedp.Click(chromedp.CSS("#approve-hold-1")), chromedp.WaitVisible(chromedp.CSS("#confirm-text")))

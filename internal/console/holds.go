@@ -4,12 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
 type heldRemoval struct {
 	SaltoUserID string `json:"salto_user_id"`
 	Person      string `json:"person"`
+	Name        string `json:"-"` // the member's name, when Person is one
+	MemberID    string `json:"-"`
 }
 
 type holdRow struct {
@@ -48,12 +51,47 @@ func (c *console) openHolds(r *http.Request) ([]holdRow, error) {
 	if err := c.get(r, "/holds?limit=100", &page); err != nil {
 		return nil, err
 	}
-	names := c.groupNames(r)
+	names, people := c.groupNames(r), map[string]string{}
 	for i := range page.Data {
 		h := &page.Data[i]
 		h.SiteName, h.GroupName = names.site(h.SiteID), names.group(h.SiteID, h.GroupID)
+		for j := range h.Remove {
+			c.nameRemoval(r, &h.Remove[j], people)
+		}
 	}
 	return page.Data, nil
+}
+
+// maxNamed bounds the member look-ups of one holds page; past it, people
+// show by key.
+const maxNamed = 200
+
+// nameRemoval names a held member by their name, each looked up once.
+func (c *console) nameRemoval(r *http.Request, hr *heldRemoval, seen map[string]string) {
+	id, ok := strings.CutPrefix(hr.Person, "member:")
+	if !ok {
+		return
+	}
+	hr.MemberID = id
+	if n, ok := seen[id]; ok {
+		hr.Name = n
+		return
+	}
+	if len(seen) >= maxNamed {
+		return
+	}
+	var m struct {
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Email     string `json:"email"`
+	}
+	if err := c.get(r, "/members/"+url.PathEscape(id), &m); err == nil {
+		hr.Name = strings.TrimSpace(m.FirstName + " " + m.LastName)
+		if hr.Name == "" {
+			hr.Name = m.Email
+		}
+	}
+	seen[id] = hr.Name
 }
 
 // confirmHold asks before deciding, saying how many people it removes.
