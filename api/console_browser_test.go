@@ -54,6 +54,12 @@ func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Actio
 	}
 }
 
+// current waits for the page whose nav entry is page (the previous page
+// has other elements that match anything generic, such as main h1).
+func current(page string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`nav a[aria-current="page"][href="/console/` + page + `"]`))
+}
+
 // text returns the visible text of the first element matching sel.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -196,6 +202,12 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	if got := text(t, ctx, "#map-l1 h2"); got != "London l1 · London" {
 		t.Fatalf("location row = %q", got)
 	}
+	run(t, ctx, "day passes at London", chromedp.Click(chromedp.CSS("#tab-day-passes")), chromedp.WaitVisible(chromedp.CSS("#groups-all")),
+		chromedp.SetValue(chromedp.CSS("#groups-l1"), siteLondon+"/"+groupMembers),
+		chromedp.Click(chromedp.CSS("#save-l1")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if body := a.must(200, "GET", "/v1/orgs/acme/mappings", key, nil).Body; !strings.Contains(string(body), `"kind":"day-passes","id":"l1"`) {
+		t.Fatalf("the mappings after saving the day-pass one: %s", body)
+	}
 	run(t, ctx, "people", chromedp.Click(chromedp.CSS(`nav a[href="/console/people"]`)), chromedp.WaitVisible(chromedp.CSS("#q")),
 		chromedp.SendKeys(chromedp.CSS("#q"), "lidd"), chromedp.Click(chromedp.CSS("#search")),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/console/people/m-alice"]`)))
@@ -233,7 +245,7 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	}
 
 	for _, p := range []string{"problems", "audit"} {
-		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), current(p))
 		shot(t, ctx, p)
 	}
 
@@ -313,14 +325,14 @@ func TestConsoleAddsAndTestsAWebhook(t *testing.T) {
 	if got := text(t, ctx, "#secret"); !strings.Contains(got, "shown this once") {
 		t.Fatalf("secret = %q", got)
 	}
-	run(t, ctx, "test it", chromedp.Click(chromedp.CSS(`button[id^="test-"]`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	run(t, ctx, "test it", chromedp.Click(chromedp.CSS(`button[id^="test-"]`)), chromedp.WaitVisible(chromedp.CSS("#tested")))
 	deliverUntil(t, sender, rcv, 1)
 	run(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".webhook table")))
 	if got := text(t, ctx, ".webhook tbody"); !strings.Contains(got, "webhook.test") || !strings.Contains(got, "delivered") {
 		t.Fatalf("deliveries = %q", got)
 	}
 	shot(t, ctx, "webhooks")
-	run(t, ctx, "platform", chromedp.Click(chromedp.CSS(`nav a[href="/console/platform"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	run(t, ctx, "platform", chromedp.Click(chromedp.CSS(`nav a[href="/console/platform"]`)), current("platform"))
 	if got := text(t, ctx, "main"); !strings.Contains(got, "not available") {
 		t.Fatalf("platform page without platforms = %q", got)
 	}

@@ -23,6 +23,9 @@ var (
 	// signedRoute takes no token: a platform signs its webhook deliveries
 	// with the connection's secret, and anything unsigned answers 401.
 	signedRoute = "signed"
+	// sessionRoute is the console's: a bearer token does not get in, only
+	// its own session (console_test.go).
+	sessionRoute = "session"
 )
 
 // routeRoles is every route of the API with the least role that may use it.
@@ -32,6 +35,7 @@ func routeRoles() map[string]string {
 		"GET /healthz":                        publicRoute,
 		"GET /readyz":                         publicRoute,
 		"* /metrics":                          publicRoute,
+		"* /console/*":                        sessionRoute,
 		"GET /openapi.yaml":                   publicRoute,
 		"GET /v1/salto/callback":              publicRoute,
 		"POST /v1/hooks/officernd/{org}":      signedRoute,
@@ -109,7 +113,7 @@ func TestEveryRouteNeedsItsRole(t *testing.T) {
 	err := chi.Walk(api.NewHandler(a.deps).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(route, "/")
 		key := method + " " + route
-		if _, ok := want[key]; !ok && route == "/metrics" {
+		if _, ok := want[key]; !ok && (route == "/metrics" || route == "/console/*") {
 			key = "* " + route // mounted for every method
 		}
 		walked[key] = true
@@ -123,6 +127,14 @@ func TestEveryRouteNeedsItsRole(t *testing.T) {
 			for _, p := range principals {
 				if r := a.sendAs(method, path, p.token); r.Status != 401 {
 					t.Errorf("%s unsigned as %s = %d, want 401: a token is no signature", key, p.name, r.Status)
+				}
+			}
+			return nil
+		}
+		if role == sessionRoute {
+			for _, p := range principals {
+				if r := a.sendAs(method, "/console/holds", p.token); r.Status == 200 {
+					t.Errorf("%s as %s = 200, want the bearer token ignored", key, p.name)
 				}
 			}
 			return nil

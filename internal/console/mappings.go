@@ -24,6 +24,8 @@ var tabs = []tab{
 	{Key: "floors", Label: "Floors", Path: "floors", kind: access.KindFloor},
 	{Key: "desks", Label: "Desks & offices", Path: "resources", kind: access.KindResource, resourceKind: access.ResourceAssignable},
 	{Key: "rooms", Label: "Meeting rooms", Path: "resources", kind: access.KindResource, resourceKind: access.ResourceBookable},
+	// Day passes map by location (or at every location, "*").
+	{Key: "day-passes", Label: "Day passes", Path: "day-passes", kind: access.KindLocation},
 }
 
 type groupOption struct {
@@ -33,6 +35,7 @@ type groupOption struct {
 
 type mappingRow struct {
 	ID, Name, SiteName string
+	DOMID              string // ID, fit for an HTML id ("*" is "all")
 	Options            []groupOption
 }
 
@@ -72,6 +75,10 @@ func (c *console) listMappable(r *http.Request, t tab) ([]mappingRow, []string, 
 	}
 	var rows []mappingRow
 	var sites []string
+	if t.Key == "day-passes" {
+		rows = append(rows, mappingRow{ID: access.AllLocations, DOMID: "all", Name: "At every location"})
+		sites = append(sites, "")
+	}
 	for _, e := range es {
 		if t.resourceKind != "" && e.Kind != t.resourceKind {
 			continue
@@ -80,7 +87,10 @@ func (c *console) listMappable(r *http.Request, t tab) ([]mappingRow, []string, 
 		if name == "" {
 			name = e.ID
 		}
-		rows = append(rows, mappingRow{ID: e.ID, Name: name})
+		if t.Key == "day-passes" {
+			name = "At " + name
+		}
+		rows = append(rows, mappingRow{ID: e.ID, DOMID: e.ID, Name: name})
 		sites = append(sites, e.SiteID)
 	}
 	return rows, sites, nil

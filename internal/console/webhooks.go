@@ -36,6 +36,7 @@ type webhooksData struct {
 	Hooks  []webhookRow
 	Events []string
 	Secret string // a new webhook's secret, shown once
+	Tested bool   // a test event was just queued
 }
 
 // webhooksPage lists the org's webhooks with their last deliveries.
@@ -57,10 +58,8 @@ func (c *console) renderWebhooks(w http.ResponseWriter, r *http.Request, p page,
 		}
 		hooks.Data[i].Deliveries = ds.Data
 	}
-	if r.URL.Query().Get("tested") != "" {
-		p.Notice = "A webhook.test event is queued; its delivery shows below."
-	}
-	p.Data = webhooksData{Hooks: hooks.Data, Events: webhookEvents, Secret: secret}
+	tested := r.URL.Query().Get("tested") != ""
+	p.Data = webhooksData{Hooks: hooks.Data, Events: webhookEvents, Secret: secret, Tested: tested}
 	c.render(w, r, "webhooks", p)
 }
 
