@@ -20,6 +20,16 @@ type auditRow struct {
 	Result      string          `json:"result"`
 	Error       string          `json:"error"`
 	Actor       string          `json:"actor"`
+	GroupName   string          `json:"-"`
+}
+
+// nameGroups names the entries' groups ("" when the entry has none).
+func (n names) nameGroups(rows []auditRow) {
+	for i := range rows {
+		if rows[i].GroupID != "" {
+			rows[i].GroupName = n.group(rows[i].SiteID, rows[i].GroupID)
+		}
+	}
 }
 
 type auditData struct {
@@ -53,6 +63,7 @@ func (c *console) audit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	c.groupNames(r).nameGroups(pg.Data)
 	d := auditData{Filter: f, Entries: pg.Data}
 	if pg.NextCursor != "" {
 		q.Set("cursor", pg.NextCursor)

@@ -105,6 +105,7 @@ func (c *console) person(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Audit = audit.Data
 	n, words := c.groupNames(r), &reasonWords{c: c, r: r, names: map[string]string{}}
+	n.nameGroups(d.Audit)
 	for _, gs := range [][]groupAccess{d.Access.Groups, d.Access.Upcoming} {
 		for i := range gs {
 			g := &gs[i]

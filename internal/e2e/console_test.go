@@ -44,6 +44,10 @@ func TestConsoleMapsAPlanAndTheMemberEntersTheGroup(t *testing.T) {
 			t.Errorf("Joe's page does not say %q:\n%s", want, page)
 		}
 	}
+	trail, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main table tbody")))
+	if err != nil || !strings.Contains(trail, "Front door") {
+		t.Errorf("Joe's audit trail does not name the group: %q, %v", trail, err)
+	}
 }
 
 // e2eBrowser is a headless Chromium (skipped without one, unless CI=true).
