@@ -337,3 +337,23 @@ func TestConsoleAddsAndTestsAWebhook(t *testing.T) {
 		t.Fatalf("platform page without platforms = %q", got)
 	}
 }
+
+// TestConsoleAdminPicksTheOrg signs in with the admin token, which has no
+// org of its own: the console asks which org to open.
+func TestConsoleAdminPicksTheOrg(t *testing.T) {
+	ctx := browser(t)
+	a := newTestAPI(t)
+	a.createOrg("acme")
+	a.createOrg("globex")
+	run(t, ctx, "sign in as the admin", chromedp.Navigate(a.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#org")))
+	shot(t, ctx, "orgs")
+	run(t, ctx, "open globex", chromedp.SetValue(chromedp.CSS("#org"), "globex"), chromedp.Click(chromedp.CSS("#pick")),
+		chromedp.WaitVisible(chromedp.CSS("#holds-count")))
+	if got := text(t, ctx, ".org"); got != "globex (globex)" {
+		t.Fatalf("org = %q", got)
+	}
+	if got := text(t, ctx, ".signout .muted"); got != "admin" {
+		t.Fatalf("signed in as %q", got)
+	}
+}
