@@ -143,8 +143,11 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Fatal(err)
 	}
 	a.exec(`insert into applied_access (org_id, person, site_id, group_id, user_id) values ('acme', 'member:m1', $1, $2, 'u1')`, siteLondon, groupMembers)
+	a.exec(`insert into audit_log (org_id, at, action, person, site_id, group_id, trigger, result, due_at)
+		values ('acme', now(), 'remove', 'member:m9', $1, $2, 'poke', 'ok', now() - interval '3 seconds')`, siteLondon, groupMembers)
 	run(t, ctx, "overview", chromedp.Click(chromedp.CSS(`a[href="/console/"]`)), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
-	for sel, want := range map[string]string{"#holds-count": "1", "#people-count": "1", "#last-drift": "drift: 1 add, 1 removal", "#salto-state": "Connected"} {
+	for sel, want := range map[string]string{"#holds-count": "1", "#people-count": "1", "#last-drift": "drift: 1 add, 1 removal",
+		"#salto-state": "Connected", "#revocation-late": "3s"} {
 		if got := text(t, ctx, sel); got != want {
 			t.Fatalf("overview's %s = %q, want %q", sel, got, want)
 		}

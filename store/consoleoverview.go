@@ -15,6 +15,15 @@ import (
 type OrgOverview struct {
 	PeopleWithAccess int
 	LastRun          *RunOverview
+	// LastRevocation is the latest timed removal: when it was recorded and
+	// how long after it fell due (as doorsync_revocation_lateness_seconds).
+	LastRevocation *Revocation
+}
+
+// Revocation is a timed removal's lateness.
+type Revocation struct {
+	At   time.Time
+	Late time.Duration
 }
 
 // RunOverview is a run and the drift its plan found.
@@ -32,8 +41,18 @@ func (s *Store) Overview(ctx context.Context, orgID string) (OrgOverview, error)
 		Scan(&o.PeopleWithAccess); err != nil {
 		return o, fmt.Errorf("store: overview: people with access: %w", err)
 	}
+	var rv Revocation
+	err := s.db.QueryRow(ctx, `select at, greatest(0, extract(epoch from at - due_at))::float8 * interval '1 second'
+		from audit_log where org_id = $1 and action = 'remove' and due_at is not null order by id desc limit 1`, orgID).
+		Scan(&rv.At, &rv.Late)
+	switch {
+	case err == nil:
+		o.LastRevocation = &rv
+	case !errors.Is(err, pgx.ErrNoRows):
+		return o, fmt.Errorf("store: overview: last revocation: %w", err)
+	}
 	var r RunOverview
-	err := s.db.QueryRow(ctx, `select r.id, r.status, r.trigger, r.started_at, r.finished_at,
+	err = s.db.QueryRow(ctx, `select r.id, r.status, r.trigger, r.started_at, r.finished_at,
 			coalesce(sum(jsonb_array_length(coalesce(g->'add', '[]'))), 0),
 			coalesce(sum(jsonb_array_length(coalesce(g->'remove', '[]'))), 0),
 			count(*) filter (where (g->>'held')::boolean)

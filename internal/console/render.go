@@ -42,6 +42,10 @@ var funcs = template.FuncMap{
 		}
 		return t.In(loc).Format("2 Jan 2006 15:04 MST")
 	},
+	// late says a lateness in the largest fitting unit, to the second.
+	"late": func(d time.Duration) string {
+		return d.Round(time.Second).String()
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return fmt.Sprintf("%d %s", n, one)
