@@ -247,10 +247,18 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Fatalf("reconciler calls = %+v", calls)
 	}
 
+	if err := a.Store.SetPersonProblem(bg, "acme", "member:m-alice", "no seats left on site London"); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{"problems", "audit"} {
 		run(t, ctx, p, chromedp.Click(chromedp.CSS(`nav a[href="/console/`+p+`"]`)), current(p))
 		shot(t, ctx, p)
 	}
+	run(t, ctx, "problems", chromedp.Click(chromedp.CSS(`nav a[href="/console/problems"]`)), current("problems"))
+	if got := text(t, ctx, "tbody tr"); !strings.HasPrefix(got, "m-alice\tno seats left on site London") {
+		t.Fatalf("problems = %q", got)
+	}
+	run(t, ctx, "problem's person", chromedp.Click(chromedp.CSS(`tbody a[href="/console/people/m-alice"]`)), chromedp.WaitVisible(chromedp.CSS("#problem")))
 
 	// Signed out, the console is closed again.
 	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")))

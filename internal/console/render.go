@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,14 @@ var funcs = template.FuncMap{
 	// late says a lateness in the largest fitting unit, to the second.
 	"late": func(d time.Duration) string {
 		return d.Round(time.Second).String()
+	},
+	// memberID is the member id of a person key ("member:m1"), or "".
+	"memberID": func(person string) string {
+		id, _ := strings.CutPrefix(person, "member:")
+		if id == person {
+			return ""
+		}
+		return id
 	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
