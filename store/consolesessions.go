@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// ConsoleSession is a signed-in operator console session (migration 020):
+// ConsoleSession is a signed-in operator console session (migration 021):
 // who it acts as (a key's id and role, or the admin), the org it looks at,
 // and its CSRF token. The key itself is never kept.
 type ConsoleSession struct {
