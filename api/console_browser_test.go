@@ -194,8 +194,23 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Fatalf("plan's picker = %q", got)
 	}
 	shot(t, ctx, "mappings")
-	run(t, ctx, "map the plan", chromedp.SetValue(chromedp.CSS("#groups-hot-desk"), siteLondon+"/"+groupMembers),
-		chromedp.Click(chromedp.CSS("#save-hot-desk")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	// Saving first previews the change; a cancelled preview saves nothing.
+	run(t, ctx, "map the plan: preview", chromedp.SetValue(chromedp.CSS("#groups-hot-desk"), siteLondon+"/"+groupMembers),
+		chromedp.Click(chromedp.CSS("#save-hot-desk")), chromedp.WaitVisible(chromedp.CSS("#preview")))
+	if got := text(t, ctx, ".preview-text"); got != "Saving adds 1 person to London Members at London, removes 0 people." {
+		t.Fatalf("the preview says %q", got)
+	}
+	if got := text(t, ctx, ".adds"); got != "Alice Liddell" {
+		t.Fatalf("the preview adds %q", got)
+	}
+	shot(t, ctx, "mapping-preview")
+	run(t, ctx, "cancel the preview", chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#groups-hot-desk")))
+	if ms := a.must(200, "GET", "/v1/orgs/acme/mappings", key, nil).JSON(t)["data"].([]any); len(ms) != 0 {
+		t.Fatalf("a cancelled preview saved %v", ms)
+	}
+	run(t, ctx, "map the plan: apply", chromedp.SetValue(chromedp.CSS("#groups-hot-desk"), siteLondon+"/"+groupMembers),
+		chromedp.Click(chromedp.CSS("#save-hot-desk")), chromedp.WaitVisible(chromedp.CSS("#preview")),
+		chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	ms := a.must(200, "GET", "/v1/orgs/acme/mappings", key, nil).JSON(t)["data"].([]any)
 	if len(ms) != 1 || !reflect.DeepEqual(ms[0].(map[string]any)["access_groups"],
 		[]any{map[string]any{"site_id": siteLondon, "group_id": groupMembers}}) {
@@ -207,7 +222,11 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 	}
 	run(t, ctx, "day passes at London", chromedp.Click(chromedp.CSS("#tab-day-passes")), chromedp.WaitVisible(chromedp.CSS("#groups-all")),
 		chromedp.SetValue(chromedp.CSS("#groups-l1"), siteLondon+"/"+groupMembers),
-		chromedp.Click(chromedp.CSS("#save-l1")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.Click(chromedp.CSS("#save-l1")), chromedp.WaitVisible(chromedp.CSS("#preview")))
+	if got := text(t, ctx, ".preview-text"); got != "Saving changes no one's access now." {
+		t.Fatalf("the day-pass preview says %q", got)
+	}
+	run(t, ctx, "apply the day-pass mapping", chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if body := a.must(200, "GET", "/v1/orgs/acme/mappings", key, nil).Body; !strings.Contains(string(body), `"kind":"day-passes","id":"l1"`) {
 		t.Fatalf("the mappings after saving the day-pass one: %s", body)
 	}

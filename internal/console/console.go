@@ -110,6 +110,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /console/people/{id}", c.inOrg(c.person))
 	mux.Handle("GET /console/mappings", c.inOrg(c.mappings))
 	mux.Handle("POST /console/mappings/{tab}/{id}", c.inOrg(c.saveMapping))
+	mux.Handle("POST /console/mappings/{tab}/{id}/apply", c.inOrg(c.applyMapping))
 	mux.Handle("GET /console/reconcile", c.inOrg(c.reconcilePage))
 	mux.Handle("POST /console/reconcile", c.inOrg(c.reconcile))
 	mux.Handle("GET /console/webhooks", c.inOrg(c.webhooksPage))

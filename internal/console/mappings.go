@@ -18,6 +18,15 @@ type tab struct {
 	resourceKind     string
 }
 
+// entityPath is the API path of the tab's entities (a day pass's mapping
+// is its location's).
+func (t tab) entityPath() string {
+	if t.Key == "day-passes" {
+		return "locations"
+	}
+	return t.Path
+}
+
 var tabs = []tab{
 	{Key: "plans", Label: "Plans", Path: "plans", kind: access.KindPlan},
 	{Key: "locations", Label: "Locations", Path: "locations", kind: access.KindLocation},
@@ -152,26 +161,124 @@ func (n names) options(site string, selected func(string) bool) []groupOption {
 	return out
 }
 
-// saveMapping puts the picked groups as the entity's mapping through the
-// API (which checks them against the entity's site); none picked deletes it.
-func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
-	t := tabOf(r.PathValue("tab"))
-	id := r.PathValue("id")
+// pickedGroups reads the groups a mapping form picked ("site/group").
+func pickedGroups(r *http.Request) ([]groupJSON, error) {
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
+		return nil, err
 	}
 	groups := []groupJSON{}
 	for _, v := range r.PostForm["group"] {
 		site, group, ok := strings.Cut(v, "/")
 		if !ok {
-			http.Error(w, "bad group", http.StatusBadRequest)
-			return
+			return nil, errors.New("bad group")
 		}
 		groups = append(groups, groupJSON{SiteID: site, GroupID: group})
 	}
-	path := "/mappings/" + t.Path + "/" + url.PathEscape(id)
-	var err error
+	return groups, nil
+}
+
+// previewPerson is one person a mapping change adds or removes.
+type previewPerson struct {
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// Label is the person's name, else their e-mail, else their id.
+func (p previewPerson) Label() string {
+	switch {
+	case p.Name != "":
+		return p.Name
+	case p.Email != "":
+		return p.Email
+	}
+	return p.ID
+}
+
+// previewGroup is what the change does to one group now.
+type previewGroup struct {
+	SiteID    string          `json:"site_id"`
+	GroupID   string          `json:"group_id"`
+	SiteName  string          `json:"site_name"`
+	GroupName string          `json:"group_name"`
+	Add       []previewPerson `json:"add"`
+	Remove    []previewPerson `json:"remove"`
+}
+
+type previewData struct {
+	Tab    tab
+	ID     string
+	Name   string   // the entity's name, or its id
+	Picked []string // the form's groups, "site/group", for Apply
+	Groups []previewGroup
+}
+
+// saveMapping previews the picked groups as the entity's mapping: the
+// API's dry run says, per group, whom the change adds and removes now, and
+// the page asks to apply it. Nothing is written here.
+func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
+	t := tabOf(r.PathValue("tab"))
+	id := r.PathValue("id")
+	groups, err := pickedGroups(r)
+	if err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	var preview struct {
+		Groups []previewGroup `json:"groups"`
+	}
+	err = c.call(r, http.MethodPut, mappingPath(t, id)+"?dry_run=true", map[string]any{"access_groups": groups}, &preview)
+	if c.mappingFailed(w, r, t, err) {
+		return
+	}
+	var n *names
+	for i := range preview.Groups {
+		g := &preview.Groups[i]
+		if g.SiteName != "" && g.GroupName != "" {
+			continue
+		}
+		// Names doorsync never saved: read the live listing, once.
+		if n == nil {
+			live := c.groupNames(r)
+			n = &live
+		}
+		if g.SiteName == "" {
+			g.SiteName = n.site(g.SiteID)
+		}
+		if g.GroupName == "" {
+			g.GroupName = n.group(g.SiteID, g.GroupID)
+		}
+	}
+	d := previewData{Tab: t, ID: id, Name: c.mappableName(r, t, id), Picked: r.PostForm["group"], Groups: preview.Groups}
+	c.render(w, r, "mappingpreview", page{Title: "Save the mapping of " + d.Name + "?", Nav: "mappings", Data: d})
+}
+
+// mappableName names a tab's entity (id when it has no name).
+func (c *console) mappableName(r *http.Request, t tab, id string) string {
+	if id == access.AllLocations {
+		return "day passes at every location"
+	}
+	var e struct {
+		Name string `json:"name"`
+	}
+	if err := c.get(r, "/"+t.entityPath()+"/"+url.PathEscape(id), &e); err != nil || e.Name == "" {
+		return id
+	}
+	return e.Name
+}
+
+// applyMapping puts the picked groups as the entity's mapping through the
+// API (which checks them against the entity's site); none picked deletes it.
+func (c *console) applyMapping(w http.ResponseWriter, r *http.Request) {
+	t := tabOf(r.PathValue("tab"))
+	id := r.PathValue("id")
+	groups, err := pickedGroups(r)
+	if err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	path := mappingPath(t, id)
 	if len(groups) == 0 {
 		err = c.call(r, http.MethodDelete, path, nil, nil)
 		var ae *apiError
@@ -181,15 +288,26 @@ func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = c.call(r, http.MethodPut, path, map[string]any{"access_groups": groups}, nil)
 	}
+	if c.mappingFailed(w, r, t, err) {
+		return
+	}
+	http.Redirect(w, r, "/console/mappings?"+url.Values{"tab": {t.Key}, "done": {id}}.Encode(), http.StatusSeeOther)
+}
+
+func mappingPath(t tab, id string) string { return "/mappings/" + t.Path + "/" + url.PathEscape(id) }
+
+// mappingFailed answers err, if any: the API's refusal on the tab's page,
+// anything else as a failure.
+func (c *console) mappingFailed(w http.ResponseWriter, r *http.Request, t tab, err error) bool {
+	if err == nil {
+		return false
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		w.WriteHeader(ae.Status)
 		c.renderMappings(w, r, t, page{Title: "Mappings", Nav: "mappings", Error: "The mapping was not saved: " + ae.Message})
-		return
+		return true
 	}
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/console/mappings?"+url.Values{"tab": {t.Key}, "done": {id}}.Encode(), http.StatusSeeOther)
+	c.fail(w, r, err)
+	return true
 }

@@ -63,7 +63,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var pageNames = []string{"signin", "orgs", "overview", "problems", "holds", "confirmhold", "audit", "salto", "people", "person", "mappings", "reconcile", "webhooks", "platform"}
+var pageNames = []string{"signin", "orgs", "overview", "problems", "holds", "confirmhold", "audit", "salto", "people", "person", "mappings", "mappingpreview", "reconcile", "webhooks", "platform"}
 
 // parsePages parses each page with the layout; a broken template is a
 // bug caught by any test that starts the console.

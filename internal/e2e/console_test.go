@@ -30,7 +30,11 @@ func TestConsoleMapsAPlanAndTheMemberEntersTheGroup(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#token"), s.key), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#salto-state")))
 	step(t, ctx, "map Flex to Front door", chromedp.Navigate(s.URL+"/console/mappings?tab=plans"), chromedp.WaitVisible(chromedp.CSS("#groups-flex")),
 		chromedp.SetValue(chromedp.CSS("#groups-flex"), london+"/"+gFront), chromedp.Click(chromedp.CSS("#save-flex")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.WaitVisible(chromedp.CSS("#preview")))
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".preview-text"))); err != nil || got != "Saving adds 1 person to Front door at London, removes 0 people." {
+		t.Fatalf("the preview says %q, %v", got, err)
+	}
+	step(t, ctx, "apply", chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	s.waitIn(gFront, "joe@example.com")
 
 	step(t, ctx, "Joe's page", chromedp.Navigate(s.URL+"/console/people?q=bloggs"), chromedp.WaitVisible(chromedp.CSS(`a[href="/console/people/m1"]`)),
