@@ -251,6 +251,16 @@ func TestConsoleOperatorSignsInConnectsSaltoApprovesAHoldAndSignsOut(t *testing.
 		t.Fatalf("window = %q", got)
 	}
 	shot(t, ctx, "person")
+	run(t, ctx, "re-apply now", chromedp.Click(chromedp.CSS("#reapply")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(t, ctx, ".notice"); !strings.HasPrefix(got, "Re-applying: queued") {
+		t.Fatalf("after re-applying the page says %q", got)
+	}
+	if got := text(t, ctx, "main h1"); got != "Alice Liddell" {
+		t.Fatalf("after re-applying the page is %q", got)
+	}
+	if rows := a.query(`select target from outbox where payload->>'reason' = 'reapply requested'`); len(rows) != 1 || rows[0][0] != "member:m-alice" {
+		t.Fatalf("the re-apply pokes = %v", rows)
+	}
 
 	// Reconcile: a dry run's plan, then the run.
 	rec.report = json.RawMessage(`{"groups":[{"site_id":"` + siteLondon + `","group_id":"` + groupMembers + `","members":3,

@@ -108,6 +108,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /console/audit", c.inOrg(c.audit))
 	mux.Handle("GET /console/people", c.inOrg(c.people))
 	mux.Handle("GET /console/people/{id}", c.inOrg(c.person))
+	mux.Handle("POST /console/people/{id}/reapply", c.inOrg(c.reapply))
 	mux.Handle("GET /console/mappings", c.inOrg(c.mappings))
 	mux.Handle("POST /console/mappings/{tab}/{id}", c.inOrg(c.saveMapping))
 	mux.Handle("POST /console/mappings/{tab}/{id}/apply", c.inOrg(c.applyMapping))

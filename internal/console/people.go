@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,7 +120,28 @@ func (c *console) person(w http.ResponseWriter, r *http.Request) {
 	if title == "" {
 		title = id
 	}
-	c.render(w, r, "person", page{Title: title, Nav: "people", Data: d})
+	p := page{Title: title, Nav: "people", Data: d}
+	if r.URL.Query().Get("reapplied") != "" {
+		p.Notice = "Re-applying: queued. doorsync recomputes their access and applies the difference in Salto KS."
+	}
+	c.render(w, r, "person", p)
+}
+
+// reapply asks the API to re-apply a member's access now (it queues a
+// poke of their access workflow) and shows their page saying so.
+func (c *console) reapply(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	err := c.call(r, http.MethodPost, "/members/"+url.PathEscape(id)+"/reapply", nil, nil)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		http.Error(w, "Re-applying was refused: "+ae.Message, ae.Status)
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/people/"+url.PathEscape(id)+"?reapplied=1", http.StatusSeeOther)
 }
 
 // reasonWords says a reason in words ("Membership ms-alice, via plan Hot
