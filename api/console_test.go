@@ -224,3 +224,48 @@ func TestConsoleSessionsExpireWhenUnusedAndAreSecureBehindHTTPS(t *testing.T) {
 		t.Fatalf("sign-in behind https = %d, session cookie %+v", resp.StatusCode, session)
 	}
 }
+
+// TestConsolePersonPageNamesGroupsAsExplainDoes reads a person's page with
+// Salto KS not connected: the groups are named by the names explain
+// carries (as doorsync last saw them), a group it has none for shows its
+// id; the people search and the mappings' tabs are the API's lists.
+func TestConsolePersonPageNamesGroupsAsExplainDoes(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	for path, body := range map[string]any{
+		"locations/l1":       map[string]any{"name": "London", "time_zone": "Europe/London", "salto_site_id": siteLondon},
+		"plans/hot":          map[string]any{"name": "Hot desk"},
+		"members/m1":         map[string]any{"email": "joe@example.com", "first_name": "Joe", "last_name": "Bloggs"},
+		"members/m2":         map[string]any{"email": "ann@example.com", "first_name": "Ann"},
+		"memberships/ms1":    map[string]any{"plan_id": "hot", "member_id": "m1", "starts_at": "2026-01-01"},
+		"mappings/plans/hot": groups(siteLondon, groupMembers, siteLondon, "g-unnamed"),
+		"resources/d1":       map[string]any{"kind": "assignable", "name": "Desk 1", "location_id": "l1"},
+	} {
+		a.must(201, "PUT", "/v1/orgs/acme/"+path, key, body)
+	}
+	a.exec(`insert into salto_names (org_id, site_id, group_id, name) values ('acme', $1, '', 'London (saved)'), ('acme', $1, $2, 'Members (saved)')`,
+		siteLondon, groupMembers)
+	cc := newConsoleClient(t, a.URL)
+	cc.signIn(key)
+
+	status, body, _ := cc.get("/console/people/m1")
+	if status != 200 || !strings.Contains(body, "Members (saved) <span class=\"muted\">at London (saved)</span>") ||
+		!strings.Contains(body, "g-unnamed <span class=\"muted\">at London (saved)</span>") {
+		t.Fatalf("Joe's page = %d\n%s", status, body)
+	}
+	status, body, _ = cc.get("/console/people?q=BLOGG")
+	if status != 200 || !strings.Contains(body, `href="/console/people/m1"`) || strings.Contains(body, "ann@example.com") {
+		t.Fatalf("searching BLOGG = %d\n%s", status, body)
+	}
+	// The mappings' tabs list the API's entities, a resource on its
+	// location's site (named by the live listing: by id, unconnected).
+	if status, body, _ = cc.get("/console/mappings?tab=desks"); status != 200 || !strings.Contains(body, "Desk 1 <span class=\"muted\">d1 · "+siteLondon+"</span>") {
+		t.Fatalf("the desks tab = %d\n%s", status, body)
+	}
+	if status, body, _ = cc.get("/console/mappings?tab=rooms"); status != 200 || strings.Contains(body, "Desk 1") {
+		t.Fatalf("the rooms tab = %d\n%s", status, body)
+	}
+	if status, body, _ = cc.get("/console/people?q=" + strings.Repeat("x", 201)); status != http.StatusBadRequest || !strings.Contains(body, "The search is not valid") {
+		t.Fatalf("a too long search = %d\n%s", status, body)
+	}
+}

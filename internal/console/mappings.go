@@ -10,11 +10,10 @@ import (
 	"doorsync/access"
 )
 
-// tab is one of the mapping tabs: the entity kind it lists and, for
-// resources, which kind of resource.
+// tab is one of the mapping tabs: the mapping kind (Path) it lists and,
+// for resources, which kind of resource.
 type tab struct {
 	Key, Label, Path string
-	kind             access.Kind
 	resourceKind     string
 }
 
@@ -28,13 +27,13 @@ func (t tab) entityPath() string {
 }
 
 var tabs = []tab{
-	{Key: "plans", Label: "Plans", Path: "plans", kind: access.KindPlan},
-	{Key: "locations", Label: "Locations", Path: "locations", kind: access.KindLocation},
-	{Key: "floors", Label: "Floors", Path: "floors", kind: access.KindFloor},
-	{Key: "desks", Label: "Desks & offices", Path: "resources", kind: access.KindResource, resourceKind: access.ResourceAssignable},
-	{Key: "rooms", Label: "Meeting rooms", Path: "resources", kind: access.KindResource, resourceKind: access.ResourceBookable},
+	{Key: "plans", Label: "Plans", Path: "plans"},
+	{Key: "locations", Label: "Locations", Path: "locations"},
+	{Key: "floors", Label: "Floors", Path: "floors"},
+	{Key: "desks", Label: "Desks & offices", Path: "resources", resourceKind: access.ResourceAssignable},
+	{Key: "rooms", Label: "Meeting rooms", Path: "resources", resourceKind: access.ResourceBookable},
 	// Day passes map by location (or at every location, "*").
-	{Key: "day-passes", Label: "Day passes", Path: "day-passes", kind: access.KindLocation},
+	{Key: "day-passes", Label: "Day passes", Path: "day-passes"},
 }
 
 type groupOption struct {
@@ -75,12 +74,58 @@ func tabOf(key string) tab {
 	return tabs[0]
 }
 
-// listMappable lists a tab's entities; it reads the store until the API's
-// entity lists land.
+// listedEntity is what the console reads of an entity list's item.
+type listedEntity struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // a resource's: assignable or bookable
+	LocationID  string `json:"location_id"`
+	SaltoSiteID string `json:"salto_site_id"`
+	Email       string `json:"email"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+}
+
+// listAll reads every page of the API's list of path ("plans", …),
+// following next_cursor.
+func (c *console) listAll(r *http.Request, path string) ([]listedEntity, error) {
+	var out []listedEntity
+	q := url.Values{"limit": {"1000"}}
+	for {
+		var p listPage[listedEntity]
+		if err := c.get(r, "/"+path+"?"+q.Encode(), &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p.Data...)
+		if p.NextCursor == "" {
+			return out, nil
+		}
+		q.Set("cursor", p.NextCursor)
+	}
+}
+
+// listMappable lists a tab's entities through the API's entity lists, with
+// the Salto KS site each is on (a location's own, a floor's or resource's
+// location's; none for a plan).
 func (c *console) listMappable(r *http.Request, t tab) ([]mappingRow, []string, error) {
-	es, err := c.opts.Store.EntityNames(r.Context(), sessionFrom(r.Context()).OrgID, t.kind, 500)
+	es, err := c.listAll(r, t.entityPath())
 	if err != nil {
 		return nil, nil, err
+	}
+	siteOf := map[string]string{} // location id → its site
+	switch t.entityPath() {
+	case "locations":
+		for _, l := range es {
+			siteOf[l.ID] = l.SaltoSiteID
+		}
+	case "floors", "resources":
+		ls, err := c.listAll(r, "locations")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, l := range ls {
+			siteOf[l.ID] = l.SaltoSiteID
+		}
 	}
 	var rows []mappingRow
 	var sites []string
@@ -99,8 +144,12 @@ func (c *console) listMappable(r *http.Request, t tab) ([]mappingRow, []string, 
 		if t.Key == "day-passes" {
 			name = "At " + name
 		}
+		site := siteOf[e.LocationID]
+		if t.entityPath() == "locations" {
+			site = e.SaltoSiteID
+		}
 		rows = append(rows, mappingRow{ID: e.ID, DOMID: e.ID, Name: name})
-		sites = append(sites, e.SiteID)
+		sites = append(sites, site)
 	}
 	return rows, sites, nil
 }
@@ -232,23 +281,13 @@ func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
 	if c.mappingFailed(w, r, t, err) {
 		return
 	}
-	var n *names
+	n := c.knownNames(r)
+	for _, g := range preview.Groups {
+		n.learn(g.SiteID, g.GroupID, g.SiteName, g.GroupName)
+	}
 	for i := range preview.Groups {
 		g := &preview.Groups[i]
-		if g.SiteName != "" && g.GroupName != "" {
-			continue
-		}
-		// Names doorsync never saved: read the live listing, once.
-		if n == nil {
-			live := c.groupNames(r)
-			n = &live
-		}
-		if g.SiteName == "" {
-			g.SiteName = n.site(g.SiteID)
-		}
-		if g.GroupName == "" {
-			g.GroupName = n.group(g.SiteID, g.GroupID)
-		}
+		g.SiteName, g.GroupName = n.site(g.SiteID), n.group(g.SiteID, g.GroupID)
 	}
 	d := previewData{Tab: t, ID: id, Name: c.mappableName(r, t, id), Picked: r.PostForm["group"], Groups: preview.Groups}
 	c.render(w, r, "mappingpreview", page{Title: "Save the mapping of " + d.Name + "?", Nav: "mappings", Data: d})
