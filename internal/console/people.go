@@ -80,7 +80,9 @@ type explained struct {
 	} `json:"salto_users"`
 	Groups   []groupAccess `json:"groups"`
 	Upcoming []groupAccess `json:"upcoming"`
-	Problem  string        `json:"problem"`
+	// AppliedNotGranted (about to be revoked) is read for its names only.
+	AppliedNotGranted []groupAccess `json:"applied_not_granted"`
+	Problem           string        `json:"problem"`
 }
 
 type personData struct {
@@ -117,7 +119,7 @@ func (c *console) person(w http.ResponseWriter, r *http.Request) {
 	// it has none for (doorsync never listed it) or an audit entry's group
 	// explain does not name.
 	n, words := c.knownNames(r), &reasonWords{c: c, r: r, names: map[string]string{}}
-	for _, gs := range [][]groupAccess{d.Access.Groups, d.Access.Upcoming} {
+	for _, gs := range [][]groupAccess{d.Access.Groups, d.Access.Upcoming, d.Access.AppliedNotGranted} {
 		for _, g := range gs {
 			n.learn(g.SiteID, g.GroupID, g.SiteName, g.GroupName)
 		}
