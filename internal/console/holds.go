@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"doorsync/access"
 )
 
 type heldRemoval struct {
@@ -68,7 +70,7 @@ const maxNamed = 200
 
 // nameRemoval names a held member by their name, each looked up once.
 func (c *console) nameRemoval(r *http.Request, hr *heldRemoval, seen map[string]string) {
-	id, ok := strings.CutPrefix(hr.Person, "member:")
+	id, ok := strings.CutPrefix(hr.Person, access.PersonMember+":")
 	if !ok {
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"doorsync/access"
 )
 
 // findPeople searches the org's members by name, e-mail or id: the API's
@@ -110,7 +112,7 @@ func (c *console) person(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var audit listPage[auditRow]
-	if err := c.get(r, "/audit?limit=20&person="+url.QueryEscape("member:"+id), &audit); err != nil {
+	if err := c.get(r, "/audit?limit=20&person="+url.QueryEscape(access.PersonMember+":"+id), &audit); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -175,9 +177,12 @@ type reasonWords struct {
 }
 
 var (
-	sourceWords = map[string]string{"membership": "Membership", "booking": "Booking", "day_pass": "Day pass"}
-	viaPaths    = map[string]string{"plan": "plans", "location": "locations", "floor": "floors", "resource": "resources", "bookable_resource": "resources"}
-	viaWords    = map[string]string{"bookable_resource": "bookable resource", "day_pass": "day passes"}
+	sourceWords = map[string]string{string(access.KindMembership): "Membership", string(access.KindBooking): "Booking", string(access.KindDayPass): "Day pass"}
+	// viaPaths and viaWords are keyed by explain's "via": a mapped kind, or
+	// bookable_resource.
+	viaPaths = map[string]string{string(access.KindPlan): "plans", string(access.KindLocation): "locations", string(access.KindFloor): "floors",
+		string(access.KindResource): "resources", "bookable_resource": "resources"}
+	viaWords = map[string]string{"bookable_resource": "bookable resource", string(access.KindDayPass): "day passes"}
 )
 
 func (rw *reasonWords) say(rs reasonJSON) string {

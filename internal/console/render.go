@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"doorsync/access"
 )
 
 // page is what every template gets.
@@ -49,7 +51,7 @@ var funcs = template.FuncMap{
 	},
 	// memberID is the member id of a person key ("member:m1"), or "".
 	"memberID": func(person string) string {
-		id, _ := strings.CutPrefix(person, "member:")
+		id, _ := strings.CutPrefix(person, access.PersonMember+":")
 		if id == person {
 			return ""
 		}
