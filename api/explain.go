@@ -39,6 +39,9 @@ type saltoUserView struct {
 	SiteUserID        string `json:"site_user_id"`
 	UserID            string `json:"user_id"`
 	SubscriptionState string `json:"subscription_state"`
+	// TagNumber is the tag (one of the member's access cards) doorsync
+	// assigned to the user; omitted when it assigned none.
+	TagNumber string `json:"tag_number,omitempty"`
 }
 
 type groupAccessView struct {
@@ -140,7 +143,7 @@ func (h *handlers) explain(w http.ResponseWriter, r *http.Request, p access.Pers
 	}
 	for _, id := range identities {
 		out.SaltoUsers = append(out.SaltoUsers, saltoUserView{SiteID: id.SiteID, SiteUserID: id.SiteUserID,
-			UserID: id.UserID, SubscriptionState: id.SubscriptionState})
+			UserID: id.UserID, SubscriptionState: id.SubscriptionState, TagNumber: id.TagNumber})
 	}
 	granted := map[store.GroupRef]bool{}
 	for _, g := range ex.Active {

@@ -79,6 +79,7 @@ type explained struct {
 		SiteID            string `json:"site_id"`
 		UserID            string `json:"user_id"`
 		SubscriptionState string `json:"subscription_state"`
+		TagNumber         string `json:"tag_number"`
 	} `json:"salto_users"`
 	Groups   []groupAccess `json:"groups"`
 	Upcoming []groupAccess `json:"upcoming"`

@@ -31,6 +31,10 @@ func TestAdoptionAndTags(t *testing.T) {
 		}
 		return false
 	})
+	// Explain, and so the console's person page, names the tag.
+	s.eventually(10*time.Second, "the tag in explain", func() bool {
+		return containsJSON(s.call(200, "GET", s.orgPath()+"/members/staff/access", s.key, nil), `"tag_number":"04A1B2C3"`)
+	})
 	for _, e := range s.fake.Emails() {
 		if strings.EqualFold(e.To, "staff@example.com") {
 			t.Fatalf("an adopted user was sent an invitation: %+v", e)
