@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"doorsync/contract"
 )
 
 // TestConsoleMapsAPlanAndTheMemberEntersTheGroup drives the operator
@@ -81,5 +84,49 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
 		t.Fatalf("%s: %v\n%s", what, err, body)
+	}
+}
+
+// TestConsoleApprovesAHoldOnTheWholeStack: a feed drop held by the
+// mass-removal guard is approved in the console, behind its confirmation,
+// and the removals reach Salto KS through Temporal; a protected user stays.
+func TestConsoleApprovesAHoldOnTheWholeStack(t *testing.T) {
+	ctx := e2eBrowser(t)
+	s := newStack(t, stackOptions{orgSettings: map[string]any{"protected_salto_users": []string{"staff@example.com"}}})
+	emails := s.activeMembers(12)
+	s.stopWorker()
+	s.sql(`delete from entities where org_id = $1 and kind = 'membership'`, s.org)
+	res, err := s.acts.ReconcileOrg(s.ctx, contract.ReconcileOrgInput{OrgID: s.org, RunID: "feed-drop", Trigger: "schedule"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.acts.FinishRun(s.ctx, contract.FinishRunInput{OrgID: s.org, RunID: "feed-drop", Result: res}); err != nil {
+		t.Fatal(err)
+	}
+	s.startWorker()
+	holds := s.call(200, "GET", s.orgPath()+"/holds", s.key, nil)["data"].([]any)
+	if len(holds) != 1 {
+		t.Fatalf("holds = %v, want the feed drop held", holds)
+	}
+	id := holds[0].(map[string]any)["id"].(string)
+
+	step(t, ctx, "sign in", chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), s.key), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
+	step(t, ctx, "holds", chromedp.Navigate(s.URL+"/console/holds"), chromedp.WaitVisible(chromedp.CSS("#hold-"+id)))
+	step(t, ctx, "approve…", chromedp.Click(chromedp.CSS("#approve-"+id)), chromedp.WaitVisible(chromedp.CSS("#confirm-text")))
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#confirm-text"))); err != nil || got != "Approving removes 12 people from Members at London." {
+		t.Fatalf("the confirmation says %q, %v", got, err)
+	}
+	for _, e := range emails {
+		if !s.inGroup(gMembers, e) {
+			t.Fatalf("%s was removed before the approval was confirmed", e)
+		}
+	}
+	step(t, ctx, "confirm", chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	for _, e := range emails {
+		s.waitOut(gMembers, e)
+	}
+	if !slices.Contains(s.fake.GroupMembers(london, gMembers), staffUser) {
+		t.Fatal("the approval removed a protected user")
 	}
 }
