@@ -37,9 +37,11 @@ func (c *console) platformPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, "platform", p)
 }
 
-// syncPlatform starts a sync of the platform now.
+// syncPlatform starts a full sync of the platform now; with
+// approve_removals, one that deletes what the removal guard held.
 func (c *console) syncPlatform(w http.ResponseWriter, r *http.Request) {
-	err := c.call(r, http.MethodPost, "/platform/sync", nil, nil)
+	body := map[string]bool{"approve_removals": r.PostFormValue("approve_removals") == "1"}
+	err := c.call(r, http.MethodPost, "/platform/sync", body, nil)
 	var ae *apiError
 	if errors.As(err, &ae) {
 		w.WriteHeader(ae.Status)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"doorsync/connectors/officernd/officerndtest"
 	"doorsync/contract"
 )
 
@@ -128,5 +130,67 @@ func TestConsoleApprovesAHoldOnTheWholeStack(t *testing.T) {
 	}
 	if !slices.Contains(s.fake.GroupMembers(london, gMembers), staffUser) {
 		t.Fatal("the approval removed a protected user")
+	}
+}
+
+// TestConsolePlatformPage shows an OfficeRnD connection after its backfill:
+// the platform, its last sync and counts; "Sync now" runs one. When the
+// platform drops every membership, the sync holds the deletions and the
+// page says so; approving them there deletes the membership.
+func TestConsolePlatformPage(t *testing.T) {
+	ctx := e2eBrowser(t)
+	fake := officerndtest.NewServer()
+	t.Cleanup(fake.Close)
+	s := newStack(t, stackOptions{platformURLs: []string{fake.URL}})
+	space := seedOfficeRnD(fake)
+	joe := fake.AddMember(officerndtest.Member{Name: "Joe Bloggs", Email: "joe@example.com", Location: space.location, Status: "active"})
+	joes := fake.AddMembership(space.membership(joe))
+	s.connectOfficeRnD(fake)
+	last := s.waitSynced("")
+
+	step(t, ctx, "sign in", chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), s.key), chromedp.Click(chromedp.CSS("#signin")), chromedp.WaitVisible(chromedp.CSS("#holds-count")))
+	step(t, ctx, "platform", chromedp.Navigate(s.URL+"/console/platform"), chromedp.WaitVisible(chromedp.CSS("#platform-state")))
+	page, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Connected to officernd", "member: 1", "membership: 1", "/v1/hooks/officernd/" + s.org} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the platform page does not say %q:\n%s", want, page)
+		}
+	}
+	consoleShot(t, ctx, "platform")
+	s.waitSyncIdle()
+	step(t, ctx, "sync now", chromedp.Click(chromedp.CSS("#sync")), chromedp.WaitVisible(chromedp.CSS("#platform-state")))
+	last = s.waitSynced(last)
+
+	if err := fake.Remove(officerndtest.Memberships, joes); err != nil {
+		t.Fatal(err)
+	}
+	s.waitSyncIdle()
+	step(t, ctx, "sync now", chromedp.Click(chromedp.CSS("#sync")), chromedp.WaitVisible(chromedp.CSS("#platform-state")))
+	last = s.waitSynced(last)
+	s.call(200, "GET", s.orgPath()+"/memberships/"+joes, s.key, nil) // held, not deleted
+	s.waitSyncIdle()
+	step(t, ctx, "approve the held deletions", chromedp.Navigate(s.URL+"/console/platform"), chromedp.WaitVisible(chromedp.CSS("#approve-removals")),
+		chromedp.Click(chromedp.CSS("#approve-removals")), chromedp.WaitVisible(chromedp.CSS("#platform-state")))
+	s.waitSynced(last)
+	s.call(404, "GET", s.orgPath()+"/memberships/"+joes, s.key, nil)
+}
+
+// consoleShot saves a screenshot into docs/console when
+// DOORSYNC_CONSOLE_SCREENSHOTS=1 (the README shows them).
+func consoleShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("DOORSYNC_CONSOLE_SCREENSHOTS") != "1" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", "console", name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"doorsync/connectors/nexudus/nexudustest"
@@ -244,6 +245,16 @@ func (s *stack) syncNow(last ...string) string {
 		return false
 	})
 	return at
+}
+
+// waitSyncIdle waits until no run of the org's platform-sync:{org}
+// workflow is going on, so a manual sync is not refused as overlapping.
+func (s *stack) waitSyncIdle() {
+	s.t.Helper()
+	s.eventually(time.Minute, "the platform sync to end", func() bool {
+		d, err := s.temporal.DescribeWorkflowExecution(s.ctx, contract.PlatformSyncWorkflowID(s.org), "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING
+	})
 }
 
 // postHook posts a platform webhook delivery with an officernd-signature.
