@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"doorsync/internal/platformconn"
@@ -14,13 +13,8 @@ func platformProblem(err error, p *problem) bool {
 	var (
 		hostErr *platformconn.HostRefusedError
 		refused *platformconn.RefusedError
-		invalid *invalidRecords
 	)
 	switch {
-	case errors.As(err, &invalid):
-		p.Status, p.Errors = http.StatusUnprocessableEntity, invalid.v.Fields
-		p.Detail = fmt.Sprintf("%d records of the delivery are not valid and were not written (named below); %d were written and %d were already applied",
-			len(invalid.v.Fields), invalid.res.Applied, invalid.res.Skipped)
 	case errors.As(err, &hostErr):
 		p.Status, p.Detail = http.StatusBadRequest, "a platform URL names a host this deployment may not reach; nothing was stored"
 		p.Errors = []fieldError{{Field: hostErr.Field, Message: hostErr.Reason}}

@@ -47,6 +47,17 @@ var errHookUnauthorized = httpError(http.StatusUnauthorized, "the delivery is no
 type hookResult struct {
 	Applied int `json:"applied"`
 	Skipped int `json:"skipped"`
+	// Refused are the records the write path refused, as a PUT of their
+	// body would be: recorded as the platform's problems, not retried (a
+	// platform that retries failed deliveries would only meet them again,
+	// and Nexudus switches a webhook off after ten failures).
+	Refused []refusedRecord `json:"refused"`
+}
+
+// refusedRecord names a refused record ("kind/id") and why.
+type refusedRecord struct {
+	Record string `json:"record"`
+	Error  string `json:"error"`
 }
 
 // platformHook answers POST /v1/hooks/{platform}/{org}: a delivery is
@@ -55,7 +66,7 @@ type hookResult struct {
 func (h *handlers) platformHook(p connectors.Platform) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		result, err := h.receiveHook(w, r, p)
-		h.countHook(p, err)
+		h.countHook(p, result, err)
 		if err != nil {
 			return err
 		}
@@ -115,15 +126,15 @@ func (h *handlers) refuseHook(ctx context.Context, orgID string, p connectors.Pl
 
 // applyChanges writes every upsert, then every delete, and sends the pokes
 // they queued. A record already applied (an older or equal version, a
-// delete of what is gone) is skipped; an invalid one is named in a 422
-// after the others are written (the platform retries the delivery, and
-// what was written is skipped then).
+// delete of what is gone) is skipped; one the write path refuses is named
+// in the answer and recorded as a problem of the platform's, and the
+// others are written.
 func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.Platform, rw PlatformRecorder, ch connectors.Changes) (hookResult, error) {
 	var (
-		res  hookResult
-		ids  []int64
-		bad  = &validationError{}
-		tick = func(skipped bool) {
+		res      = hookResult{Refused: []refusedRecord{}}
+		ids      []int64
+		problems []store.PlatformProblem
+		tick     = func(skipped bool) {
 			if skipped {
 				res.Skipped++
 			} else {
@@ -138,7 +149,8 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 		case errors.Is(err, store.ErrStale):
 			tick(true)
 		case invalidRecord(err):
-			bad.add(string(rec.Kind)+"/"+rec.ID, err.Error())
+			res.Refused = append(res.Refused, refusedRecord{Record: string(rec.Kind) + "/" + rec.ID, Error: err.Error()})
+			problems = append(problems, store.PlatformProblem{Kind: rec.Kind, ID: rec.ID, SourceID: rec.SourceID, Problem: err.Error(), RunID: "webhook"})
 		case err != nil:
 			return res, fmt.Errorf("api: write %s %s from %s: %w", rec.Kind, rec.ID, p, err)
 		default: // a repeat of what is stored changes nothing: skipped
@@ -158,8 +170,10 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 			tick(false)
 		}
 	}
-	if len(bad.Fields) > 0 {
-		return res, &invalidRecords{v: bad, res: res}
+	if len(problems) > 0 {
+		if err := h.store.RecordPlatformProblems(ctx, orgID, problems, nil); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -174,15 +188,6 @@ func invalidRecord(err error) bool {
 	return errors.As(err, &invalid) || errors.As(err, &verr)
 }
 
-// invalidRecords is a delivery with records the write path refused (422),
-// each named "kind/id" with why.
-type invalidRecords struct {
-	v   *validationError
-	res hookResult
-}
-
-func (e *invalidRecords) Error() string { return "invalid records: " + e.v.Error() }
-
 // recorder is Deps.PlatformRecords, or the API's writer once it has Record.
 func (h *handlers) recorder() PlatformRecorder {
 	if h.platformRecords != nil {
@@ -194,26 +199,24 @@ func (h *handlers) recorder() PlatformRecorder {
 	return nil
 }
 
-// countHook counts a delivery by platform and result.
-func (h *handlers) countHook(p connectors.Platform, err error) {
+// countHook counts a delivery by platform and result: one with refused
+// records counts as invalid.
+func (h *handlers) countHook(p connectors.Platform, res hookResult, err error) {
 	if h.hookDeliveries == nil {
 		return
 	}
-	h.hookDeliveries.WithLabelValues(string(p), hookOutcome(err)).Inc()
+	h.hookDeliveries.WithLabelValues(string(p), hookOutcome(res, err)).Inc()
 }
 
-func hookOutcome(err error) string {
-	var (
-		maxErr  *http.MaxBytesError
-		invalid *invalidRecords
-	)
+func hookOutcome(res hookResult, err error) string {
+	var maxErr *http.MaxBytesError
 	switch {
+	case err == nil && len(res.Refused) > 0:
+		return hookInvalid
 	case err == nil:
 		return hookApplied
 	case errors.Is(err, errHookUnauthorized):
 		return hookUnauthorized
-	case errors.As(err, &invalid):
-		return hookInvalid
 	case errors.As(err, &maxErr):
 		return hookTooLarge
 	}
