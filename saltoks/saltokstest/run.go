@@ -2,12 +2,11 @@ package saltokstest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
+
+	"doorsync/internal/fakeserve"
 )
 
 // Run serves the fake on addr (e.g. "127.0.0.1:8090") until ctx ends, as
@@ -43,50 +42,5 @@ func (s *Server) seedFrom(path string) error {
 
 // Serve serves the fake on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	hs := &http.Server{
-		Handler:           logRequests(s.handler, logger),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("fake Salto KS listening", "url", "http://"+ln.Addr().String())
-	select {
-	case err := <-errc:
-		return fmt.Errorf("saltokstest: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("saltokstest: shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("saltokstest: %w", err)
-	}
-	return nil
-}
-
-// logRequests logs each request's method, path (no query: it may hold
-// e-mails or tokens), status and duration.
-func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+	return fakeserve.Serve(ctx, ln, s.handler, logger, "fake Salto KS")
 }

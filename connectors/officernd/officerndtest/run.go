@@ -2,12 +2,12 @@ package officerndtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
+
+	"doorsync/internal/fakeserve"
 )
 
 // Run serves the fake on addr (e.g. "127.0.0.1:8091") until ctx ends,
@@ -15,9 +15,6 @@ import (
 // (method, path, status, duration; never headers or bodies). logger may be
 // nil.
 func Run(ctx context.Context, addr string, logger *slog.Logger, opts ...Option) error {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	s := New(opts...)
 	s.SeedDemo()
 	ln, err := net.Listen("tcp", addr)
@@ -25,41 +22,7 @@ func Run(ctx context.Context, addr string, logger *slog.Logger, opts ...Option) 
 		return fmt.Errorf("officerndtest: %w", err)
 	}
 	s.URL = "http://" + ln.Addr().String()
-	hs := &http.Server{Handler: logRequests(s.handler, logger), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("fake OfficeRnD listening", "url", s.URL, "slug", s.Slug())
-	select {
-	case err := <-errc:
-		return fmt.Errorf("officerndtest: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("officerndtest: shutting down: %w", err)
-	}
-	return nil
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
-	})
+	return fakeserve.Serve(ctx, ln, s.handler, logger, "fake OfficeRnD", "slug", s.Slug())
 }
 
 // The ids SeedDemo gives the objects a demo maps or refers to (the
