@@ -2,7 +2,6 @@ package activities_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"testing"
@@ -54,7 +53,7 @@ func newRealSync(t *testing.T, conn connectors.Connector) *realSync {
 	acts := &activities.Activities{Store: st, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Guests: guestkey.New([]byte("test guest key")),
 		Platform: &activities.PlatformSync{Platforms: fakePlatforms{conn}, Writer: &write.Writer{Store: st}, States: st,
-			Refused: func(err error) bool { var inv *entity.Invalid; return errors.As(err, &inv) }}}
+			Refused: entity.IsInvalid}}
 	r := &realSync{t: t, ctx: ctx, st: st, platform: platform, temporal: testenv.Temporal(t).Client(t), queue: testenv.TaskQueue(t)}
 	testenv.StartWorker(t, r.temporal, r.queue, func(reg sdkworker.Registry) { worker.Register(reg, acts) })
 	return r

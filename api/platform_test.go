@@ -22,8 +22,6 @@ import (
 	"doorsync/internal/egress"
 	"doorsync/internal/platformconn"
 	"doorsync/internal/secrets"
-	"doorsync/internal/write"
-	"doorsync/store"
 )
 
 // Distinctive platform secrets, so tests can prove they never leak.
@@ -131,36 +129,6 @@ func (s *syncCalls) take() []string {
 	return out
 }
 
-// recorder writes records through write.Entity as the entity branch's
-// Record will: a body of the record's kind without "version", at the
-// record's version; a member without an e-mail is not valid.
-type recorder struct{ w *write.Writer }
-
-// notValid stands for entity.Invalid: the write path refusing a body.
-type notValid struct{ field string }
-
-func (e *notValid) Error() string { return e.field + ": is required" }
-func (e *notValid) OrNil() error  { return e }
-
-func (r recorder) Record(ctx context.Context, orgID string, _ connectors.Platform, rec connectors.Record) (store.WriteResult, error) {
-	var body map[string]any
-	if err := json.Unmarshal(rec.Body, &body); err != nil {
-		return store.WriteResult{}, err
-	}
-	if rec.Kind == access.KindMember && body["email"] == nil {
-		return store.WriteResult{}, &notValid{"email"}
-	}
-	var version *int64
-	if v, ok := body["version"].(float64); ok {
-		n := int64(v)
-		version = &n
-	}
-	delete(body, "version")
-	body["id"] = rec.ID
-	raw, _ := json.Marshal(body)
-	return r.w.Entity(ctx, store.EntityWrite{OrgID: orgID, Kind: rec.Kind, ID: rec.ID, Body: raw, Version: version})
-}
-
 // flushes records the pokes the API sends itself.
 type flushes struct {
 	mu  sync.Mutex
@@ -202,7 +170,6 @@ func newPlatformAPI(t *testing.T) *platformAPI {
 		d.Platforms = platformconn.New(platformconn.Options{Store: d.Store, Secrets: testBox(t), Egress: policy,
 			Factories: map[connectors.Platform]platformconn.Factory{connectors.OfficeRnD: p.fake.factory, connectors.Nexudus: p.fake.factory}})
 		d.PlatformSync = p.sync
-		d.PlatformRecords = recorder{w: &write.Writer{Store: d.Store}}
 		d.Outbox = p.flushed
 	})
 	return p

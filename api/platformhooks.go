@@ -10,17 +10,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"doorsync/connectors"
+	"doorsync/internal/entity"
 	"doorsync/internal/platformconn"
 	"doorsync/store"
 )
-
-// PlatformRecorder writes a platform's record through the same validation
-// and write path as a PUT ((*write.Writer).Record): a body that is not
-// valid is an error whose value has OrNil (entity.Invalid), an older
-// version than stored is store.ErrStale.
-type PlatformRecorder interface {
-	Record(ctx context.Context, orgID string, platform connectors.Platform, rec connectors.Record) (store.WriteResult, error)
-}
 
 // maxHookBody bounds a platform webhook's body; the platforms' deliveries
 // are a few kilobytes.
@@ -85,16 +78,12 @@ func (h *handlers) receiveHook(w http.ResponseWriter, r *http.Request, p connect
 	if err != nil {
 		return hookResult{}, err
 	}
-	recorder := h.recorder()
-	if recorder == nil {
-		return hookResult{}, errPlatformsOff
-	}
 	changes, err := conn.Webhook(ctx, r.Header, body)
 	if err != nil {
 		h.log.WarnContext(ctx, "could not read a platform webhook delivery", "org", orgID, "platform", p, "err", err)
 		return hookResult{}, httpError(http.StatusBadGateway, "the delivery could not be read or its objects fetched from the platform; nothing was changed")
 	}
-	return h.applyChanges(ctx, orgID, p, recorder, changes)
+	return h.applyChanges(ctx, orgID, p, changes)
 }
 
 // verifiedConnector returns the org's connector if the org is connected to
@@ -129,7 +118,7 @@ func (h *handlers) refuseHook(ctx context.Context, orgID string, p connectors.Pl
 // delete of what is gone) is skipped; one the write path refuses is named
 // in the answer and recorded as a problem of the platform's, and the
 // others are written.
-func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.Platform, rw PlatformRecorder, ch connectors.Changes) (hookResult, error) {
+func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.Platform, ch connectors.Changes) (hookResult, error) {
 	var (
 		res      = hookResult{Refused: []refusedRecord{}}
 		ids      []int64
@@ -144,11 +133,11 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 	)
 	defer func() { h.flush(ctx, ids) }()
 	for _, rec := range ch.Upserts {
-		wr, err := rw.Record(ctx, orgID, p, rec)
+		wr, err := h.write.Record(ctx, orgID, p, rec)
 		switch {
 		case errors.Is(err, store.ErrStale):
 			tick(true)
-		case invalidRecord(err):
+		case entity.IsInvalid(err):
 			res.Refused = append(res.Refused, refusedRecord{Record: string(rec.Kind) + "/" + rec.ID, Error: err.Error()})
 			problems = append(problems, store.PlatformProblem{Kind: rec.Kind, ID: rec.ID, SourceID: rec.SourceID, Problem: err.Error(), RunID: "webhook"})
 		case err != nil:
@@ -176,27 +165,6 @@ func (h *handlers) applyChanges(ctx context.Context, orgID string, p connectors.
 		}
 	}
 	return res, nil
-}
-
-// invalidRecord says whether err is the write path refusing a record's
-// body: entity.Invalid (which has OrNil), or this package's field errors.
-func invalidRecord(err error) bool {
-	var (
-		invalid interface{ OrNil() error }
-		verr    *validationError
-	)
-	return errors.As(err, &invalid) || errors.As(err, &verr)
-}
-
-// recorder is Deps.PlatformRecords, or the API's writer once it has Record.
-func (h *handlers) recorder() PlatformRecorder {
-	if h.platformRecords != nil {
-		return h.platformRecords
-	}
-	if rw, ok := any(h.write).(PlatformRecorder); ok {
-		return rw
-	}
-	return nil
 }
 
 // countHook counts a delivery by platform and result: one with refused

@@ -74,9 +74,6 @@ type Deps struct {
 	// platform_sync_interval changes) and stops it when it disconnects;
 	// nil starts and stops nothing.
 	PlatformSync PlatformSyncer
-	// PlatformRecords writes the records of platform webhooks; nil uses
-	// the API's writer once it has Record (internal/write).
-	PlatformRecords PlatformRecorder
 	// SeparateMetrics leaves /metrics off the API's routes: it is served
 	// only by the handler NewHandlers returns for a listener of its own
 	// (DOORSYNC_METRICS_ADDR).
@@ -122,10 +119,9 @@ type handlers struct {
 	webhooks *webhook.Hooks
 	// codec is the payload codec /v1/codec serves; nil when not configured.
 	codec converter.PayloadCodec
-	// platforms, platformSync and platformRecords: see Deps.
-	platforms       *platformconn.Conns
-	platformSync    PlatformSyncer
-	platformRecords PlatformRecorder
+	// platforms and platformSync: see Deps.
+	platforms    *platformconn.Conns
+	platformSync PlatformSyncer
 	// hookDeliveries counts platform webhook deliveries by platform and
 	// result.
 	hookDeliveries *prometheus.CounterVec
@@ -144,7 +140,7 @@ func NewHandler(d Deps) http.Handler {
 func NewHandlers(d Deps) (app, metrics http.Handler) {
 	h := &handlers{log: d.Logger, store: d.Store, adminToken: d.AdminToken, readiness: d.Readiness, onOrgSaved: d.OnOrgSaved,
 		salto: d.Salto, publicURL: d.PublicURL, outbox: d.Outbox, now: d.Now, reconciler: d.Reconciler, orgDeleter: d.OrgDeleter,
-		webhooks: d.Webhooks, codec: d.PayloadCodec, platforms: d.Platforms, platformSync: d.PlatformSync, platformRecords: d.PlatformRecords}
+		webhooks: d.Webhooks, codec: d.PayloadCodec, platforms: d.Platforms, platformSync: d.PlatformSync}
 	if h.now == nil {
 		h.now = time.Now
 	}

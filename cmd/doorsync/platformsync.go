@@ -17,16 +17,8 @@ import (
 func platformSync(svc *services) *activities.PlatformSync {
 	return &activities.PlatformSync{
 		Platforms: svc.platforms, Writer: &write.Writer{Store: svc.store}, States: svc.store, Pokes: svc.relay,
-		NotConnected: platformconn.ErrNotConnected, Refused: refusedRecord,
+		NotConnected: platformconn.ErrNotConnected, Refused: entity.IsInvalid,
 	}
-}
-
-// refusedRecord says a platform record failed validation as a PUT of its
-// body would (entity.Invalid): the sync records it as a problem and goes
-// on, where any other failure is retried.
-func refusedRecord(err error) bool {
-	var invalid *entity.Invalid
-	return errors.As(err, &invalid)
 }
 
 // ensurePlatformSchedule makes sure a connected org's platform sync

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -133,7 +132,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s.acts.Orgs = rec
 	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond, Guests: guests}
 	s.acts.Platform = &activities.PlatformSync{Platforms: platforms, Writer: &write.Writer{Store: st}, States: st, Pokes: relay,
-		NotConnected: platformconn.ErrNotConnected, Refused: func(err error) bool { var inv *entity.Invalid; return errors.As(err, &inv) }}
+		NotConnected: platformconn.ErrNotConnected, Refused: entity.IsInvalid}
 	s.startWorker()
 	go relay.Run(ctx)
 	h := api.NewHandler(api.Deps{Logger: log, Store: st, AdminToken: adminToken, Salto: mgr, Outbox: relay, Reconciler: rec, OrgDeleter: rec,

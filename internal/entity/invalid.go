@@ -2,6 +2,7 @@ package entity
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 )
 
@@ -14,6 +15,13 @@ type FieldError struct {
 // Invalid collects every invalid field of a body, so all its errors are
 // reported at once (the API answers it with 400 and these fields).
 type Invalid struct{ Fields []FieldError }
+
+// IsInvalid says whether err is a body refused as not valid: a record a
+// platform sync or webhook cannot write, whatever retrying does.
+func IsInvalid(err error) bool {
+	var invalid *Invalid
+	return errors.As(err, &invalid)
+}
 
 // Add records that field is invalid, and why.
 func (v *Invalid) Add(field, msg string) { v.Fields = append(v.Fields, FieldError{field, msg}) }
