@@ -6,17 +6,19 @@ import (
 	"log/slog"
 
 	"doorsync/connectors"
+	"doorsync/connectors/nexudus"
+	"doorsync/connectors/officernd"
 	"doorsync/store"
 )
 
 // The platforms' public URLs, which a connection uses unless it names
-// others (a fake, a regional host). They match officernd's and nexudus'
-// own defaults; they are here so the URLs checked against the allow-list
-// are the ones the connector calls.
+// others (a fake, a regional host): the connectors' own defaults, filled
+// in here so the URLs checked against the allow-list are the ones the
+// connector calls.
 const (
-	OfficeRnDBaseURL     = "https://app.officernd.com"
-	OfficeRnDIdentityURL = "https://identity.officernd.com"
-	NexudusBaseURL       = "https://spaces.nexudus.com"
+	OfficeRnDBaseURL     = officernd.DefaultBaseURL
+	OfficeRnDIdentityURL = officernd.DefaultIdentityURL
+	NexudusBaseURL       = nexudus.DefaultBaseURL
 )
 
 // Config is one org's platform connection: OfficeRnD takes OrgSlug,
