@@ -121,7 +121,7 @@ func (s *Store) claimPokes(ctx context.Context, ids []int64, limit int, lease ti
 			where id in (select id from outbox where id in (select id from turns) for update skip locked)
 			returning id, org_id, kind, target, payload, attempts)
 		select c.id, c.org_id, c.kind, c.target, c.payload, c.attempts
-		from claimed c join turns t using (id) order by t.pos`, nullIfEmpty(ids), limit, lease.String())
+		from claimed c join turns t using (id) order by t.pos`, nullIfEmpty(ids), limit, lease)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim pokes: %w", err)
 	}
@@ -154,7 +154,7 @@ func (s *Store) DeletePokes(ctx context.Context, ids []int64) error {
 // RetryPokeLater records a failed send and when to try again.
 func (s *Store) RetryPokeLater(ctx context.Context, id int64, after time.Duration, lastErr string) error {
 	_, err := s.db.Exec(ctx, `update outbox set next_attempt_at = now() + $2::interval, last_error = $3 where id = $1`,
-		id, after.String(), lastErr)
+		id, after, lastErr)
 	return err
 }
 

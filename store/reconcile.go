@@ -184,7 +184,7 @@ func (s *Store) RemovalApproved(ctx context.Context, orgID, siteID, groupID, use
 	err := s.db.QueryRow(ctx, `select exists(select 1 from removal_holds where org_id = $1 and site_id = $2
 		and group_id = $3 and status = 'approved' and decided_at > now() - $5::interval
 		and plan @> jsonb_build_array(jsonb_build_object('salto_user_id', $4::text)))`,
-		orgID, siteID, groupID, userID, approvalLifetime.String()).Scan(&ok)
+		orgID, siteID, groupID, userID, approvalLifetime).Scan(&ok)
 	return ok, err
 }
 
@@ -349,7 +349,7 @@ func (s *Store) RecentRemovals(ctx context.Context, orgID, siteID, groupID strin
 			and h.group_id = a.group_id and h.status in ('approved', 'applied')
 			and a.at >= h.decided_at and a.at < h.decided_at + $5::interval
 			and h.plan @> jsonb_build_array(jsonb_build_object('salto_user_id', a.salto_user_id)))`,
-		orgID, siteID, groupID, since, approvalLifetime.String()).Scan(&n)
+		orgID, siteID, groupID, since, approvalLifetime).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: recent removals: %w", err)
 	}

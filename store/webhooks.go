@@ -263,7 +263,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 			returning *)
 		select `+deliveryColumns+`, w.url, w.secret_enc
 		from claimed d join webhooks w on w.org_id = d.org_id and w.id = d.webhook_id
-		order by d.id`, limit, lease.String())
+		order by d.id`, limit, lease)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
@@ -299,7 +299,7 @@ func (s *Store) DeliveryFailed(ctx context.Context, id int64, status int, lastEr
 			where id = $1`, id, status, lastErr)
 	} else {
 		_, err = s.db.Exec(ctx, `update webhook_deliveries set last_status = $2, last_error = $3,
-			next_attempt_at = now() + $4::interval where id = $1`, id, status, lastErr, retryAfter.String())
+			next_attempt_at = now() + $4::interval where id = $1`, id, status, lastErr, retryAfter)
 	}
 	if err != nil {
 		return fmt.Errorf("store: delivery %d failed: %w", id, err)

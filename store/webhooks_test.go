@@ -215,3 +215,32 @@ func TestAWebhookKeepsItsSecret(t *testing.T) {
 		t.Error("a webhook of an unknown org was stored")
 	}
 }
+
+// TestWaitsBelowAMillisecondAreStored: a retry whose wait is cut to what
+// is left of its RetryFor can be under a millisecond (Go spells it "µs",
+// which Postgres' interval input refuses); the failure is still recorded,
+// and so is a poke's.
+func TestWaitsBelowAMillisecondAreStored(t *testing.T) {
+	ctx, st := newAcme(t)
+	putHook(t, ctx, st, "all", store.WebhookEvents...)
+	if _, err := st.QueueTestEvent(ctx, "acme", "all"); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.ClaimDeliveries(ctx, 1, 850*time.Microsecond)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claimed %d, %v", len(ds), err)
+	}
+	if err := st.DeliveryFailed(ctx, ds[0].ID, 503, "the receiver answered 503", 850*time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.QueuePokes(ctx, "acme", []store.Poke{{Kind: store.PokeAccess, Target: "member:m1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimPokes(ctx, nil, 10, 850*time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RetryPokeLater(ctx, ids[0], 850*time.Microsecond, "unavailable"); err != nil {
+		t.Fatal(err)
+	}
+}
