@@ -3,9 +3,11 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -27,6 +29,19 @@ type Options struct {
 	// activities running when ctx ends may finish within it, and Run
 	// returns within it (0: the SDK's default, cancel them at once).
 	StopTimeout time.Duration
+	// Deployment, when set (DOORSYNC_WORKER_DEPLOYMENT), makes the worker
+	// this build's version of that Temporal worker deployment: it takes
+	// the tasks of the workflows started on or moved to its version, and
+	// Run makes the version current once it polls. Unset, the worker is
+	// unversioned and only reports its build id (docs/architecture.md,
+	// D42).
+	Deployment string
+	// BuildID names the build ("": buildid.ID(), this binary's; the relay
+	// starts unversioned workflows with that one's BuildIds).
+	BuildID string
+	// Log takes Run's notes on making its version current (nil:
+	// slog.Default()).
+	Log *slog.Logger
 }
 
 // ErrStopTimedOut is Run's error when the worker had not stopped within
@@ -35,20 +50,29 @@ type Options struct {
 var ErrStopTimedOut = errors.New("worker: not stopped within the stop timeout")
 
 // Run polls taskQueue until ctx ends, then stops gracefully (see
-// Options.StopTimeout).
+// Options.StopTimeout). A worker of a deployment (Options.Deployment)
+// makes its version current once polling, so new and auto-upgrading
+// workflows move to it: starting a new build's workers is the deploy.
 func Run(ctx context.Context, c client.Client, taskQueue string, acts *activities.Activities, opts Options) error {
 	w := New(c, taskQueue, acts, opts)
-	return RunWorker(ctx, w, opts.StopTimeout)
+	if opts.Deployment == "" {
+		return RunWorker(ctx, w, opts.StopTimeout)
+	}
+	return RunWorker(ctx, w, opts.StopTimeout, func() { go keepMakingCurrent(ctx, c, opts.Version(), opts.Log) })
 }
 
 // RunWorker starts w, runs it until ctx ends and stops it: new tasks are
 // no longer taken, running activities have until stopTimeout to finish
 // (then their contexts are cancelled) and RunWorker returns within
 // stopTimeout, ErrStopTimedOut if the SDK was still stopping (it stops its
-// parts one after the other, each allowed the whole timeout).
-func RunWorker(ctx context.Context, w sdkworker.Worker, stopTimeout time.Duration) error {
+// parts one after the other, each allowed the whole timeout). started run
+// once the worker polls.
+func RunWorker(ctx context.Context, w sdkworker.Worker, stopTimeout time.Duration, started ...func()) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
+	}
+	for _, f := range started {
+		f()
 	}
 	<-ctx.Done()
 	stopped := make(chan struct{})
@@ -80,18 +104,30 @@ func RunWorker(ctx context.Context, w sdkworker.Worker, stopTimeout time.Duratio
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
 	cacheOnce.Do(func() { sdkworker.SetStickyWorkflowCacheSize(workflowCacheSize) })
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
-		// The relay starts workflows with the BuildIds search attribute
-		// of this build id (internal/buildid); it identifies the build and
-		// opts into no versioning.
-		//lint:ignore SA1019 an unversioned build id, as the SDK's default binary checksum is
-		BuildID:                            buildid.ID(), //nolint:staticcheck // deployments cost throughput (docs/architecture.md, D42)
+		DeploymentOptions:                  opts.deploymentOptions(),
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
 		WorkerStopTimeout:                  opts.StopTimeout,
 		WorkflowTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 		ActivityTaskPollerBehavior:         sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
 	})
-	Register(w, acts)
+	register(w, acts, opts.Deployment != "")
 	return w
+}
+
+// deploymentOptions say which build a worker runs. Without a deployment
+// the worker is unversioned and names only its build id; the relay then
+// starts workflows with the BuildIds search attribute that build gives
+// them, which spares Temporal a visibility write per workflow (D10). A
+// deployment's name in a task's completion changes a search attribute a
+// start may not set, so a versioned worker costs that write (D42).
+func (o Options) deploymentOptions() sdkworker.DeploymentOptions {
+	return sdkworker.DeploymentOptions{UseVersioning: o.Deployment != "", Version: o.Version()}
+}
+
+// Version is the worker's version: its build of Deployment (none when
+// unversioned).
+func (o Options) Version() sdkworker.WorkerDeploymentVersion {
+	return sdkworker.WorkerDeploymentVersion{DeploymentName: o.Deployment, BuildID: cmp.Or(o.BuildID, buildid.ID())}
 }
 
 // workflowCacheSize bounds the workflows a worker process keeps in memory
@@ -107,10 +143,20 @@ const workflowCacheSize = 2000
 var cacheOnce sync.Once
 
 // Register adds every workflow and activity doorsync runs to r, under their
-// stable names.
+// stable names, for an unversioned worker.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
+	register(r, acts, false)
+}
+
+// register adds every workflow and activity to r; a versioned worker's
+// workflows carry their versioning behavior.
+func register(r sdkworker.Registry, acts *activities.Activities, versioned bool) {
 	for _, d := range workflows.Definitions() {
-		r.RegisterWorkflowWithOptions(d.Fn, workflow.RegisterOptions{Name: d.Name})
+		opts := workflow.RegisterOptions{Name: d.Name}
+		if versioned {
+			opts.VersioningBehavior = d.Versioning
+		}
+		r.RegisterWorkflowWithOptions(d.Fn, opts)
 	}
 	for _, d := range acts.Definitions() {
 		r.RegisterActivityWithOptions(d.Fn, activity.RegisterOptions{Name: d.Name})

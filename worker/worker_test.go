@@ -159,3 +159,40 @@ func eventually(d time.Duration, ok func() bool) bool {
 	}
 	return true
 }
+
+// A worker of a deployment (DOORSYNC_WORKER_DEPLOYMENT) makes its build
+// the deployment's current version once it polls, and a later build's
+// worker takes over: starting it is the deploy.
+func TestRunMakesItsVersionCurrent(t *testing.T) {
+	srv := testenv.Temporal(t)
+	c := srv.Client(t)
+	tq := testenv.TaskQueue(t)
+	deployment := "doorsync-" + tq
+	for _, build := range []string{"build-1", "build-2"} {
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		opts := worker.Options{Deployment: deployment, BuildID: build}
+		go func() { done <- worker.Run(ctx, c, tq, &activities.Activities{}, opts) }()
+		waitCurrent(t, c, opts.Version())
+		stop()
+		if err := <-done; err != nil {
+			t.Fatalf("Run of %s = %v", build, err)
+		}
+	}
+}
+
+// waitCurrent waits until v is its deployment's current version.
+func waitCurrent(t *testing.T, c client.Client, v sdkworker.WorkerDeploymentVersion) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := c.WorkerDeploymentClient().GetHandle(v.DeploymentName).Describe(context.Background(), client.WorkerDeploymentDescribeOptions{})
+		if err == nil && d.Info.RoutingConfig.CurrentVersion != nil && *d.Info.RoutingConfig.CurrentVersion == v {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v is not the current version after 30 s (last: %v, %v)", v, d.Info.RoutingConfig.CurrentVersion, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

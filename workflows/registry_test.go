@@ -39,6 +39,14 @@ func TestDefinitionsUseContractNames(t *testing.T) {
 	assert.Equal(t, funcName(Access), funcName(byName[contract.AccessWorkflow]))
 }
 
+// Every workflow names its versioning behavior: a versioned worker refuses
+// to register one that does not (D42).
+func TestDefinitionsNameTheirVersioningBehavior(t *testing.T) {
+	for _, d := range Definitions() {
+		assert.NotEqual(t, workflow.VersioningBehaviorUnspecified, d.Versioning, d.Name)
+	}
+}
+
 // Lifecycle is registered under three names; continuing as new must keep
 // the name it runs under.
 func TestLifecycleContinuesAsNewUnderItsOwnName(t *testing.T) {

@@ -79,7 +79,7 @@ func (e *environment) connect(ctx context.Context) (*services, error) {
 		RequestsPerSecond: e.cfg.SaltoRateLimit, Burst: e.cfg.SaltoBurst,
 	})
 	relay := &outbox.Relay{Store: st, Temporal: tc, TaskQueue: e.cfg.Temporal.TaskQueue, Log: e.log.With("component", "outbox"),
-		Guests: guests}
+		Guests: guests, Versioned: e.cfg.Temporal.WorkerDeployment != ""}
 	rec := &reconciler.Reconciler{Client: tc, TaskQueue: e.cfg.Temporal.TaskQueue}
 	hooks := &webhook.Hooks{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress}
 	sender := &webhook.Sender{Store: st, Secrets: box, Egress: e.cfg.WebhookEgress, Log: e.log.With("component", "webhooks")}
@@ -154,7 +154,8 @@ func runWorkerLoop(ctx context.Context, env *environment, svc *services) error {
 	ensureSchedules(ctx, env, svc)
 	acts := &activities.Activities{Store: svc.store, Salto: svc.salto, Workflows: svc.rec, Orgs: svc.rec, Log: env.log.With("component", "activities"),
 		Guests: svc.guests, Platform: platformSync(svc)}
-	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout})
+	err := worker.Run(ctx, svc.temporal, env.cfg.Temporal.TaskQueue, acts, worker.Options{StopTimeout: env.cfg.ShutdownTimeout,
+		Deployment: env.cfg.Temporal.WorkerDeployment, Log: env.log.With("component", "worker")})
 	if errors.Is(err, worker.ErrStopTimedOut) {
 		env.log.Warn("worker still stopping at the end of the shutdown timeout; Temporal retries what was running",
 			"timeout", env.cfg.ShutdownTimeout)

@@ -121,6 +121,11 @@ type Temporal struct {
 	Address   string
 	Namespace string
 	TaskQueue string
+	// WorkerDeployment, when set, makes every worker this build's
+	// version of the Temporal worker deployment of that name, and the
+	// relay start workflows for versioned workers (docs/architecture.md,
+	// D42). Api and workers must agree on it.
+	WorkerDeployment string
 	// Client is the standard Temporal client profile
 	// (go.temporal.io/sdk/contrib/envconfig): the profile of
 	// TEMPORAL_CONFIG_FILE, when set, under the TEMPORAL_* variables (API
@@ -181,6 +186,11 @@ func (r *reader) temporal() Temporal {
 		Namespace: cmp.Or(prof.Namespace, "default"),
 		TaskQueue: r.str("DOORSYNC_TASK_QUEUE", "doorsync"),
 		Client:    prof,
+
+		WorkerDeployment: r.str("DOORSYNC_WORKER_DEPLOYMENT", ""),
+	}
+	if strings.ContainsAny(t.WorkerDeployment, ".:") {
+		r.check("DOORSYNC_WORKER_DEPLOYMENT", errors.New(`may not contain "." or ":"`))
 	}
 	if err == nil {
 		if _, err := t.ClientOptions(); err != nil {

@@ -44,6 +44,9 @@ func TestLoadRejectsBadValuesNamingEachVariable(t *testing.T) {
 		"DOORSYNC_WORKER_ADDR":      "9091",
 		"DOORSYNC_SALTO_RATE_LIMIT": "-3",
 		"DOORSYNC_SALTO_RATE_BURST": "0",
+		// Temporal's version ids are deployment:build (and once were
+		// deployment.build).
+		"DOORSYNC_WORKER_DEPLOYMENT": "doorsync:v2",
 	}
 	_, err := Load(func(k string) string { return env[k] })
 	if err == nil {

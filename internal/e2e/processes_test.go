@@ -25,7 +25,9 @@ import (
 // flow (no password to fall back on). The API renews the token while it
 // reports the connection's status, the worker while it grants and revokes;
 // a process renewing on its own would spend the refresh token the other
-// holds, and the member would never be removed.
+// holds, and the member would never be removed. As in docker-compose.yml,
+// the worker is a version of a Temporal worker deployment: no task would
+// reach it unless it made itself current.
 func TestAPIAndWorkerProcessesShareTheRotatingToken(t *testing.T) {
 	temporal := testenv.Temporal(t)
 	fake := saltokstest.NewServer(saltokstest.WithTokenTTL(2 * time.Second))
@@ -51,6 +53,7 @@ func TestAPIAndWorkerProcessesShareTheRotatingToken(t *testing.T) {
 		"DOORSYNC_SALTO_ALLOWED_HOSTS="+fake.URL,
 		"DOORSYNC_LOG_LEVEL=warn",
 		"DOORSYNC_WORKER_ADDR=127.0.0.1:0",
+		"DOORSYNC_WORKER_DEPLOYMENT=doorsync-"+randomToken(),
 	)
 	startProcess(t, bin, env, "api")
 	startProcess(t, bin, env, "worker")

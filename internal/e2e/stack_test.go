@@ -84,10 +84,14 @@ type stack struct {
 	fake     *saltokstest.Server
 	temporal client.Client
 	tq       string
-	acts     *activities.Activities
-	secrets  *secrets.Box
-	worker   sdkworker.Worker
-	mu       sync.Mutex
+	// deployment is the Temporal worker deployment the worker is a
+	// version of ("": unversioned), build the worker's build id ("": the
+	// test binary's).
+	deployment, build string
+	acts       *activities.Activities
+	secrets    *secrets.Box
+	worker     sdkworker.Worker
+	mu         sync.Mutex
 }
 
 type stackOptions struct {
@@ -97,6 +101,10 @@ type stackOptions struct {
 	orgSettings map[string]any
 	// platformURLs are the platform fakes the org may connect to.
 	platformURLs []string
+	// deployment makes the worker a version of this Temporal worker
+	// deployment, made current as worker.Run does, and the relay start
+	// workflows for versioned workers (DOORSYNC_WORKER_DEPLOYMENT).
+	deployment string
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -126,11 +134,12 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 		Egress: egress.MustParse("test", opts.platformURLs)})
 	guests := guestkey.New(guestkey.Derive(key))
 	s := &stack{t: t, dbURL: dbURL, secrets: box, org: orgFor(t), ctx: ctx, st: st, fake: fake, temporal: c, tq: testenv.TaskQueue(t),
-		acts: &activities.Activities{Store: st, Salto: mgr, Log: log, Guests: guests}}
+		deployment: opts.deployment, acts: &activities.Activities{Store: st, Salto: mgr, Log: log, Guests: guests}}
 	rec := &reconciler.Reconciler{Client: c, TaskQueue: s.tq}
 	s.acts.Workflows = rec
 	s.acts.Orgs = rec
-	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond, Guests: guests}
+	relay := &outbox.Relay{Store: st, Temporal: c, TaskQueue: s.tq, Log: log, PollInterval: 200 * time.Millisecond, Guests: guests,
+		Versioned: opts.deployment != ""}
 	s.acts.Platform = &activities.PlatformSync{Platforms: platforms, Writer: &write.Writer{Store: st}, States: st, Pokes: relay,
 		NotConnected: platformconn.ErrNotConnected, Refused: entity.IsInvalid}
 	s.startWorker()
@@ -157,9 +166,18 @@ func orgFor(t testing.TB) string {
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	w := worker.New(s.temporal, s.tq, s.acts, worker.Options{})
+	opts := worker.Options{Deployment: s.deployment, BuildID: s.build}
+	w := worker.New(s.temporal, s.tq, s.acts, opts)
 	if err := w.Start(); err != nil {
 		s.t.Fatal(err)
+	}
+	if s.deployment != "" {
+		ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
+		defer cancel()
+		if err := worker.MakeCurrent(ctx, s.temporal, opts.Version()); err != nil {
+			w.Stop()
+			s.t.Fatal(err)
+		}
 	}
 	s.mu.Lock()
 	s.worker = w

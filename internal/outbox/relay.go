@@ -44,6 +44,11 @@ type Relay struct {
 	PollInterval time.Duration
 	// Parallelism bounds concurrent sends (default 16).
 	Parallelism int
+	// Versioned says the workers are versions of a Temporal worker
+	// deployment (DOORSYNC_WORKER_DEPLOYMENT): a workflow's first task
+	// then sets its deployment's search attributes and its BuildIds, so
+	// starts carry no BuildIds (docs/architecture.md, D42).
+	Versioned bool
 	// noBuildIDs is set once Temporal refused the BuildIds search
 	// attribute at a start (see internal/buildid).
 	noBuildIDs atomic.Bool
@@ -357,9 +362,9 @@ func (r *Relay) target(p store.Poke) (id, workflowType string, input any, attrs 
 }
 
 // searchAttributes are a started workflow's search attributes: doorsync's
-// own and, unless Temporal refused it, BuildIds.
+// own and, for unversioned workers unless Temporal refused it, BuildIds.
 func (r *Relay) searchAttributes(own ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
-	if !r.noBuildIDs.Load() {
+	if !r.Versioned && !r.noBuildIDs.Load() {
 		own = append(own, buildIDsKey.ValueSet(buildid.SearchAttribute()))
 	}
 	return temporal.NewSearchAttributes(own...)
