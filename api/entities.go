@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -11,12 +12,14 @@ import (
 )
 
 // saveEntity validates body as entity id of kind k and upserts it: the one
-// write path of PUT and of the import. The caller flushes the outbox ids.
-func (h *handlers) saveEntity(ctx context.Context, orgID string, k *entity.Kind, id string, body entity.Body) (store.WriteResult, error) {
+// write path of PUT and of the import. The caller flushes the outbox ids,
+// or releases them when it held them (holdPokes, see importPokeHold).
+func (h *handlers) saveEntity(ctx context.Context, orgID string, k *entity.Kind, id string, body entity.Body, holdPokes time.Duration) (store.WriteResult, error) {
 	w, err := entity.Validate(orgID, k, id, body)
 	if err != nil {
 		return store.WriteResult{}, err
 	}
+	w.HoldPokes = holdPokes
 	return h.write.Entity(ctx, w)
 }
 
@@ -31,7 +34,7 @@ func (h *handlers) putEntity(k *entity.Kind) handlerFunc {
 		if _, err := h.store.GetOrg(ctx, orgID); err != nil {
 			return err
 		}
-		res, err := h.saveEntity(ctx, orgID, k, chi.URLParam(r, "id"), body)
+		res, err := h.saveEntity(ctx, orgID, k, chi.URLParam(r, "id"), body, 0)
 		if err != nil {
 			return err
 		}

@@ -45,9 +45,10 @@ const DefaultImportMaxBytes = 256 << 20
 // most 1 MiB (a longer one is that line's rejection, and reading goes on).
 // Good lines are kept even when others are bad; blank lines are skipped;
 // lines are numbered from 1. The answer lists the first 1,000 rejected
-// lines and counts them all. Their pokes are left to the outbox relay,
-// which each commit wakes: it sends them in batches at the pace Temporal
-// takes them.
+// lines and counts them all. Their pokes are held while the import
+// writes and released to the outbox relay once it has written its last
+// line (importPokeHold): the relay then sends them in batches at the pace
+// Temporal takes them.
 //
 // A body that declares a length over the limit is refused before a line
 // is read. One that reaches the limit while streaming (chunked, or longer

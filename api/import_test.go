@@ -336,3 +336,63 @@ func TestImportRejectsALateLineOfADeletedEntity(t *testing.T) {
 		t.Errorf("recreated = %v", ms)
 	}
 }
+
+// An import holds the pokes of the lines it has written while it reads on
+// (they are not due, so the relay does not compete with the writing) and
+// releases them all when it answers.
+func TestImportHoldsItsPokesUntilItAnswers(t *testing.T) {
+	a := newTestAPI(t)
+	key := a.createOrg("acme")
+	a.must(201, "PUT", "/v1/orgs/acme/teams/t1", key, map[string]any{"name": "T"})
+	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms-team", key, map[string]any{
+		"plan_id": "p1", "team_id": "t1", "starts_at": "2026-01-01T00:00:00Z"})
+	a.query("delete from outbox") // the set-up's pokes
+	const first = 20
+	body, send := io.Pipe()
+	req, _ := http.NewRequest("POST", a.URL+"/v1/orgs/acme/import", body)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+key)
+	answered := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		answered <- resp
+	}()
+	line := func(n int) string {
+		return fmt.Sprintf(`{"type":"member","id":"m%d","email":"m%d@example.com","team_id":"t1"}`+"\n", n, n)
+	}
+	for n := range first {
+		if _, err := io.WriteString(send, line(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for a.query("select count(*) from outbox where kind = 'access'")[0][0] != fmt.Sprint(first) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first %d lines' pokes were not queued within 10 s", first)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if due := a.query("select count(*) from outbox where next_attempt_at <= now()")[0][0]; due != "0" {
+		t.Fatalf("%s pokes due while the import still reads, want none", due)
+	}
+
+	if _, err := io.WriteString(send, line(first)); err != nil {
+		t.Fatal(err)
+	}
+	send.Close()
+	resp := <-answered
+	if resp == nil {
+		t.FailNow()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("import = %d", resp.StatusCode)
+	}
+	got := a.query("select count(*) filter (where next_attempt_at <= now()), count(*), count(*) filter (where kind = 'access') from outbox")[0]
+	if got[0] != got[1] || got[2] != fmt.Sprint(first+1) {
+		t.Errorf("after the answer (due, queued, access) = %v, want every poke due, one access poke a line", got)
+	}
+}

@@ -44,7 +44,7 @@ func (imp *importRun) readLines(body io.Reader) (int, error) {
 		}
 		switch text := bytes.TrimSpace(line); {
 		case tooLong:
-			imp.done(n, httpError(http.StatusBadRequest, fmt.Sprintf("the line is longer than %d bytes (1 MiB); it was skipped", maxImportLine)))
+			imp.done(n, nil, httpError(http.StatusBadRequest, fmt.Sprintf("the line is longer than %d bytes (1 MiB); it was skipped", maxImportLine)))
 		case len(text) > 0:
 			imp.add(n, text)
 		}

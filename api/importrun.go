@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 
@@ -28,6 +31,15 @@ type importRejection struct {
 // entity wins as it would in sequence.
 const importWriters = 8
 
+// importPokeHold is how long an import holds its lines' pokes: they are
+// queued due this much later and released together once the last line is
+// written, so the relay's sending (and the workflows it starts) does not
+// compete with the writing for the machine. A line written longer ago
+// than this has its pokes come due by itself, so an import delays no
+// change's way to the door by more, even one whose process dies before it
+// releases them (docs/architecture.md, D53).
+const importPokeHold = time.Minute
+
 // importInFlight bounds the bytes of parsed lines waiting for or being
 // written by the writers, so a fast reader cannot queue the body in memory.
 const importInFlight = 16 << 20
@@ -46,6 +58,7 @@ type importRun struct {
 	accepted int
 	rejected rejections
 	firstErr error
+	held     []int64 // the pokes queued, to release at the end
 }
 
 // importLine is a parsed line on its way to a writer.
@@ -73,7 +86,7 @@ func newImport(ctx context.Context, h *handlers, orgID string) *importRun {
 func (imp *importRun) add(n int, text []byte) {
 	l, err := parseImportLine(text)
 	if err != nil {
-		imp.done(n, err)
+		imp.done(n, nil, err)
 		return
 	}
 	l.n, l.size = n, int64(len(text))
@@ -94,20 +107,21 @@ func (imp *importRun) add(n int, text []byte) {
 func (imp *importRun) write(lines <-chan importLine) {
 	for l := range lines {
 		if imp.ctx.Err() == nil {
-			_, err := imp.h.saveEntity(imp.ctx, imp.orgID, l.kind, l.id, l.body)
-			imp.done(l.n, err)
+			res, err := imp.h.saveEntity(imp.ctx, imp.orgID, l.kind, l.id, l.body, importPokeHold)
+			imp.done(l.n, res.OutboxIDs, err)
 		}
 		imp.inFlight.Release(l.size)
 	}
 }
 
-// done records the outcome of line n. A failure of doorsync itself ends
-// the import.
-func (imp *importRun) done(n int, err error) {
+// done records the outcome of line n and the pokes it queued. A failure
+// of doorsync itself ends the import.
+func (imp *importRun) done(n int, queued []int64, err error) {
 	imp.mu.Lock()
 	defer imp.mu.Unlock()
 	if err == nil {
 		imp.accepted++
+		imp.held = append(imp.held, queued...)
 		return
 	}
 	if errs, ok := lineErrors(err); ok {
@@ -120,8 +134,10 @@ func (imp *importRun) done(n int, err error) {
 	}
 }
 
-// wait lets the writers finish and returns the result, or the failure that
-// ended the import.
+// wait lets the writers finish, releases the pokes of every line written
+// (even when the import failed or its client left: what was written stays
+// written and must reach the door) and returns the result, or the failure
+// that ended the import.
 func (imp *importRun) wait() (importResult, error) {
 	for _, ch := range imp.writers {
 		close(ch)
@@ -129,5 +145,28 @@ func (imp *importRun) wait() (importResult, error) {
 	imp.wg.Wait()
 	imp.cancel()
 	res := importResult{Accepted: imp.accepted, Rejected: imp.rejected.inLineOrder(), RejectedCount: imp.rejected.count}
+	if err := imp.release(); err != nil && imp.firstErr == nil {
+		return res, err
+	}
 	return res, imp.firstErr
 }
+
+// release makes the held pokes due now. Should it fail, they come due by
+// themselves within importPokeHold.
+func (imp *importRun) release() error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(imp.ctx), releaseWithin)
+	defer cancel()
+	for ids := range slices.Chunk(imp.held, releaseBatch) {
+		if err := imp.h.store.ReleasePokes(ctx, ids); err != nil {
+			return fmt.Errorf("api: release the import's pokes: %w", err)
+		}
+	}
+	return nil
+}
+
+// releaseBatch bounds the pokes one release statement makes due, and
+// releaseWithin how long the release may take.
+const (
+	releaseBatch  = 10_000
+	releaseWithin = 30 * time.Second
+)

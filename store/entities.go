@@ -50,6 +50,12 @@ type EntityWrite struct {
 	// the platform's sync still owns (and may sweep) it.
 	Source   string
 	SourceID string
+	// HoldPokes queues the write's pokes due this much later instead of at
+	// once: an import holds its lines' pokes until it has written them all
+	// and then releases them (Store.ReleasePokes), so that sending them
+	// does not slow the writing; the hold bounds how long one waits should
+	// the import never release it (its process died).
+	HoldPokes time.Duration
 }
 
 // WriteResult says what an upsert did. OutboxIDs are the pokes it queued,

@@ -40,34 +40,47 @@ type pokePayload struct {
 	Reason string    `json:"reason,omitempty"`
 }
 
-// queuePokes inserts pokes (and those more computes) in tx and notifies
-// the relay at commit.
-func queuePokes(ctx context.Context, tx pgx.Tx, orgID string, pokes []Poke, more func() ([]Poke, error)) ([]int64, error) {
-	if more != nil {
-		extra, err := more()
-		if err != nil {
-			return nil, err
-		}
-		pokes = append(pokes, extra...)
-	}
+// queuePokes inserts pokes in tx, in one statement that also notifies the
+// relay at commit. Held pokes (hold > 0) are due that much later and wake
+// no one: the caller releases them (ReleasePokes), or they come due by
+// themselves.
+func queuePokes(ctx context.Context, tx pgx.Tx, orgID string, pokes []Poke, hold time.Duration) ([]int64, error) {
 	if len(pokes) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, 0, len(pokes))
-	for _, p := range pokes {
-		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason})
-		var id int64
-		err := tx.QueryRow(ctx, `insert into outbox (org_id, kind, target, payload) values ($1, $2, $3, $4) returning id`,
-			orgID, p.Kind, p.Target, payload).Scan(&id)
-		if err != nil {
-			return nil, fmt.Errorf("store: queue poke: %w", err)
-		}
-		ids = append(ids, id)
+	kinds, targets, payloads := make([]string, len(pokes)), make([]string, len(pokes)), make([]string, len(pokes))
+	for i, p := range pokes {
+		payload, _ := json.Marshal(pokePayload{At: p.At, Reason: p.Reason}) // a time and a string always encode
+		kinds[i], targets[i], payloads[i] = p.Kind, p.Target, string(payload)
 	}
-	if _, err := tx.Exec(ctx, `select pg_notify($1, '')`, OutboxChannel); err != nil {
-		return nil, fmt.Errorf("store: notify outbox: %w", err)
+	var ids []int64
+	err := tx.QueryRow(ctx, `
+		with queued as (
+			insert into outbox (org_id, kind, target, payload, next_attempt_at)
+			select $1, k, t, p::jsonb, now() + $5::interval
+			from unnest($2::text[], $3::text[], $4::text[]) with ordinality as u(k, t, p, n) order by n
+			returning id)
+		select array_agg(id order by id), case when $5::interval > '0' then null else pg_notify($6, '') end
+		from queued`, orgID, kinds, targets, payloads, hold, OutboxChannel).Scan(&ids, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: queue pokes: %w", err)
 	}
 	return ids, nil
+}
+
+// ReleasePokes makes held pokes (queued with a hold) due now and wakes the
+// relay; those already due or sent are left as they are.
+func (s *Store) ReleasePokes(ctx context.Context, ids []int64) error {
+	_, err := s.db.Exec(ctx, `
+		with released as (
+			update outbox set next_attempt_at = now()
+			where id = any($1) and attempts = 0 and next_attempt_at > now()
+			returning 1)
+		select case when count(*) = 0 then null else pg_notify($2, '') end from released`, ids, OutboxChannel)
+	if err != nil {
+		return fmt.Errorf("store: release pokes: %w", err)
+	}
+	return nil
 }
 
 // QueuePokes queues pokes outside any other write (e.g. from an activity).
@@ -75,7 +88,7 @@ func (s *Store) QueuePokes(ctx context.Context, orgID string, pokes []Poke) ([]i
 	var ids []int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		ids, err = queuePokes(ctx, tx, orgID, pokes, nil)
+		ids, err = queuePokes(ctx, tx, orgID, pokes, 0)
 		return err
 	})
 	return ids, err

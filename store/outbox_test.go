@@ -133,3 +133,91 @@ func TestCorruptPokeIsSetAsideNotLost(t *testing.T) {
 		t.Errorf("pending = %d, want the poke set aside still counted", n)
 	}
 }
+
+// Held pokes (an import's) are neither due nor announced until released;
+// the release makes them due and wakes the relay, and leaves alone those
+// already sent or due. Never released, they come due when their hold ends.
+func TestHeldPokesWaitForTheirRelease(t *testing.T) {
+	ctx, st := newAcme(t)
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	notified := make(chan struct{}, 1)
+	go st.Forward(lctx, store.OutboxChannel, notified)
+	queue := func(hold time.Duration, targets ...string) []int64 {
+		t.Helper()
+		var pokes []store.Poke
+		for _, target := range targets {
+			pokes = append(pokes, store.Poke{Kind: store.PokeAccess, Target: target})
+		}
+		var ids []int64
+		if err := st.Write(ctx, func(tx *store.Tx) (err error) {
+			ids, err = tx.Queue(ctx, "acme", pokes, hold)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	// The listener is up once an ordinary poke's notification arrives.
+	eventually(t, "the listener hears a queued poke", func() bool {
+		queue(0, "member:m0")
+		select {
+		case <-notified:
+			return true
+		case <-time.After(200 * time.Millisecond):
+			return false
+		}
+	})
+	if claimed, err := st.ClaimPokes(ctx, nil, 100, time.Minute); err != nil || len(claimed) == 0 {
+		t.Fatalf("claim the ordinary pokes = %v, %v", claimed, err)
+	}
+
+	held := queue(time.Hour, "member:m1", "member:m2", "member:m3")
+	if len(held) != 3 || !slices.IsSorted(held) {
+		t.Fatalf("queued ids = %v, want three in order", held)
+	}
+	select {
+	case <-notified:
+		t.Fatal("held pokes woke the relay")
+	case <-time.After(300 * time.Millisecond):
+	}
+	if due, _ := st.ClaimPokes(ctx, nil, 10, time.Minute); len(due) != 0 {
+		t.Fatalf("held pokes claimed before their release: %+v", due)
+	}
+
+	if err := st.ReleasePokes(ctx, held[:2]); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-notified:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the release did not wake the relay")
+	}
+	due, err := st.ClaimPokes(ctx, nil, 10, time.Minute)
+	if err != nil || len(due) != 2 || due[0].ID != held[0] || due[1].ID != held[1] {
+		t.Fatalf("after the release: %+v, %v; want the two released", due, err)
+	}
+	if err := st.ReleasePokes(ctx, held); err != nil { // the claimed two keep their lease
+		t.Fatal(err)
+	}
+	if due, _ := st.ClaimPokes(ctx, nil, 10, time.Minute); len(due) != 1 || due[0].ID != held[2] {
+		t.Fatalf("after releasing all: %+v; want only the third (the others are leased)", due)
+	}
+
+	unreleased := queue(time.Second, "member:m4")
+	eventually(t, "an unreleased poke due at the end of its hold", func() bool {
+		due, err := st.ClaimPokes(ctx, nil, 10, time.Minute)
+		return err == nil && len(due) == 1 && due[0].ID == unreleased[0]
+	})
+}
+
+// eventually retries ok every 100 ms until it holds, for at most 10 s.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10 s: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -456,7 +456,7 @@ func (s *Store) ForgetAppliedAndPoke(ctx context.Context, orgID, siteID, groupID
 				return fmt.Errorf("store: forget applied: %w", err)
 			}
 		}
-		_, err := queuePokes(ctx, tx, orgID, pokes, nil)
+		_, err := queuePokes(ctx, tx, orgID, pokes, 0)
 		return err
 	})
 }

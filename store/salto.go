@@ -98,7 +98,7 @@ func (s *Store) ReplaceSaltoConnection(ctx context.Context, c SaltoConnection, p
 		for i, p := range persons {
 			pokes[i] = Poke{Kind: PokeAccess, Target: p, At: time.Now(), Reason: "salto_connection_replaced"}
 		}
-		_, err := queuePokes(ctx, tx, c.OrgID, pokes, nil)
+		_, err := queuePokes(ctx, tx, c.OrgID, pokes, 0)
 		return err
 	})
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,9 +146,11 @@ func (t *Tx) MemberSources(ctx context.Context, w EntityWrite, prev *Entity) ([]
 	return memberLifecyclePokes(ctx, t.tx, w, prev)
 }
 
-// Queue queues pokes, to be sent once the transaction commits (NOTIFY).
-func (t *Tx) Queue(ctx context.Context, orgID string, pokes []Poke) ([]int64, error) {
-	return queuePokes(ctx, t.tx, orgID, pokes, nil)
+// Queue queues pokes, to be sent once the transaction commits (NOTIFY);
+// with a hold (EntityWrite.HoldPokes) they are due that much later, unless
+// released before (Store.ReleasePokes).
+func (t *Tx) Queue(ctx context.Context, orgID string, pokes []Poke, hold time.Duration) ([]int64, error) {
+	return queuePokes(ctx, t.tx, orgID, pokes, hold)
 }
 
 // UpsertOrg creates or replaces an org (ErrOrgDeleting while it is being

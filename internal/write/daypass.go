@@ -33,7 +33,7 @@ func (wr *Writer) UseDayPass(ctx context.Context, orgID string, use store.DayPas
 		}
 		remaining = bundle.Remaining() - 1
 		ids, err = tx.Queue(ctx, orgID, []store.Poke{{Kind: store.PokeLifecycle,
-			Target: store.LifecycleTarget(access.KindDayPass, use.DayPassID), Reason: "day pass " + use.DayPassID + " used"}})
+			Target: store.LifecycleTarget(access.KindDayPass, use.DayPassID), Reason: "day pass " + use.DayPassID + " used"}}, 0)
 		return err
 	})
 	return remaining, ids, err

@@ -89,7 +89,7 @@ func (wr *Writer) save(ctx context.Context, tx *store.Tx, w store.EntityWrite, s
 		return err
 	}
 	res.Created, res.Changed = stored == nil, true
-	res.OutboxIDs, err = tx.Queue(ctx, w.OrgID, append(pokes, more...))
+	res.OutboxIDs, err = tx.Queue(ctx, w.OrgID, append(pokes, more...), w.HoldPokes)
 	return err
 }
 
@@ -154,7 +154,7 @@ func (wr *Writer) Delete(ctx context.Context, orgID string, kind access.Kind, id
 		if err := tx.Remove(ctx, *stored); err != nil {
 			return err
 		}
-		ids, err = tx.Queue(ctx, orgID, pokes)
+		ids, err = tx.Queue(ctx, orgID, pokes, 0)
 		return err
 	})
 	return ids, err

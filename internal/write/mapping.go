@@ -50,5 +50,5 @@ func queueMappingPokes(ctx context.Context, tx *store.Tx, orgID, kind, refID str
 	if err != nil {
 		return nil, err
 	}
-	return tx.Queue(ctx, orgID, pokes)
+	return tx.Queue(ctx, orgID, pokes, 0)
 }

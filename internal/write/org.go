@@ -44,7 +44,7 @@ func (wr *Writer) Org(ctx context.Context, o store.Org) (OrgResult, error) {
 		if err != nil {
 			return err
 		}
-		res.OutboxIDs, err = tx.Queue(ctx, o.ID, pokes)
+		res.OutboxIDs, err = tx.Queue(ctx, o.ID, pokes, 0)
 		return err
 	})
 	return res, err

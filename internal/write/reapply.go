@@ -29,7 +29,7 @@ func (wr *Writer) Reapply(ctx context.Context, orgID, memberID string) ([]int64,
 		if m == nil {
 			return fmt.Errorf("write: reapply member %s: %w", memberID, store.ErrNotFound)
 		}
-		ids, err = tx.Queue(ctx, orgID, []store.Poke{{Kind: store.PokeAccess, Target: access.MemberRef(memberID).Key(), At: wr.now(), Reason: ReapplyReason}})
+		ids, err = tx.Queue(ctx, orgID, []store.Poke{{Kind: store.PokeAccess, Target: access.MemberRef(memberID).Key(), At: wr.now(), Reason: ReapplyReason}}, 0)
 		return err
 	})
 	return ids, err
