@@ -88,10 +88,10 @@ type stack struct {
 	// version of ("": unversioned), build the worker's build id ("": the
 	// test binary's).
 	deployment, build string
-	acts       *activities.Activities
-	secrets    *secrets.Box
-	worker     sdkworker.Worker
-	mu         sync.Mutex
+	acts              *activities.Activities
+	secrets           *secrets.Box
+	worker            sdkworker.Worker
+	mu                sync.Mutex
 }
 
 type stackOptions struct {
