@@ -169,80 +169,90 @@ var teamHoldersQuery = `select ` + sqlMemberKeyPrefix + ` || m.id from entities 
 		order by m.id`
 
 // memberPokes pokes the member and their co-members (whose access is the
-// member's), wherever the member's team, card or primary member changed.
-// The member's own poke is left out when it provably has nothing to do: a
-// new member whom nothing grants anything yet and who has nothing applied
-// (an import's member lines, before their memberships). Whatever grants
-// them access later pokes them itself.
+// member's), wherever the member's team, card or primary member changed,
+// as stored now.
 func memberPokes(ctx context.Context, tx pgx.Tx, orgID, id, reason string) ([]Poke, error) {
-	rows, err := tx.Query(ctx, `select id from entities where org_id = $1 and kind = `+sqlMember+` and `+memberPrimaryColumn+` = $2`,
-		cachedPlan, orgID, id)
-	if err != nil {
-		return nil, fmt.Errorf("store: co-members: %w", err)
-	}
-	coMembers, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
-	}
-	var pokes []Poke
-	concerned, err := memberConcerned(ctx, tx, orgID, id)
-	if err != nil {
-		return nil, err
-	}
-	if concerned {
-		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(id), Reason: reason})
-	}
-	for _, m := range coMembers {
-		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(m), Reason: reason})
-	}
-	return pokes, nil
-}
-
-// memberConcerned says whether a change of member id can change what
-// doorsync does for them: they have something applied, a Salto KS user or
-// a recorded problem, or something may grant them access (a primary
-// member, or a source that names them or, naming no member, their team:
-// memberGrantedQuery, derived from access's declaration, so a new source
-// is covered once it is declared there).
-func memberConcerned(ctx context.Context, tx pgx.Tx, orgID, id string) (bool, error) {
 	var team, primary string
 	err := tx.QueryRow(ctx, `select coalesce(`+memberTeamColumn+`, ''), coalesce(`+memberPrimaryColumn+`, '') from entities
 		where org_id = $1 and kind = `+sqlMember+` and id = $2`, cachedPlan, orgID, id).Scan(&team, &primary)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("store: member %s: %w", id, err)
+		return nil, fmt.Errorf("store: member %s: %w", id, err)
 	}
-	if primary != "" {
-		return true, nil
-	}
-	var granted, recorded bool
-	err = tx.QueryRow(ctx, memberGrantedQuery, cachedPlan, orgID, id, team).Scan(&granted)
-	if err != nil || granted {
-		return granted, wrapConcerned(id, err)
-	}
-	err = tx.QueryRow(ctx, `select
-		exists (select 1 from applied_access where org_id = $1 and person = $2)
-		or exists (select 1 from salto_identities where org_id = $1 and person = $2)
-		or exists (select 1 from person_status where org_id = $1 and person = $2 and last_error <> '')`,
-		orgID, memberPersonKey(id)).Scan(&recorded)
-	return recorded, wrapConcerned(id, err)
+	return memberChange{orgID: orgID, id: id, team: team, primary: primary, reason: reason}.pokes(ctx, tx)
 }
 
-// memberGrantedQuery says whether a source in org $1 may grant member $2,
-// of team $3, access: one that names the member, or one that names the
-// team and no member (access's holder rule: a named member wins). One
-// exists per column of access.LifecycleReferences to a member and to a
-// team, with the kinds that reference through it, e.g.
+// memberChange is a change of member id, now of team and primary member:
+// whom it pokes.
+type memberChange struct {
+	orgID, id, team, primary, reason string
+	// sourcesOfTeams, when set, also pokes the lifecycles of the sources
+	// that may grant the member, through its own id or these teams (a new
+	// member, or one whose team or primary member changed).
+	sourcesOfTeams []string
+}
+
+// pokes are the member's and its co-members' access pokes and the
+// sources' lifecycle pokes, found in one statement (memberChangeQuery).
+// The member's own poke is left out when it provably has nothing to do:
+// a new member whom nothing grants anything yet and who has nothing
+// applied (an import's member lines, before their memberships). Whatever
+// grants them access later pokes them itself.
+func (c memberChange) pokes(ctx context.Context, tx pgx.Tx) ([]Poke, error) {
+	var (
+		coMembers, sources []string
+		concerned          bool
+	)
+	err := tx.QueryRow(ctx, memberChangeQuery, cachedPlan, c.orgID, c.id, c.team, memberPersonKey(c.id),
+		c.sourcesOfTeams != nil, c.sourcesOfTeams).Scan(&coMembers, &concerned, &sources)
+	if err != nil {
+		return nil, fmt.Errorf("store: whom a change of member %s reaches: %w", c.id, err)
+	}
+	var pokes []Poke
+	if concerned || c.primary != "" {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(c.id), Reason: c.reason})
+	}
+	for _, m := range coMembers {
+		pokes = append(pokes, Poke{Kind: PokeAccess, Target: memberPersonKey(m), Reason: c.reason})
+	}
+	for _, t := range sources {
+		pokes = append(pokes, Poke{Kind: PokeLifecycle, Target: t, Reason: "member " + c.id + " changed"})
+	}
+	return pokes, nil
+}
+
+// memberChangeQuery finds, for member $2 of org $1, of team $3 (person
+// key $4): its co-members (those whose primary member it is); whether the
+// change concerns it, that is, it has something applied, a Salto KS user
+// or a recorded problem, or a source may grant it access (one that names
+// it or, naming no member, its team: memberGranted); and, when $5, the
+// sources that may grant it through its id or the teams $6
+// (memberSources). Both are derived from access's declaration, so a new
+// source is covered once it is declared there.
+var memberChangeQuery = `select
+	array(select id from entities where org_id = $1 and kind = ` + sqlMember + ` and ` + memberPrimaryColumn + ` = $2),
+	` + memberGranted("$1", "$2", "$3") + `
+		or exists (select 1 from applied_access where org_id = $1 and person = $4)
+		or exists (select 1 from salto_identities where org_id = $1 and person = $4)
+		or exists (select 1 from person_status where org_id = $1 and person = $4 and last_error <> ''),
+	case when $5 then array(` + memberSources("$1", "$2", "$6") + `) else '{}' end`
+
+// memberGranted is the condition that a source in the org may grant the
+// member, of the team (org, member and team are placeholders such as
+// "$1") access: one that names the member, or one that names the team and
+// no member (access's holder rule: a named
+// member wins). One exists per column of access.LifecycleReferences to a
+// member and to a team, with the kinds that reference through it, e.g.
 //
 //	exists (select 1 from entities where org_id = $1 and team_id = $3
 //		and kind in ('membership', 'day_pass') and coalesce(member_id, '') = '')
 //
 // (entities_team_grants_idx serves the team's).
-var memberGrantedQuery = func() string {
+func memberGranted(org, member, team string) string {
 	memberRefs := access.LifecycleReferences(access.KindMember)
 	memberColumns := distinct(fieldsOf(memberRefs)...)
 	var parts []string
 	for _, g := range byColumn(memberRefs) {
-		parts = append(parts, `exists (select 1 from entities where org_id = $1 and `+g.column+` = $2
+		parts = append(parts, `exists (select 1 from entities where org_id = `+org+` and `+g.column+` = `+member+`
 			and `+sqlKindIs("kind", g.kinds)+`)`)
 	}
 	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
@@ -250,21 +260,21 @@ var memberGrantedQuery = func() string {
 		for _, c := range memberColumns {
 			noMember += ` and coalesce(` + c + `, '') = ''`
 		}
-		parts = append(parts, `exists (select 1 from entities where org_id = $1 and `+g.column+` = $3
+		parts = append(parts, `exists (select 1 from entities where org_id = `+org+` and `+g.column+` = `+team+`
 			and `+sqlKindIs("kind", g.kinds)+noMember+`)`)
 	}
-	return "select\n\t\t" + strings.Join(parts, "\n\t\tor ")
-}()
+	return strings.Join(parts, "\n\t\tor ")
+}
 
-// memberSourcesQuery lists, as lifecycle targets, the sources in org $1
-// that may grant member $2, of the teams $3: the same sources as
-// memberGrantedQuery, derived from access's declaration as it is.
-var memberSourcesQuery = func() string {
+// memberSources lists, as lifecycle targets, the sources in the org that
+// may grant the member, of the teams (placeholders, as for memberGranted):
+// the same sources as memberGranted.
+func memberSources(org, member, teams string) string {
 	memberRefs := access.LifecycleReferences(access.KindMember)
 	memberColumns := distinct(fieldsOf(memberRefs)...)
 	var parts []string
 	for _, g := range byColumn(memberRefs) {
-		parts = append(parts, `select kind || ':' || id from entities where org_id = $1 and `+g.column+` = $2
+		parts = append(parts, `select kind || ':' || id from entities where org_id = `+org+` and `+g.column+` = `+member+`
 			and `+sqlKindIs("kind", g.kinds))
 	}
 	for _, g := range byColumn(access.LifecycleReferences(access.KindTeam)) {
@@ -272,11 +282,11 @@ var memberSourcesQuery = func() string {
 		for _, c := range memberColumns {
 			noMember += ` and coalesce(` + c + `, '') = ''`
 		}
-		parts = append(parts, `select kind || ':' || id from entities where org_id = $1 and `+g.column+` = any($3)
+		parts = append(parts, `select kind || ':' || id from entities where org_id = `+org+` and `+g.column+` = any(`+teams+`)
 			and `+sqlKindIs("kind", g.kinds)+noMember)
 	}
 	return strings.Join(parts, "\n\t\tunion ")
-}()
+}
 
 func wrapConcerned(id string, err error) error {
 	if err != nil {

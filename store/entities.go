@@ -67,31 +67,28 @@ type WriteResult struct {
 	OutboxIDs []int64
 }
 
-// memberLifecyclePokes start the lifecycle workflows of the memberships,
-// bookings and day passes that reach a member who is new or changed team:
-// a lifecycle workflow runs only while its entity grants something and has
-// a change ahead, and a membership written before its member granted
-// nothing yet. The member's own access is poked directly (memberPokes);
-// these pokes carry no instant, so each lifecycle delivers to everyone it
-// names.
-func memberLifecyclePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) ([]Poke, error) {
+// memberWritePokes are the pokes a member's upsert calls for: the member's
+// and its co-members' access (memberChange), and, for a member who is new
+// or changed team or primary member, the lifecycle workflows of the
+// memberships, bookings and day passes that reach it: a lifecycle
+// workflow runs only while its entity grants something and has a change
+// ahead, and a membership written before its member granted nothing yet.
+// These lifecycle pokes carry no instant, so each lifecycle delivers to
+// everyone it names.
+func memberWritePokes(ctx context.Context, tx pgx.Tx, w EntityWrite, prev *Entity) ([]Poke, error) {
+	team, primary, err := memberHolders(w.Body)
+	if err != nil {
+		return nil, err
+	}
+	c := memberChange{orgID: w.OrgID, id: w.ID, team: team, primary: primary, reason: string(w.Kind) + " " + w.ID + " changed"}
 	teams, changed, err := memberTeams(w.Body, prev)
-	if err != nil || !(prev == nil || changed) {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, memberSourcesQuery, cachedPlan, w.OrgID, w.ID, teams)
-	if err != nil {
-		return nil, fmt.Errorf("store: lifecycles reaching member %s: %w", w.ID, err)
-	}
-	targets, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, err
 	}
-	pokes := make([]Poke, len(targets))
-	for i, t := range targets {
-		pokes[i] = Poke{Kind: PokeLifecycle, Target: t, Reason: "member " + w.ID + " changed"}
+	if prev == nil || changed {
+		c.sourcesOfTeams = append([]string{}, teams...) // not nil: look for sources
 	}
-	return pokes, nil
+	return c.pokes(ctx, tx)
 }
 
 // memberTeams returns the teams a member's new and stored bodies name, and
@@ -156,6 +153,36 @@ func lockEntity(ctx context.Context, tx pgx.Tx, orgID string, kind access.Kind, 
 		where org_id = $1 and kind = $2 and id = $3 for update`, cachedPlan, orgID, kind, id))
 }
 
+// lockForWrite locks the row of the entity w writes and, when there is
+// none, takes its tombstone out, in one statement: the stored entity (nil
+// when there is none), and the version it was deleted at (nil: never
+// deleted, or deleted without a version, or stored).
+func lockForWrite(ctx context.Context, tx pgx.Tx, w EntityWrite) (*Entity, *int64, error) {
+	var (
+		e       Entity
+		found   bool
+		deleted *int64
+	)
+	err := tx.QueryRow(ctx, `
+		with stored as (
+			select org_id, kind, id, body, version, updated_at, coalesce(source, '') as source, coalesce(source_id, '') as source_id
+			from entities where org_id = $1 and kind = $2 and id = $3 for update),
+		tombstone as (
+			delete from entity_tombstones where org_id = $1 and kind = $2 and id = $3 and not exists (select from stored)
+			returning version)
+		select s.org_id is not null, coalesce(s.org_id, ''), coalesce(s.kind, ''), coalesce(s.id, ''), s.body, s.version,
+			coalesce(s.updated_at, 'epoch'), coalesce(s.source, ''), coalesce(s.source_id, ''), (select version from tombstone)
+		from (values (1)) as one left join stored as s on true`,
+		cachedPlan, w.OrgID, w.Kind, w.ID).Scan(&found, &e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt, &e.Source, &e.SourceID, &deleted)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: lock %s %s: %w", w.Kind, w.ID, err)
+	}
+	if !found {
+		return nil, deleted, nil
+	}
+	return &e, nil, nil
+}
+
 func scanEntity(row pgx.Row) (Entity, error) {
 	var e Entity
 	err := row.Scan(&e.OrgID, &e.Kind, &e.ID, &e.Body, &e.Version, &e.UpdatedAt, &e.Source, &e.SourceID)
@@ -190,7 +217,7 @@ func updateEntity(ctx context.Context, tx pgx.Tx, w EntityWrite) (Entity, error)
 	return e, nil
 }
 
-// insertEntity creates an entity at version (checkTombstone has taken out
+// insertEntity creates an entity at version (lockForWrite has taken out
 // its tombstone). If a concurrent write created it first (committing while this one waited
 // on it), nothing is written and errCreatedMeanwhile has the transaction
 // retried, which then checks this write against that one under the row
@@ -238,26 +265,20 @@ func sourceIDOf(w EntityWrite) *string {
 	return &w.SourceID
 }
 
-// checkTombstone refuses a write of a deleted entity at or below the
+// createVersion refuses a write of a deleted entity at or below the
 // version it was deleted at, and returns the version to create it at: the
 // write's, or for a write without one, the tombstone's (as an unversioned
 // update keeps the stored version), so a late older write is still
 // refused afterwards.
-func checkTombstone(ctx context.Context, tx pgx.Tx, w EntityWrite) (*int64, error) {
-	var deleted int64
-	// Taken out here: a write it refuses rolls back, which puts it back.
-	err := tx.QueryRow(ctx, `delete from entity_tombstones where org_id = $1 and kind = $2 and id = $3 returning version`,
-		w.OrgID, w.Kind, w.ID).Scan(&deleted)
+func createVersion(w EntityWrite, deleted *int64) (*int64, error) {
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case deleted == nil:
 		return w.Version, nil
-	case err != nil:
-		return nil, fmt.Errorf("store: tombstone of %s %s: %w", w.Kind, w.ID, err)
 	case w.Version == nil:
-		return &deleted, nil
-	case *w.Version <= deleted:
+		return deleted, nil
+	case *w.Version <= *deleted:
 		return nil, fmt.Errorf("store: %s %s version %d is not newer than the version %d it was deleted at: %w",
-			w.Kind, w.ID, *w.Version, deleted, ErrDeletedVersion)
+			w.Kind, w.ID, *w.Version, *deleted, ErrDeletedVersion)
 	}
 	return w.Version, nil
 }

@@ -14,9 +14,8 @@ func SQLKinds(kinds []access.Kind) string { return sqlKinds(kinds) }
 // entities_team_grants_idx serves.
 var TeamQueries = map[string]string{
 	"dependents of a team": dependentQueries[access.KindTeam],
-	"member granted":       memberGrantedQuery,
+	"member change":        memberChangeQuery,
 	"member entities":      memberEntitiesQuery,
-	"member sources":       memberSourcesQuery,
 }
 
 // DependentTargets returns the lifecycle targets ("kind:id") dependentPokes

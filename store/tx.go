@@ -61,11 +61,18 @@ func (t *Tx) LockEntity(ctx context.Context, orgID string, kind access.Kind, id 
 // of the same version with another body.
 func (t *Tx) CheckVersion(stored Entity, w EntityWrite) error { return checkVersion(stored, w) }
 
-// TakeTombstone checks a create against the version its entity was
-// deleted at, if it was (ErrDeletedVersion), and returns the version to
-// create it at. The tombstone is taken out; a rollback puts it back.
-func (t *Tx) TakeTombstone(ctx context.Context, w EntityWrite) (*int64, error) {
-	return checkTombstone(ctx, t.tx, w)
+// LockForWrite locks the row of the entity w writes, for an upsert: the
+// stored entity, or, when there is none, the version to create it at,
+// checked against the version it was deleted at, if it was
+// (ErrDeletedVersion). The tombstone is taken out; a rollback puts it
+// back. One statement does both.
+func (t *Tx) LockForWrite(ctx context.Context, w EntityWrite) (stored *Entity, version *int64, err error) {
+	stored, deleted, err := lockForWrite(ctx, t.tx, w)
+	if err != nil || stored != nil {
+		return stored, nil, err
+	}
+	version, err = createVersion(w, deleted)
+	return nil, version, err
 }
 
 // RaiseVersion records a newer version of an unchanged body.
@@ -139,11 +146,13 @@ func (t *Tx) Dependents(ctx context.Context, orgID string, kind access.Kind, id 
 	return dependentPokes(ctx, t.tx, orgID, kind, id)
 }
 
-// MemberSources are the lifecycle pokes a member's write calls for: those
-// of the sources that may grant a new member, or one whose team or primary
-// member changed (prev nil: the member is new).
-func (t *Tx) MemberSources(ctx context.Context, w EntityWrite, prev *Entity) ([]Poke, error) {
-	return memberLifecyclePokes(ctx, t.tx, w, prev)
+// MemberWritePokes are the pokes an upsert of member w calls for (prev:
+// the member as stored before, nil when new): the member's and its
+// co-members' access, and the lifecycles of the sources that may grant a
+// new member, or one whose team or primary member changed. One statement
+// finds them all, from w's body as written.
+func (t *Tx) MemberWritePokes(ctx context.Context, w EntityWrite, prev *Entity) ([]Poke, error) {
+	return memberWritePokes(ctx, t.tx, w, prev)
 }
 
 // Queue queues pokes, to be sent once the transaction commits (NOTIFY);

@@ -23,7 +23,7 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 	var res store.WriteResult
 	err := wr.Store.Write(ctx, func(tx *store.Tx) error {
 		res = store.WriteResult{}
-		stored, err := tx.LockEntity(ctx, w.OrgID, w.Kind, w.ID)
+		stored, version, err := tx.LockForWrite(ctx, w)
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,6 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 				return err
 			}
 		}
-		version := w.Version
 		if stored != nil {
 			w.Version = readVersion(*stored, w)
 			if err := tx.CheckVersion(*stored, w); err != nil {
@@ -46,8 +45,6 @@ func (wr *Writer) Entity(ctx context.Context, w store.EntityWrite) (store.WriteR
 				res.Entity, err = tx.ClaimSource(ctx, res.Entity, w)
 				return err
 			}
-		} else if version, err = tx.TakeTombstone(ctx, w); err != nil {
-			return err
 		}
 		return wr.save(ctx, tx, w, stored, version, &res)
 	})
@@ -124,12 +121,10 @@ func (wr *Writer) dependents(ctx context.Context, tx *store.Tx, w store.EntityWr
 	if w.Kind.Lifecycle() {
 		return nil, nil
 	}
-	pokes, err := tx.Dependents(ctx, w.OrgID, w.Kind, w.ID)
-	if err != nil || w.Kind != access.KindMember {
-		return pokes, err
+	if w.Kind == access.KindMember {
+		return tx.MemberWritePokes(ctx, w, stored)
 	}
-	sources, err := tx.MemberSources(ctx, w, stored)
-	return append(pokes, sources...), err
+	return tx.Dependents(ctx, w.OrgID, w.Kind, w.ID)
 }
 
 // Delete removes an entity and queues the pokes its removal calls for: the
