@@ -16,10 +16,15 @@ import (
 // moment; redirects are checked like URLs (Permits). It uses no proxy.
 func (p *Policy) Client(timeout time.Duration) *http.Client {
 	t := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           p.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
+		Proxy:             nil,
+		DialContext:       p.DialContext,
+		ForceAttemptHTTP2: true,
+		MaxIdleConns:      100,
+		// Salto KS is one host for every org: the default of 2 idle
+		// connections per host would close most connections after each
+		// call when many are in flight, and dial (and shake hands over
+		// TLS) anew for the next.
+		MaxIdleConnsPerHost:   100,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,

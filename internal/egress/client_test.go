@@ -3,10 +3,12 @@ package egress_test
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,5 +56,48 @@ func TestClientReachesOnlyAllowListedHosts(t *testing.T) {
 		if !errors.As(err, &re) || !strings.Contains(err.Error(), "not on the allow-list") {
 			t.Errorf("GET %s: %v, want a refusal", refused, err)
 		}
+	}
+}
+
+// Concurrent calls to one host keep their connections between rounds
+// (Salto KS is one host for every org): rounds of 20 calls at once open
+// about 20 connections in all, not about 20 a round.
+func TestClientKeepsConnectionsToOneHost(t *testing.T) {
+	var mu sync.Mutex
+	opened := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond) // the calls overlap
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := egress.MustParse("LIST", []string{srv.URL}).Client(5 * time.Second)
+	const parallel, rounds = 20, 5
+	for range rounds {
+		var wg sync.WaitGroup
+		for range parallel {
+			wg.Go(func() {
+				resp, err := c.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if opened > parallel+parallel/2 {
+		t.Errorf("%d connections opened for %d rounds of %d calls at once, want about %d", opened, rounds, parallel, parallel)
 	}
 }
