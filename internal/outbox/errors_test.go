@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -115,5 +116,50 @@ func TestRelayCountsFailedSends(t *testing.T) {
 	var lastErr string
 	if err := testenv.Conn(t, url).QueryRow(ctx, `select last_error from outbox`).Scan(&lastErr); err != nil || lastErr == "" {
 		t.Errorf("the failed poke's last_error = %q, %v; want it kept with its error", lastErr, err)
+	}
+}
+
+// The pokes a sender sent are deleted together: once a batch has been
+// sent, once the oldest has waited sentDelay, and all of them before wait
+// returns; never one statement per poke.
+func TestSenderDeletesWhatItSentInBatches(t *testing.T) {
+	r, url, _ := newTestRelay(t)
+	ctx := context.Background()
+	var pokes []store.Poke
+	for i := range sentBatch + 10 {
+		pokes = append(pokes, store.Poke{Kind: store.PokeLifecycle, Target: fmt.Sprintf("membership:ms%d", i)})
+	}
+	ids, err := r.Store.QueuePokes(ctx, "acme", pokes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := testenv.Conn(t, url)
+	left := func() int {
+		var n int
+		if err := conn.QueryRow(ctx, `select count(*) from outbox`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s := r.newSender()
+	if err := s.deleteSent(ctx, ids[:10], false); err != nil || left() != len(ids) {
+		t.Fatalf("after 10 sent: %d left, %v; want none deleted yet", left(), err)
+	}
+	if err := s.deleteSent(ctx, ids[10:sentBatch], false); err != nil || left() != 10 {
+		t.Fatalf("after a batch sent: %d left, %v; want the batch deleted", left(), err)
+	}
+	if err := s.deleteSent(ctx, ids[sentBatch:sentBatch+1], false); err != nil || left() != 10 {
+		t.Fatalf("after one more: %d left, %v", left(), err)
+	}
+	time.Sleep(sentDelay)
+	if err := s.deleteSent(ctx, ids[sentBatch+1:sentBatch+2], false); err != nil || left() != 8 {
+		t.Fatalf("after the oldest waited %v: %d left, %v; want both deleted", sentDelay, left(), err)
+	}
+	if err := s.deleteSent(ctx, ids[sentBatch+2:], false); err != nil || left() != 8 {
+		t.Fatalf("after the rest sent: %d left, %v", left(), err)
+	}
+	s.wait(ctx)
+	if n := left(); n != 0 || s.err() != nil {
+		t.Fatalf("after wait: %d left, %v", n, s.err())
 	}
 }

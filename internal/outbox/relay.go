@@ -125,14 +125,14 @@ func (r *Relay) drain(ctx context.Context) error {
 	for s.err() == nil {
 		pokes, err := r.Store.ClaimPokes(ctx, nil, batchSize, lease)
 		if err != nil || len(pokes) == 0 {
-			s.wait()
+			s.wait(ctx)
 			return cmp.Or(err, s.err())
 		}
 		for _, g := range coalesce(r.setAside(ctx, pokes)) {
 			s.send(ctx, g)
 		}
 	}
-	s.wait()
+	s.wait(ctx)
 	return s.err()
 }
 
@@ -158,19 +158,31 @@ func (r *Relay) sendAll(ctx context.Context, pokes []store.Poke) error {
 	for _, g := range coalesce(pokes) {
 		s.send(ctx, g)
 	}
-	s.wait()
+	s.wait(ctx)
 	return s.err()
 }
 
 // sender sends groups of pokes, at most Parallelism at a time, and keeps
-// the first failure.
+// the first failure. It deletes the pokes it sent together, a batch at a
+// time (sentBatch, at the latest within sentDelay and before wait
+// returns): deleted before their lease ends, they are not sent twice, and
+// a crash before the delete only sends them again.
 type sender struct {
 	r        *Relay
 	sem      chan struct{}
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	firstErr error
+	sent     []int64   // sent, not yet deleted
+	sentAt   time.Time // when the oldest of them was sent
 }
+
+// sentBatch and sentDelay bound how many sent pokes wait for their delete
+// and for how long.
+const (
+	sentBatch = batchSize
+	sentDelay = time.Second
+)
 
 func (r *Relay) newSender() *sender {
 	return &sender{r: r, sem: make(chan struct{}, cmp.Or(r.Parallelism, 16))}
@@ -183,16 +195,48 @@ func (s *sender) send(ctx context.Context, g *group) {
 	s.sem <- struct{}{}
 	go func() {
 		defer func() { <-s.sem; s.wg.Done() }()
-		if err := s.r.sendGroup(ctx, g); err != nil {
-			s.mu.Lock()
-			s.firstErr = cmp.Or(s.firstErr, err)
-			s.mu.Unlock()
+		err := s.r.sendGroup(ctx, g)
+		if err == nil {
+			err = s.deleteSent(ctx, g.ids, false)
+		}
+		if err != nil {
+			s.fail(err)
 		}
 	}()
 }
 
-// wait waits for every send under way.
-func (s *sender) wait() { s.wg.Wait() }
+// deleteSent adds ids to the sent pokes and deletes them all once there
+// are enough, they have waited long enough, or all is true.
+func (s *sender) deleteSent(ctx context.Context, ids []int64, all bool) error {
+	s.mu.Lock()
+	if len(s.sent) == 0 {
+		s.sentAt = time.Now()
+	}
+	s.sent = append(s.sent, ids...)
+	var batch []int64
+	if len(s.sent) > 0 && (all || len(s.sent) >= sentBatch || time.Since(s.sentAt) >= sentDelay) {
+		batch, s.sent = s.sent, nil
+	}
+	s.mu.Unlock()
+	if batch == nil {
+		return nil
+	}
+	return s.r.Store.DeletePokes(ctx, batch)
+}
+
+func (s *sender) fail(err error) {
+	s.mu.Lock()
+	s.firstErr = cmp.Or(s.firstErr, err)
+	s.mu.Unlock()
+}
+
+// wait waits for every send under way and deletes what was sent.
+func (s *sender) wait(ctx context.Context) {
+	s.wg.Wait()
+	if err := s.deleteSent(ctx, nil, true); err != nil {
+		s.fail(err)
+	}
+}
 
 // err is the first failure so far.
 func (s *sender) err() error {
@@ -248,7 +292,7 @@ func (r *Relay) sendGroup(ctx context.Context, g *group) error {
 		r.retryLater(ctx, g, err)
 		return fmt.Errorf("poke %s %s: %w", g.first.Kind, r.Guests.WorkflowKey(g.first.Target), err)
 	}
-	return r.Store.DeletePokes(ctx, g.ids)
+	return nil
 }
 
 // retryLater counts and backs off a group's failed send. A back-off that cannot be
