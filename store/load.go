@@ -28,13 +28,6 @@ func (s *Store) OrgEntities(ctx context.Context, orgID string) ([]Entity, error)
 	return s.queryEntities(ctx, `select `+entityColumns+` from entities where org_id = $1`, orgID)
 }
 
-// StaticEntities returns org's locations, floors, resources, plans and
-// teams.
-func (s *Store) StaticEntities(ctx context.Context, orgID string) ([]Entity, error) {
-	return s.queryEntities(ctx, `select `+entityColumns+` from entities
-		where org_id = $1 and kind = any($2)`, orgID, staticKinds)
-}
-
 // MemberEntities returns the members with the given ids, and the
 // memberships, bookings and day passes that name any of them, or (with no
 // member) any of teams.

@@ -111,7 +111,7 @@ func (l Loader) Versions(ctx context.Context, before *store.Entity, after store.
 	if before != nil {
 		versions = append(versions, *before)
 	}
-	b, err := l.readBase(ctx, after.OrgID)
+	b, err := l.Store.ReadOrgBase(ctx, after.OrgID)
 	if err != nil {
 		return access.Snapshot{}, access.Snapshot{}, err
 	}
@@ -121,7 +121,7 @@ func (l Loader) Versions(ctx context.Context, before *store.Entity, after store.
 	}
 	var snaps [2]access.Snapshot
 	for i, e := range versions {
-		if snaps[i], err = b.snapshot(); err == nil {
+		if snaps[i], err = snapshotOf(b); err == nil {
 			err = l.add(ctx, &snaps[i], append([]store.Entity{e}, people...))
 		}
 		if err != nil {
@@ -180,39 +180,19 @@ func referenced(fields map[string]any, kind, to access.Kind) []string {
 
 // base is the org's settings, mappings and small tables.
 func (l Loader) base(ctx context.Context, orgID string) (access.Snapshot, error) {
-	b, err := l.readBase(ctx, orgID)
+	b, err := l.Store.ReadOrgBase(ctx, orgID)
 	if err != nil {
 		return access.Snapshot{}, err
 	}
-	return b.snapshot()
+	return snapshotOf(b)
 }
 
-// baseRows are the rows of an org's base, read once, to build snapshots
-// from.
-type baseRows struct {
-	org      store.Org
-	mappings []store.Mapping
-	static   []store.Entity
-}
-
-func (l Loader) readBase(ctx context.Context, orgID string) (baseRows, error) {
-	var b baseRows
-	var err error
-	if b.org, err = l.Store.GetOrg(ctx, orgID); err != nil {
-		return b, err
-	}
-	if b.mappings, err = l.Store.Mappings(ctx, orgID); err != nil {
-		return b, err
-	}
-	b.static, err = l.Store.StaticEntities(ctx, orgID)
-	return b, err
-}
-
-// snapshot is a new snapshot holding the base.
-func (b baseRows) snapshot() (access.Snapshot, error) {
-	s := access.NewSnapshot(EngineOrg(b.org))
-	addMappings(&s, b.mappings)
-	return s, decodeInto(&s, b.static)
+// snapshotOf is a new snapshot holding an org's base (read once, in one
+// statement, for every snapshot built from it).
+func snapshotOf(b store.OrgBase) (access.Snapshot, error) {
+	s := access.NewSnapshot(EngineOrg(b.Org))
+	addMappings(&s, b.Mappings)
+	return s, decodeInto(&s, b.Static)
 }
 
 // EngineOrg is the part of an org's settings the engine uses.
