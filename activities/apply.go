@@ -47,7 +47,8 @@ var errBadPersonKey = errors.New("not a person key")
 // the e-mail is read from the store. A run of a workflow that is no longer
 // the person's hands the apply over to the current one.
 func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInput) (contract.ApplyAccessResult, error) {
-	org, err := a.Store.GetOrg(ctx, in.OrgID)
+	base, err := a.Store.ReadOrgBase(ctx, in.OrgID)
+	org := base.Org
 	if errors.Is(err, store.ErrNotFound) || (err == nil && org.DeletingSince != nil) {
 		return contract.ApplyAccessResult{}, nil // deleted, or being deleted: nothing is granted any more
 	}
@@ -67,7 +68,7 @@ func (a *Activities) ApplyAccess(ctx context.Context, in contract.ApplyAccessInp
 		return contract.ApplyAccessResult{}, fmt.Errorf("apply access of %s: %w", wkey, errBadPersonKey)
 	}
 	at := a.evalTime(in.At)
-	snap, err := a.loader().Person(ctx, in.OrgID, person)
+	snap, err := a.loader().PersonIn(ctx, base, person)
 	if err != nil {
 		return contract.ApplyAccessResult{}, err
 	}

@@ -32,10 +32,20 @@ func (l Loader) Org(ctx context.Context, orgID string) (access.Snapshot, error) 
 
 // Person loads what can grant to one person.
 func (l Loader) Person(ctx context.Context, orgID string, p access.PersonRef) (access.Snapshot, error) {
-	s, err := l.base(ctx, orgID)
+	b, err := l.Store.ReadOrgBase(ctx, orgID)
+	if err != nil {
+		return access.Snapshot{}, err
+	}
+	return l.PersonIn(ctx, b, p)
+}
+
+// PersonIn is Person on an org's base already read.
+func (l Loader) PersonIn(ctx context.Context, b store.OrgBase, p access.PersonRef) (access.Snapshot, error) {
+	s, err := snapshotOf(b)
 	if err != nil {
 		return s, err
 	}
+	orgID := b.Org.ID
 	var rows []store.Entity
 	switch p.Kind {
 	case access.PersonMember:
