@@ -287,10 +287,3 @@ func memberSources(org, member, teams string) string {
 	}
 	return strings.Join(parts, "\n\t\tunion ")
 }
-
-func wrapConcerned(id string, err error) error {
-	if err != nil {
-		return fmt.Errorf("store: member %s concerned: %w", id, err)
-	}
-	return nil
-}
