@@ -52,14 +52,20 @@ func (ans importAnswer) rejectedFields() map[int][]string {
 	return out
 }
 
-func TestImportTenThousandMembersInOneRequest(t *testing.T) {
-	a := newTestAPI(t)
+// newTeamOrg is an org "acme" with a membership of the whole team t1:
+// every member imported into the team is granted access, so each member
+// line queues a poke of their access. It returns the org's key.
+func newTeamOrg(a *testAPI) string {
 	key := a.createOrg("acme")
-	// a membership of the whole team: every member imported into it is
-	// granted access, so each member line queues a poke of their access
 	a.must(201, "PUT", "/v1/orgs/acme/teams/t1", key, map[string]any{"name": "T"})
 	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms-team", key, map[string]any{
 		"plan_id": "p1", "team_id": "t1", "starts_at": "2026-01-01T00:00:00Z"})
+	return key
+}
+
+func TestImportTenThousandMembersInOneRequest(t *testing.T) {
+	a := newTestAPI(t)
+	key := newTeamOrg(a)
 	const members = 10_000
 	bad := map[int]string{ // line number → line
 		3:     `{"type":"member","id":"bad id","email":"x@example.com"}`,
@@ -342,10 +348,7 @@ func TestImportRejectsALateLineOfADeletedEntity(t *testing.T) {
 // releases them all when it answers.
 func TestImportHoldsItsPokesUntilItAnswers(t *testing.T) {
 	a := newTestAPI(t)
-	key := a.createOrg("acme")
-	a.must(201, "PUT", "/v1/orgs/acme/teams/t1", key, map[string]any{"name": "T"})
-	a.must(201, "PUT", "/v1/orgs/acme/memberships/ms-team", key, map[string]any{
-		"plan_id": "p1", "team_id": "t1", "starts_at": "2026-01-01T00:00:00Z"})
+	key := newTeamOrg(a)
 	a.query("delete from outbox") // the set-up's pokes
 	const first = 20
 	body, send := io.Pipe()
