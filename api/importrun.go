@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"hash/fnv"
 	"slices"
 	"sync"
@@ -144,24 +143,24 @@ func (imp *importRun) wait() (importResult, error) {
 	}
 	imp.wg.Wait()
 	imp.cancel()
+	imp.release()
 	res := importResult{Accepted: imp.accepted, Rejected: imp.rejected.inLineOrder(), RejectedCount: imp.rejected.count}
-	if err := imp.release(); err != nil && imp.firstErr == nil {
-		return res, err
-	}
 	return res, imp.firstErr
 }
 
-// release makes the held pokes due now. Should it fail, they come due by
-// themselves within importPokeHold.
-func (imp *importRun) release() error {
+// release makes the held pokes due now. A release that fails is logged,
+// not the import's failure: its lines are written, and their pokes come
+// due by themselves within importPokeHold.
+func (imp *importRun) release() {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(imp.ctx), releaseWithin)
 	defer cancel()
 	for ids := range slices.Chunk(imp.held, releaseBatch) {
 		if err := imp.h.store.ReleasePokes(ctx, ids); err != nil {
-			return fmt.Errorf("api: release the import's pokes: %w", err)
+			imp.h.log.WarnContext(ctx, "import: its changes could not be released at once; they are sent within the hold",
+				"org", imp.orgID, "hold", importPokeHold, "err", err)
+			return
 		}
 	}
-	return nil
 }
 
 // releaseBatch bounds the pokes one release statement makes due, and
