@@ -143,8 +143,12 @@ func (r *applyRun) syncTags(ctx context.Context, desired []access.GroupRef) erro
 // syncSiteTags gives the member's user on one site the first card the site
 // knows, unless the user already holds one of the cards or a tag doorsync
 // did not assign; with no card for the site, the tag doorsync assigned there
-// is unassigned.
+// is unassigned. A member without cards whom doorsync gave no tag there has
+// nothing to place or take back, and their user is not read.
 func (r *applyRun) syncSiteTags(ctx context.Context, id store.SaltoIdentity, t *tagRun) error {
+	if len(t.cards) == 0 && id.TagNumber == "" {
+		return nil
+	}
 	user, err := r.client.GetUser(ctx, id.SiteID, id.SiteUserID)
 	if saltoks.IsNotFound(err) {
 		return r.forgetIfGone(ctx, id)

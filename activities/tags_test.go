@@ -342,3 +342,23 @@ func (e *env) drainPokes() []string {
 	}
 	return targets
 }
+
+// A member without access cards whom doorsync gave no tag has nothing to
+// place or take back: applying their access does not read their Salto KS
+// user for it. Given a card, the user is read and the card assigned.
+func TestCardlessMemberIsNotReadForTags(t *testing.T) {
+	e := newTagEnv(t)
+	const getUser = "GET /v1.2/sites/{site_id}/users/{site_user_id}"
+	e.member("m1", "joe@example.com")
+	e.membership("ms1", "m1", "hot", time.Now().Add(-time.Hour), nil)
+	e.fake.ResetRequests()
+	e.applyOK("member:m1", 2)
+	if n := e.fake.Requests()[getUser]; n != 0 {
+		t.Errorf("%d reads of the cardless member's user, want none", n)
+	}
+	e.member("m1", "joe@example.com", tagNumber)
+	e.applyOK("member:m1", 1)
+	if n := e.fake.Requests()[getUser]; n == 0 || e.holder(london, tagID) != e.userID("joe@example.com") {
+		t.Errorf("given a card: %d reads, holder %q; want the user read and the card assigned", n, e.holder(london, tagID))
+	}
+}
