@@ -143,17 +143,11 @@ func (s *Store) queryApplied(ctx context.Context, sql string, args ...any) ([]Ap
 // never downgraded). A run killed before RecordApplied leaves it for the
 // next apply to settle. It refuses with ErrOrgDeleting, as RecordApplied.
 func (s *Store) RecordIntent(ctx context.Context, orgID string, a AppliedGroup) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := lockLiveOrg(ctx, tx, orgID); err != nil {
-			return fmt.Errorf("store: record intent: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id, confirmed)
-			values ($1, $2, $3, $4, $5, false) on conflict (org_id, person, site_id, group_id)
+	return s.whileLive(ctx, orgID, "record intent", func(b *pgx.Batch) {
+		b.Queue(`insert into applied_access (org_id, person, site_id, group_id, user_id, confirmed)
+			select $1, $2, $3, $4, $5, false where `+orgIsLive+` on conflict (org_id, person, site_id, group_id)
 			do update set user_id = excluded.user_id where not applied_access.confirmed`,
-			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
-			return fmt.Errorf("store: record intent: %w", err)
-		}
-		return nil
+			orgID, a.Person, a.SiteID, a.GroupID, a.UserID)
 	})
 }
 
@@ -176,18 +170,42 @@ func (s *Store) DropIntent(ctx context.Context, orgID string, a AppliedGroup) er
 // a grant is either seen by the deletion's revocation or refused here, for
 // the caller to undo.
 func (s *Store) RecordApplied(ctx context.Context, orgID string, a AppliedGroup, audit AuditEntry) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := lockLiveOrg(ctx, tx, orgID); err != nil {
-			return fmt.Errorf("store: record applied: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `insert into applied_access (org_id, person, site_id, group_id, user_id) values ($1, $2, $3, $4, $5)
+	return s.whileLive(ctx, orgID, "record applied", func(b *pgx.Batch) {
+		b.Queue(`insert into applied_access (org_id, person, site_id, group_id, user_id) select $1, $2, $3, $4, $5 where `+orgIsLive+`
 			on conflict (org_id, person, site_id, group_id) do update set user_id = excluded.user_id, confirmed = true, applied_at = now()`,
-			orgID, a.Person, a.SiteID, a.GroupID, a.UserID); err != nil {
-			return fmt.Errorf("store: record applied: %w", err)
-		}
-		return insertAudit(ctx, tx, orgID, audit)
+			orgID, a.Person, a.SiteID, a.GroupID, a.UserID)
+		b.Queue(auditInsert+` where `+orgIsLive, auditArgs(orgID, audit)...)
 	})
 }
+
+// whileLive sends, in one round trip and one transaction, a share lock on
+// the org's row and the statements queue adds, each of which must write
+// only where orgIsLive holds: once the org's deletion began (or the org is
+// gone) nothing is written and the answer is ErrOrgDeleting. The lock
+// orders the writes before or after BeginOrgDeletion, as a transaction
+// taking it first would.
+func (s *Store) whileLive(ctx context.Context, orgID, what string, queue func(*pgx.Batch)) error {
+	b := &pgx.Batch{}
+	live := false
+	b.Queue(`select deleting_since is null from orgs where id = $1 for share`, orgID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&live); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	queue(b)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if !live {
+		return fmt.Errorf("store: %s: %w", what, ErrOrgDeleting)
+	}
+	return nil
+}
+
+// orgIsLive is whileLive's condition on org $1: it exists and its deletion
+// has not begun.
+const orgIsLive = `exists (select 1 from orgs where id = $1 and deleting_since is null)`
 
 // lockLiveOrg share-locks the org's row, or fails with ErrOrgDeleting
 // when it is gone or its deletion began.
@@ -374,18 +392,24 @@ type execer interface {
 }
 
 func insertAudit(ctx context.Context, db execer, orgID string, e AuditEntry) error {
+	if _, err := db.Exec(ctx, auditInsert, auditArgs(orgID, e)...); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
+// auditInsert inserts the audit entry auditArgs gives ($1 is its org); a
+// condition may follow it ("where …").
+const auditInsert = `insert into audit_log (org_id, action, person, site_id, group_id, salto_user_id, reason, trigger,
+		workflow_id, run_id, result, error, actor, due_at) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`
+
+func auditArgs(orgID string, e AuditEntry) []any {
 	reason := e.Reason
 	if len(reason) == 0 {
 		reason = nil
 	}
-	_, err := db.Exec(ctx, `insert into audit_log (org_id, action, person, site_id, group_id, salto_user_id, reason, trigger,
-		workflow_id, run_id, result, error, actor, due_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error,
-		e.Actor, nullTime(e.DueAt))
-	if err != nil {
-		return fmt.Errorf("store: audit: %w", err)
-	}
-	return nil
+	return []any{orgID, e.Action, e.Person, e.SiteID, e.GroupID, e.SaltoUserID, reason, e.Trigger, e.WorkflowID, e.RunID, e.Result, e.Error,
+		e.Actor, nullTime(e.DueAt)}
 }
 
 // AuditFilter selects audit entries, newest first.

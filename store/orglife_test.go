@@ -81,8 +81,16 @@ func TestOrgDeletionRefusesGrantsAndChanges(t *testing.T) {
 		t.Fatalf("repeated BeginOrgDeletion = %+v, %v", again, err)
 	}
 	ap.Person = "member:m2"
+	before, _ := st.Audit(ctx, "acme", store.AuditFilter{Limit: 100})
 	if err := st.RecordApplied(ctx, "acme", ap, audit); !errors.Is(err, store.ErrOrgDeleting) {
 		t.Errorf("RecordApplied while deleting = %v, want ErrOrgDeleting", err)
+	}
+	applied, err := st.AppliedGroups(ctx, "acme", "member:m2")
+	if err != nil || len(applied) != 0 {
+		t.Errorf("applied to m2 after the refusal = %v, %v; want nothing written", applied, err)
+	}
+	if after, err := st.Audit(ctx, "acme", store.AuditFilter{Limit: 100}); err != nil || len(after) != len(before) {
+		t.Errorf("audit entries after the refusal: %d, %v; want the %d before it (nothing written)", len(after), err, len(before))
 	}
 	if _, _, err := st.PutOrg(ctx, store.Org{ID: "acme", Name: "Back"}); !errors.Is(err, store.ErrOrgDeleting) {
 		t.Errorf("PutOrg while deleting = %v, want ErrOrgDeleting", err)
