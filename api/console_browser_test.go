@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -13,35 +12,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"doorsync/internal/testenv"
 	"doorsync/internal/webhook/webhooktest"
 	"doorsync/store"
 )
 
-// browser is a headless Chromium driven by chromedp. Without Chromium the
-// test is skipped, unless CI=true, where that is a failure (.ci/run
-// installs it).
+// browser is a headless Chromium a console page fits without scrolling.
 func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; the console's browser tests need it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed: skipping the console's browser test (apt-get install chromium)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first run starts the browser, on a context without a deadline
-	// (a deadline there would stop the browser); the steps get one.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
-	t.Cleanup(cancelTimeout)
-	return ctx
+	return testenv.Browser(t, time.Minute, chromedp.WindowSize(1280, 900))
 }
 
 // run runs browser actions, failing the test on error.

@@ -54,6 +54,7 @@ const (
 // requirements.
 var thirdParty = map[string]vocab{
 	"chi":        {paths: []string{"github.com/go-chi/chi/v5"}},
+	"chromedp":   {paths: []string{"github.com/chromedp/chromedp"}},
 	"pgx":        {paths: []string{"github.com/jackc/pgx/v5"}},
 	"tern":       {paths: []string{"github.com/jackc/tern/v2"}},
 	"Prometheus": {paths: []string{"github.com/prometheus/client_golang", "github.com/prometheus/client_model"}},

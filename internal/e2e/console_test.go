@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"doorsync/connectors/officernd/officerndtest"
 	"doorsync/contract"
+	"doorsync/internal/testenv"
 )
 
 // TestConsoleMapsAPlanAndTheMemberEntersTheGroup drives the operator
@@ -60,26 +60,7 @@ func TestConsoleMapsAPlanAndTheMemberEntersTheGroup(t *testing.T) {
 }
 
 // e2eBrowser is a headless Chromium (skipped without one, unless CI=true).
-func e2eBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; the console's browser tests need it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed: skipping the console's browser test (apt-get install chromium)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
+func e2eBrowser(t *testing.T) context.Context { return testenv.Browser(t, 2*time.Minute) }
 
 func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
