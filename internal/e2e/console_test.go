@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"doorsync/connectors/officernd/officerndtest"
-	"doorsync/contract"
 	"doorsync/internal/testenv"
 )
 
@@ -76,16 +75,7 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 func TestConsoleApprovesAHoldOnTheWholeStack(t *testing.T) {
 	ctx := e2eBrowser(t)
 	s := newStack(t, stackOptions{orgSettings: map[string]any{"protected_salto_users": []string{"staff@example.com"}}})
-	emails := s.activeMembers(12)
-	s.stopWorker()
-	s.sql(`delete from entities where org_id = $1 and kind = 'membership'`, s.org)
-	res, err := s.acts.ReconcileOrg(s.ctx, contract.ReconcileOrgInput{OrgID: s.org, RunID: "feed-drop", Trigger: "schedule"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.acts.FinishRun(s.ctx, contract.FinishRunInput{OrgID: s.org, RunID: "feed-drop", Result: res}); err != nil {
-		t.Fatal(err)
-	}
+	emails, _ := s.dropFeed(12)
 	s.startWorker()
 	holds := s.call(200, "GET", s.orgPath()+"/holds", s.key, nil)["data"].([]any)
 	if len(holds) != 1 {

@@ -18,18 +18,7 @@ import (
 // real-time path catches up; approval applies it.
 func TestFeedDropIsHeldUntilApproved(t *testing.T) {
 	s := newStack(t, stackOptions{orgSettings: map[string]any{"protected_salto_users": []string{"staff@example.com"}}})
-	emails := s.activeMembers(12)
-	s.stopWorker()
-	s.sql(`delete from entities where org_id = $1 and kind = 'membership'`, s.org)
-
-	// The scheduled run's pass and its end, as the worker would run them.
-	res, err := s.acts.ReconcileOrg(s.ctx, contract.ReconcileOrgInput{OrgID: s.org, RunID: "feed-drop", Trigger: "schedule"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.acts.FinishRun(s.ctx, contract.FinishRunInput{OrgID: s.org, RunID: "feed-drop", Result: res}); err != nil {
-		t.Fatal(err)
-	}
+	emails, res := s.dropFeed(12)
 	if res.Held != 1 || res.Removes != 12 || res.Applied != 0 {
 		t.Fatalf("pass = %+v, want one held group with 12 removals and nothing applied", res)
 	}
@@ -102,3 +91,23 @@ func TestRealtimeGuardStopsAMassRevocation(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// dropFeed gives n members an active membership on plan "hot", then, with
+// the worker down, deletes every membership below the API (as a bad
+// migration or a platform bug would) and runs the scheduled
+// reconciliation's pass and its end as the worker would. The worker stays
+// stopped; it returns the members' e-mails and the pass's result.
+func (s *stack) dropFeed(n int) ([]string, contract.ReconcileOrgResult) {
+	s.t.Helper()
+	emails := s.activeMembers(n)
+	s.stopWorker()
+	s.sql(`delete from entities where org_id = $1 and kind = 'membership'`, s.org)
+	res, err := s.acts.ReconcileOrg(s.ctx, contract.ReconcileOrgInput{OrgID: s.org, RunID: "feed-drop", Trigger: "schedule"})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.acts.FinishRun(s.ctx, contract.FinishRunInput{OrgID: s.org, RunID: "feed-drop", Result: res}); err != nil {
+		s.t.Fatal(err)
+	}
+	return emails, res
+}
