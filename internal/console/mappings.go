@@ -267,17 +267,14 @@ type previewData struct {
 // API's dry run says, per group, whom the change adds and removes now, and
 // the page asks to apply it. Nothing is written here.
 func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
-	t := tabOf(r.PathValue("tab"))
-	id := r.PathValue("id")
-	groups, err := pickedGroups(r)
-	if err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	t, id, groups, ok := mappingForm(w, r)
+	if !ok {
 		return
 	}
 	var preview struct {
 		Groups []previewGroup `json:"groups"`
 	}
-	err = c.call(r, http.MethodPut, mappingPath(t, id)+"?dry_run=true", map[string]any{"access_groups": groups}, &preview)
+	err := c.call(r, http.MethodPut, mappingPath(t, id)+"?dry_run=true", map[string]any{"access_groups": groups}, &preview)
 	if c.mappingFailed(w, r, t, err) {
 		return
 	}
@@ -291,6 +288,17 @@ func (c *console) saveMapping(w http.ResponseWriter, r *http.Request) {
 	}
 	d := previewData{Tab: t, ID: id, Name: c.mappableName(r, t, id), Picked: r.PostForm["group"], Groups: preview.Groups}
 	c.render(w, r, "mappingpreview", page{Title: "Save the mapping of " + d.Name + "?", Nav: "mappings", Data: d})
+}
+
+// mappingForm reads a mapping form's tab, entity and picked groups; a
+// form it cannot read is answered 400 (ok false).
+func mappingForm(w http.ResponseWriter, r *http.Request) (t tab, id string, groups []groupJSON, ok bool) {
+	groups, err := pickedGroups(r)
+	if err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return t, "", nil, false
+	}
+	return tabOf(r.PathValue("tab")), r.PathValue("id"), groups, true
 }
 
 // mappableName names a tab's entity (id when it has no name).
@@ -310,14 +318,12 @@ func (c *console) mappableName(r *http.Request, t tab, id string) string {
 // applyMapping puts the picked groups as the entity's mapping through the
 // API (which checks them against the entity's site); none picked deletes it.
 func (c *console) applyMapping(w http.ResponseWriter, r *http.Request) {
-	t := tabOf(r.PathValue("tab"))
-	id := r.PathValue("id")
-	groups, err := pickedGroups(r)
-	if err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	t, id, groups, ok := mappingForm(w, r)
+	if !ok {
 		return
 	}
 	path := mappingPath(t, id)
+	var err error
 	if len(groups) == 0 {
 		err = c.call(r, http.MethodDelete, path, nil, nil)
 		var ae *apiError
