@@ -57,12 +57,20 @@ func (s *Store) Mappings(ctx context.Context, orgID string) ([]Mapping, error) {
 		if err := rows.Scan(&kind, &ref, &g.SiteID, &g.GroupID); err != nil {
 			return nil, err
 		}
-		if n := len(out); n == 0 || out[n-1].Kind != kind || out[n-1].RefID != ref {
-			out = append(out, Mapping{Kind: kind, RefID: ref})
-		}
-		out[len(out)-1].Groups = append(out[len(out)-1].Groups, g)
+		out = appendMappingRow(out, kind, ref, g)
 	}
 	return out, rows.Err()
+}
+
+// appendMappingRow adds group g of mapping (kind, ref) to out, read in
+// mapping order: to the last mapping when it is that one, else as a new
+// one.
+func appendMappingRow(out []Mapping, kind, ref string, g GroupRef) []Mapping {
+	if n := len(out); n == 0 || out[n-1].Kind != kind || out[n-1].RefID != ref {
+		out = append(out, Mapping{Kind: kind, RefID: ref})
+	}
+	out[len(out)-1].Groups = append(out[len(out)-1].Groups, g)
+	return out
 }
 
 // GroupTakenError means a mapping names a Salto KS access group that

@@ -59,11 +59,7 @@ func (s *Store) ReadOrgBase(ctx context.Context, orgID string) (OrgBase, error) 
 		return OrgBase{}, fmt.Errorf("store: org %s settings: %w", orgID, err)
 	}
 	for i := range mapKinds {
-		g := GroupRef{SiteID: mapSites[i], GroupID: mapGroups[i]}
-		if n := len(b.Mappings); n == 0 || b.Mappings[n-1].Kind != mapKinds[i] || b.Mappings[n-1].RefID != mapRefs[i] {
-			b.Mappings = append(b.Mappings, Mapping{Kind: mapKinds[i], RefID: mapRefs[i]})
-		}
-		b.Mappings[len(b.Mappings)-1].Groups = append(b.Mappings[len(b.Mappings)-1].Groups, g)
+		b.Mappings = appendMappingRow(b.Mappings, mapKinds[i], mapRefs[i], GroupRef{SiteID: mapSites[i], GroupID: mapGroups[i]})
 	}
 	for i := range kinds {
 		b.Static = append(b.Static, Entity{OrgID: orgID, Kind: access.Kind(kinds[i]), ID: ids[i], Body: bodies[i], Version: versions[i],
